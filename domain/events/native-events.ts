@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/**
+ * Native event types of the ledger. Data objects are `loose` because the issue contract says extra
+ * fields are kept: CI systems attach their own context and auditors want it verbatim.
+ */
+
+const id = z.string().trim().min(1).max(256);
+const name = z.string().trim().min(1).max(256);
+const isoTime = z.iso.datetime({ offset: true });
+
+export const SeveritySchema = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+export const CommitSchema = z.looseObject({ sha: z.string().trim().min(1).max(128), timestamp: isoTime });
+
+export const ReleaseCreatedSchema = z.looseObject({
+  releaseId: id,
+  service: name,
+  version: name,
+  commits: z.array(CommitSchema).max(10_000).optional(),
+  team: name.optional(),
+  notes: z.string().max(65_536).optional(),
+});
+
+/** A deployment names its release directly, or by the service and version it ships. */
+const DeploymentBaseSchema = z
+  .looseObject({
+    deploymentId: id,
+    environment: name,
+    releaseId: id.optional(),
+    service: name.optional(),
+    version: name.optional(),
+  })
+  .refine((d) => d.releaseId !== undefined || (d.service !== undefined && d.version !== undefined), {
+    message: 'releaseId or both service and version are required',
+    path: ['releaseId'],
+  });
+
+export const DeploymentRequestedSchema = DeploymentBaseSchema;
+export const DeploymentStartedSchema = DeploymentBaseSchema;
+export const DeploymentSucceededSchema = z
+  .looseObject({
+    deploymentId: id,
+    environment: name,
+    releaseId: id.optional(),
+    service: name.optional(),
+    version: name.optional(),
+    rollbackOf: id.optional(),
+    fixes: id.optional(),
+    planned: z.boolean().default(true),
+  })
+  .refine((d) => d.releaseId !== undefined || (d.service !== undefined && d.version !== undefined), {
+    message: 'releaseId or both service and version are required',
+    path: ['releaseId'],
+  });
+export const DeploymentFailedSchema = z
+  .looseObject({
+    deploymentId: id,
+    environment: name,
+    releaseId: id.optional(),
+    service: name.optional(),
+    version: name.optional(),
+    reason: z.string().max(65_536).optional(),
+  })
+  .refine((d) => d.releaseId !== undefined || (d.service !== undefined && d.version !== undefined), {
+    message: 'releaseId or both service and version are required',
+    path: ['releaseId'],
+  });
+
+export const IncidentOpenedSchema = z.looseObject({
+  incidentId: id,
+  service: name,
+  environment: name,
+  severity: SeveritySchema,
+  deploymentId: id.optional(),
+  title: z.string().max(4096).optional(),
+});
+export const IncidentResolvedSchema = z.looseObject({ incidentId: id });
+export const ApprovalGrantedSchema = z.looseObject({ releaseId: id, environment: name, approver: name });
+export const TestsCompletedSchema = z.looseObject({
+  releaseId: id,
+  suite: name,
+  passed: z.boolean(),
+  total: z.number().int().nonnegative().optional(),
+  failedCount: z.number().int().nonnegative().optional(),
+});
+
+/** Kept for lead time when only CDEvents are available (`change.merged`, `artifact.published`). */
+export const ChangeMergedSchema = z.looseObject({
+  changeId: id,
+  service: name.optional(),
+  repository: z.string().max(1024).optional(),
+  sha: z.string().max(128).optional(),
+});
+export const ArtifactPublishedSchema = z.looseObject({
+  artifactId: z.string().trim().min(1).max(2048),
+  service: name.optional(),
+  version: name.optional(),
+});
+
+export const nativeEventSchemas = {
+  'release.created': ReleaseCreatedSchema,
+  'deployment.requested': DeploymentRequestedSchema,
+  'deployment.started': DeploymentStartedSchema,
+  'deployment.succeeded': DeploymentSucceededSchema,
+  'deployment.failed': DeploymentFailedSchema,
+  'incident.opened': IncidentOpenedSchema,
+  'incident.resolved': IncidentResolvedSchema,
+  'approval.granted': ApprovalGrantedSchema,
+  'tests.completed': TestsCompletedSchema,
+  'change.merged': ChangeMergedSchema,
+  'artifact.published': ArtifactPublishedSchema,
+} as const;
+
+export type NativeEventType = keyof typeof nativeEventSchemas;
+export const nativeEventTypes = Object.keys(nativeEventSchemas) as NativeEventType[];
+
+export type ReleaseCreated = z.infer<typeof ReleaseCreatedSchema>;
+export type DeploymentSucceeded = z.infer<typeof DeploymentSucceededSchema>;
+export type IncidentOpened = z.infer<typeof IncidentOpenedSchema>;
+
+/** Data of a deployment event after parsing: the fields every deployment type shares. */
+export interface DeploymentData {
+  readonly deploymentId: string;
+  readonly environment: string;
+  readonly releaseId?: string | undefined;
+  readonly service?: string | undefined;
+  readonly version?: string | undefined;
+  readonly [extra: string]: unknown;
+}
+
+export function isNativeEventType(type: string): type is NativeEventType {
+  return Object.hasOwn(nativeEventSchemas, type);
+}
+
+export const deploymentEventTypes = [
+  'deployment.requested',
+  'deployment.started',
+  'deployment.succeeded',
+  'deployment.failed',
+] as const;
+export type DeploymentEventType = (typeof deploymentEventTypes)[number];
+export function isDeploymentEventType(type: string): type is DeploymentEventType {
+  return (deploymentEventTypes as readonly string[]).includes(type);
+}

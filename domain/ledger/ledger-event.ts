@@ -1,0 +1,72 @@
+import type { NativeEventType } from '../events/native-events.ts';
+
+/** The format an event arrived in; kept so auditors can see how it was submitted. */
+export type IngestFormat = 'cloudevent' | 'cdevent' | 'derived';
+
+/** An event accepted by ingest and normalised onto a native type, not yet placed in the ledger. */
+export interface IncomingEvent {
+  readonly source: string;
+  readonly id: string;
+  readonly type: NativeEventType;
+  /** Occurrence time as the producer stated it (CloudEvents `time`), if it did. */
+  readonly occurredAt?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The payload exactly as received (the CloudEvent or CDEvent as JSON), stored verbatim. */
+  readonly original: { readonly format: IngestFormat; readonly payload: unknown };
+  /** Identifies the payload for idempotency: a replay must carry the same hash. */
+  readonly payloadHash: string;
+}
+
+/** A stream is one aggregate's history: `release/r-1`, `deployment/d-9`. */
+export type StreamType = 'release' | 'deployment' | 'incident' | 'change' | 'artifact';
+export type StreamName = `${StreamType}/${string}`;
+
+export interface StreamPosition {
+  readonly stream: StreamName;
+  readonly version: number;
+}
+
+/** The envelope stored (as canonical JSON) for every ledger entry; this is exactly what is hashed. */
+export interface LedgerEnvelope {
+  readonly tenant: string;
+  readonly seq: number;
+  readonly stream: StreamName;
+  readonly version: number;
+  /** Other streams this event belongs to (a deployment also belongs to its release's history). */
+  readonly links: readonly StreamPosition[];
+  readonly type: NativeEventType;
+  readonly source: string;
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly original: { readonly format: IngestFormat; readonly payload: unknown };
+}
+
+/** What a client is told about an appended event (and told again, verbatim, on a replay). */
+export interface AppendResult {
+  readonly id: string;
+  readonly source: string;
+  readonly type: NativeEventType;
+  readonly seq: number;
+  readonly stream: StreamName;
+  readonly version: number;
+  /** The chain hash at this event: it commits to this event and everything before it. */
+  readonly hash: string;
+  readonly eventHash: string;
+  readonly recordedAt: string;
+}
+
+/** A stored ledger entry as read back: the envelope plus the hashes kept beside it. */
+export interface LedgerEntry {
+  readonly seq: number;
+  readonly body: string;
+  readonly eventHash: string;
+  readonly chainHash: string;
+}
+
+export interface StoredEvent extends LedgerEnvelope {
+  readonly hash: string;
+  readonly eventHash: string;
+}

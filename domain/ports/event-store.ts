@@ -1,0 +1,77 @@
+import type { VerificationResult } from '../ledger/hash-chain.ts';
+import type { AppendResult, IncomingEvent, StoredEvent, StreamName } from '../ledger/ledger-event.ts';
+
+export interface AppendOutcome {
+  /** `created` when at least one event was appended; `replayed` when every event was stored before. */
+  readonly status: 'created' | 'replayed';
+  /** One result per submitted event, in submission order (implicit releases are not listed). */
+  readonly results: readonly AppendResult[];
+}
+
+export interface LedgerPage {
+  readonly events: readonly StoredEvent[];
+  /** The seq to pass as `after` for the next page; absent on the last page. */
+  readonly next?: number | undefined;
+}
+
+export interface ReleaseSummary {
+  readonly releaseId: string;
+  readonly service: string;
+  readonly version: string;
+  readonly createdAt: string;
+  readonly seq: number;
+}
+
+export interface ReleaseQuery {
+  readonly service?: string | undefined;
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface ReleasePage {
+  readonly releases: readonly ReleaseSummary[];
+  readonly next?: string | undefined;
+}
+
+/** The append-only, hash-chained event log of every tenant. */
+export interface EventStore {
+  appendEvents(tenant: string, events: readonly IncomingEvent[]): Promise<AppendOutcome>;
+  readLedger(tenant: string, afterSeq: number, limit: number): Promise<LedgerPage>;
+  readStream(tenant: string, stream: StreamName): Promise<readonly StoredEvent[]>;
+  listReleases(tenant: string, query: ReleaseQuery): Promise<ReleasePage>;
+  verifyLedger(tenant: string): Promise<VerificationResult>;
+}
+
+export class IdempotencyConflictError extends Error {
+  readonly code = 'idempotency_conflict';
+  constructor(
+    readonly conflicts: readonly { readonly index: number; readonly source: string; readonly id: string }[],
+  ) {
+    super(
+      `an event with the same (source, id) was already recorded with a different payload: ${conflicts
+        .map((c) => `(${c.source}, ${c.id})`)
+        .join(', ')}`,
+    );
+  }
+}
+
+export class StorageUnavailableError extends Error {
+  readonly code = 'storage_unavailable';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class EventTooLargeError extends Error {
+  readonly code = 'payload_too_large';
+}
+
+export class BatchTooLargeError extends Error {
+  readonly code = 'batch_too_large';
+}

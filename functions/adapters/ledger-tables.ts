@@ -1,0 +1,44 @@
+/**
+ * Physical layout of the two tables, shared by the store, the local runtime (which creates them) and the
+ * CDK stack (which declares them), so the three can never disagree.
+ *
+ * events (immutable, DynamoDB Streams with new images):
+ *   `<tenant>#ledger`            / seq      the ledger entry: canonical body, eventHash, chainHash
+ *   `<tenant>#stream#<stream>`   / version  a pointer to the entry's seq (one per stream the event is in)
+ * state (mutable): stream heads, the ledger head, idempotency records, the release catalogue, tokens and
+ * checkpoints; every item except tokens and runtime checkpoints is prefixed by its tenant.
+ */
+export const EVENTS_KEY = { partition: 'pk', sort: 'sk' } as const;
+export const STATE_KEY = { partition: 'pk', sort: 'sk' } as const;
+
+export const EventItemKind = { entry: 'entry', pointer: 'pointer' } as const;
+
+export const eventKeys = {
+  ledger: (tenant: string) => `${tenant}#ledger`,
+  stream: (tenant: string, stream: string) => `${tenant}#stream#${stream}`,
+} as const;
+
+export const stateKeys = {
+  ledgerHead: (tenant: string) => ({ pk: `${tenant}#head`, sk: 'ledger' }),
+  streamHead: (tenant: string, stream: string) => ({ pk: `${tenant}#stream#${stream}`, sk: 'head' }),
+  idempotency: (tenant: string, key: string) => ({ pk: `${tenant}#idem#${key}`, sk: 'idem' }),
+  release: (tenant: string, releaseId: string) => ({ pk: `${tenant}#release#${releaseId}`, sk: 'meta' }),
+  releaseByServiceVersion: (tenant: string, key: string) => ({ pk: `${tenant}#relver#${key}`, sk: 'ref' }),
+  releaseList: (tenant: string) => `${tenant}#releases`,
+  releaseListOfService: (tenant: string, service: string) => `${tenant}#releases#service#${service}`,
+  token: (tokenHash: string) => ({ pk: `token#${tokenHash}`, sk: 'token' }),
+  checkpoint: (name: string) => ({ pk: `checkpoint#${name}`, sk: 'checkpoint' }),
+} as const;
+
+/** Key schemas in the shape both CreateTable and CDK's Table need. */
+export const tableDefinitions = {
+  events: {
+    partitionKey: { name: EVENTS_KEY.partition, type: 'S' },
+    sortKey: { name: EVENTS_KEY.sort, type: 'N' },
+    stream: 'NEW_IMAGE',
+  },
+  state: {
+    partitionKey: { name: STATE_KEY.partition, type: 'S' },
+    sortKey: { name: STATE_KEY.sort, type: 'S' },
+  },
+} as const;

