@@ -295,7 +295,8 @@ export class DynamoDbEventStore implements EventStore {
     return newReleases.flatMap((release) => {
       const entry = seqOfRelease.get(release.releaseId);
       if (!entry) return [];
-      const createdAt = release.createdAt ?? entry.envelope.recordedAt;
+      // Normalised to UTC so the list's sort key orders by instant whatever offset the producer used.
+      const createdAt = new Date(release.createdAt ?? entry.envelope.recordedAt).toISOString();
       const summary = {
         releaseId: release.releaseId,
         service: release.service,

@@ -1,0 +1,107 @@
+import { isNativeEventType, nativeEventSchemas } from '../events/native-events.ts';
+import { canonicalJson } from '../ledger/canonical-json.ts';
+import { sha256Hex } from '../ledger/hash-chain.ts';
+import type { IncomingEvent } from '../ledger/ledger-event.ts';
+import { isCdEventType, looksLikeCdEvent, mapCdEvent } from './cdevents.ts';
+
+export interface FieldIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+export type Normalised =
+  | { readonly ok: true; readonly event: IncomingEvent }
+  | { readonly ok: false; readonly issues: FieldIssue[] };
+
+/** A CloudEvent as plain JSON (structured form): context attributes, extensions and `data`. */
+export type CloudEventJson = Readonly<Record<string, unknown>>;
+
+// Tracing extensions change between retries of the same delivery, so they do not make a new payload.
+const TRANSPORT_EXTENSIONS = new Set(['traceparent', 'tracestate']);
+
+/**
+ * Maps one CloudEvent onto a native event: native types validate their data directly, `dev.cdevents.*`
+ * types carry a CDEvent as data. (source, id) of the CloudEvent stays the idempotency key.
+ */
+export function normaliseCloudEvent(cloudEvent: CloudEventJson): Normalised {
+  const type = String(cloudEvent.type);
+  const source = String(cloudEvent.source);
+  const id = String(cloudEvent.id);
+  const time = typeof cloudEvent.time === 'string' ? cloudEvent.time : undefined;
+  const subject = typeof cloudEvent.subject === 'string' ? cloudEvent.subject : undefined;
+  const original = { format: 'cloudevent' as const, payload: cloudEvent };
+  const payloadHash = hashPayload(
+    Object.fromEntries(Object.entries(cloudEvent).filter(([key]) => !TRANSPORT_EXTENSIONS.has(key))),
+  );
+
+  if (isNativeEventType(type)) {
+    const parsed = nativeEventSchemas[type].safeParse(cloudEvent.data ?? undefined);
+    if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error.issues, ['data']) };
+    return {
+      ok: true,
+      event: { source, id, type, occurredAt: time, subject, data: parsed.data, original, payloadHash },
+    };
+  }
+  if (isCdEventType(type)) {
+    const mapped = mapCdEvent(cloudEvent.data);
+    if (!mapped.ok)
+      return { ok: false, issues: mapped.issues.map((i) => ({ ...i, path: ['data', ...i.path] })) };
+    const { event } = mapped;
+    return {
+      ok: true,
+      event: {
+        source,
+        id,
+        type: event.type,
+        occurredAt: time ?? event.time,
+        subject: subject ?? event.subject,
+        data: { ...event.data, cdeventType: event.cdeventType },
+        original,
+        payloadHash,
+      },
+    };
+  }
+  return {
+    ok: false,
+    issues: [
+      { path: ['type'], message: `unsupported event type '${type}'; see the event catalogue in the README` },
+    ],
+  };
+}
+
+/** A raw CDEvent posted as plain JSON: its context's (source, id) is the idempotency key. */
+export function normaliseCdEvent(cdevent: unknown): Normalised {
+  const mapped = mapCdEvent(cdevent);
+  if (!mapped.ok) return mapped;
+  const { event } = mapped;
+  return {
+    ok: true,
+    event: {
+      source: event.source,
+      id: event.id,
+      type: event.type,
+      occurredAt: event.time,
+      subject: event.subject,
+      data: { ...event.data, cdeventType: event.cdeventType },
+      original: { format: 'cdevent', payload: cdevent },
+      payloadHash: hashPayload(cdevent),
+    },
+  };
+}
+
+export { looksLikeCdEvent };
+
+function hashPayload(payload: unknown): string {
+  return sha256Hex(canonicalJson(payload));
+}
+
+/** zod issue paths are PropertyKey[]; the API reports strings and numbers only. */
+export function zodIssues(
+  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
+  prefix: (string | number)[] = [],
+): FieldIssue[] {
+  return issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
+    message: issue.message,
+  }));
+}

@@ -1,0 +1,117 @@
+import type { StoredEvent } from '../ledger/ledger-event.ts';
+
+export type DeploymentStatus = 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled_back';
+
+export interface DeploymentView {
+  readonly deploymentId: string;
+  readonly status: DeploymentStatus;
+  readonly releaseId: string | null;
+  readonly service: string | null;
+  readonly version: string | null;
+  readonly environment: string | null;
+  readonly requestedAt: string | null;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly reason: string | null;
+  readonly rollbackOf: string | null;
+  readonly fixes: string | null;
+  readonly planned: boolean;
+  /** The deployment that rolled this one back, once one succeeded with `rollbackOf` pointing here. */
+  readonly rolledBackBy: string | null;
+  readonly fixedBy: readonly string[];
+  readonly incidents: readonly string[];
+  readonly lastEventSeq: number;
+}
+
+export function initialDeploymentView(deploymentId: string): DeploymentView {
+  return {
+    deploymentId,
+    status: 'requested',
+    releaseId: null,
+    service: null,
+    version: null,
+    environment: null,
+    requestedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    reason: null,
+    rollbackOf: null,
+    fixes: null,
+    planned: true,
+    rolledBackBy: null,
+    fixedBy: [],
+    incidents: [],
+    lastEventSeq: 0,
+  };
+}
+
+/**
+ * Folds one event of a deployment's stream (its own events and the events linked to it) into its view.
+ * Events may describe reality out of order (a `succeeded` without a `started`): the ledger records what
+ * was reported, so a later lifecycle event always moves the status on, except out of rolled_back.
+ */
+export function evolveDeployment(view: DeploymentView, event: StoredEvent): DeploymentView {
+  const data = event.data as Record<string, unknown>;
+  const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
+  const seen = { ...view, lastEventSeq: event.seq };
+  if (data.deploymentId === view.deploymentId && event.type.startsWith('deployment.')) {
+    const facts = {
+      ...seen,
+      releaseId: text('releaseId') ?? view.releaseId,
+      service: text('service') ?? view.service,
+      version: text('version') ?? view.version,
+      environment: text('environment') ?? view.environment,
+    };
+    const keep = (status: DeploymentStatus) => (view.status === 'rolled_back' ? 'rolled_back' : status);
+    switch (event.type) {
+      case 'deployment.requested':
+        return {
+          ...facts,
+          requestedAt: view.requestedAt ?? event.occurredAt,
+          status: view.lastEventSeq ? view.status : 'requested',
+        };
+      case 'deployment.started':
+        return {
+          ...facts,
+          startedAt: event.occurredAt,
+          status: keep(isFinal(view.status) ? view.status : 'started'),
+        };
+      case 'deployment.succeeded':
+        return {
+          ...facts,
+          finishedAt: event.occurredAt,
+          status: keep('succeeded'),
+          rollbackOf: text('rollbackOf'),
+          fixes: text('fixes'),
+          planned: data.planned !== false && data.rollback !== true,
+        };
+      case 'deployment.failed':
+        return { ...facts, finishedAt: event.occurredAt, status: keep('failed'), reason: text('reason') };
+      default:
+        return facts;
+    }
+  }
+  if (event.type === 'deployment.succeeded' && data.rollbackOf === view.deploymentId) {
+    return { ...seen, status: 'rolled_back', rolledBackBy: text('deploymentId') };
+  }
+  if (event.type === 'deployment.succeeded' && data.fixes === view.deploymentId) {
+    return { ...seen, fixedBy: [...view.fixedBy, String(data.deploymentId)] };
+  }
+  if (event.type === 'incident.opened' && data.deploymentId === view.deploymentId) {
+    return { ...seen, incidents: [...view.incidents, String(data.incidentId)] };
+  }
+  return seen;
+}
+
+function isFinal(status: DeploymentStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'rolled_back';
+}
+
+/** The view of a deployment from its whole stream, or undefined when it has no events. */
+export function deploymentView(
+  deploymentId: string,
+  events: readonly StoredEvent[],
+): DeploymentView | undefined {
+  if (events.length === 0) return undefined;
+  return events.reduce(evolveDeployment, initialDeploymentView(deploymentId));
+}

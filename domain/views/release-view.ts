@@ -1,0 +1,120 @@
+import type { StoredEvent } from '../ledger/ledger-event.ts';
+import type { DeploymentView } from './deployment-view.ts';
+
+export interface ReleaseView {
+  readonly releaseId: string;
+  readonly service: string | null;
+  readonly version: string | null;
+  readonly team: string | null;
+  readonly notes: string | null;
+  readonly createdAt: string | null;
+  /** True when the ledger created the release because a deployment named an unknown service version. */
+  readonly implicit: boolean;
+  readonly commits: readonly { readonly sha: string; readonly timestamp: string }[];
+  readonly approvals: readonly {
+    readonly environment: string;
+    readonly approver: string;
+    readonly at: string;
+  }[];
+  /** The latest result of each test suite. */
+  readonly tests: readonly {
+    readonly suite: string;
+    readonly passed: boolean;
+    readonly at: string;
+    readonly seq: number;
+  }[];
+  /** Per environment, its deployments of this release in order and the status of the latest. */
+  readonly environments: Readonly<
+    Record<
+      string,
+      { readonly status: DeploymentView['status']; readonly deployments: readonly DeploymentView[] }
+    >
+  >;
+}
+
+/** Deployment ids in the order the release's stream first mentions them. */
+export function deploymentIdsOf(releaseEvents: readonly StoredEvent[]): string[] {
+  const ids = releaseEvents
+    .filter((event) => event.type.startsWith('deployment.'))
+    .map((event) => String((event.data as Record<string, unknown>).deploymentId));
+  return [...new Set(ids)];
+}
+
+/**
+ * A release's view from its stream. Deployment statuses come from each deployment's own stream
+ * (passed in), because a rollback of this release's deployment is recorded on another release.
+ */
+export function releaseView(
+  releaseId: string,
+  releaseEvents: readonly StoredEvent[],
+  deployments: readonly DeploymentView[],
+): ReleaseView | undefined {
+  if (releaseEvents.length === 0) return undefined;
+  let view: ReleaseView = {
+    releaseId,
+    service: null,
+    version: null,
+    team: null,
+    notes: null,
+    createdAt: null,
+    implicit: false,
+    commits: [],
+    approvals: [],
+    tests: [],
+    environments: {},
+  };
+  for (const event of releaseEvents) {
+    const data = event.data as Record<string, unknown>;
+    switch (event.type) {
+      case 'release.created':
+        if (view.createdAt !== null) break;
+        view = {
+          ...view,
+          service: String(data.service),
+          version: String(data.version),
+          team: typeof data.team === 'string' ? data.team : null,
+          notes: typeof data.notes === 'string' ? data.notes : null,
+          createdAt: event.occurredAt,
+          implicit: data.implicit === true,
+          commits: Array.isArray(data.commits) ? (data.commits as ReleaseView['commits']) : [],
+        };
+        break;
+      case 'approval.granted':
+        view = {
+          ...view,
+          approvals: [
+            ...view.approvals,
+            { environment: String(data.environment), approver: String(data.approver), at: event.occurredAt },
+          ],
+        };
+        break;
+      case 'tests.completed':
+        view = {
+          ...view,
+          tests: [
+            ...view.tests.filter((t) => t.suite !== data.suite),
+            { suite: String(data.suite), passed: data.passed === true, at: event.occurredAt, seq: event.seq },
+          ],
+        };
+        break;
+      default:
+        if (event.type.startsWith('deployment.') && view.service === null) {
+          view = {
+            ...view,
+            service: typeof data.service === 'string' ? data.service : null,
+            version: typeof data.version === 'string' ? data.version : null,
+          };
+        }
+    }
+  }
+  const environments: Record<string, { status: DeploymentView['status']; deployments: DeploymentView[] }> =
+    {};
+  for (const deployment of deployments) {
+    const environment = deployment.environment ?? 'unknown';
+    const entry = environments[environment] ?? { status: deployment.status, deployments: [] };
+    entry.deployments.push(deployment);
+    entry.status = deployment.status;
+    environments[environment] = entry;
+  }
+  return { ...view, environments };
+}

@@ -1,0 +1,25 @@
+/** Every environment variable the functions read, read here and nowhere else. */
+export interface FunctionConfig {
+  readonly eventsTable: string;
+  readonly stateTable: string;
+  readonly region: string;
+  /** Set locally (DynamoDB Local); absent on AWS. */
+  readonly dynamoDbEndpoint: string | undefined;
+  readonly eventBusName: string;
+  /** Set locally (the bus stand-in); absent on AWS. */
+  readonly eventBusEndpoint: string | undefined;
+  /** EventBridge `source` of every event the relay publishes. */
+  readonly eventSource: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
+  return {
+    eventsTable: env.LEDGER_EVENTS_TABLE ?? 'release-ledger-events',
+    stateTable: env.LEDGER_STATE_TABLE ?? 'release-ledger-state',
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    dynamoDbEndpoint: env.LEDGER_DYNAMODB_ENDPOINT || undefined,
+    eventBusName: env.LEDGER_EVENT_BUS_NAME ?? 'release-ledger',
+    eventBusEndpoint: env.LEDGER_EVENT_BUS_ENDPOINT || undefined,
+    eventSource: env.LEDGER_EVENT_SOURCE ?? 'release-ledger',
+  };
+}

@@ -1,0 +1,31 @@
+import { type Role, RoleSchema, roleAllows } from '../../domain/auth/roles.ts';
+import type { HttpEvent } from './http-api.ts';
+import { HttpError } from './http-error.ts';
+
+export interface Caller {
+  readonly tenant: string;
+  readonly role: Role;
+}
+
+/**
+ * The token authorizer runs before every authenticated route (on AWS as a Lambda authorizer, locally
+ * in the HTTP adapter) and passes the caller in the request context. It never denies by itself, so the
+ * 401 body is ours on both runtimes; the route decides whether the role suffices.
+ */
+export function authorize(event: HttpEvent, needed: Role): Caller {
+  const context = event.requestContext.authorizer?.lambda ?? {};
+  const tenant = context.tenant;
+  const role = RoleSchema.safeParse(context.role);
+  if (typeof tenant !== 'string' || !role.success) {
+    const reason = typeof context.reason === 'string' ? context.reason : 'a valid bearer token is required';
+    throw new HttpError(401, 'unauthorized', reason, [], { 'www-authenticate': 'Bearer' });
+  }
+  if (!roleAllows(role.data, needed)) {
+    throw new HttpError(
+      403,
+      'forbidden',
+      `this token's role '${role.data}' may not do what needs '${needed}'`,
+    );
+  }
+  return { tenant, role: role.data };
+}

@@ -1,0 +1,27 @@
+import { deploymentView } from '../../domain/views/deployment-view.ts';
+import { deploymentIdsOf, releaseView } from '../../domain/views/release-view.ts';
+import { adapters } from '../adapters/clients.ts';
+import { authorize } from './authorize.ts';
+import { httpApi, json } from './http-api.ts';
+import { notFound } from './http-error.ts';
+import { pathParam } from './query-params.ts';
+
+/** GET /v1/releases/{releaseId} — version, commits, approvals, tests and per environment its deployments. */
+export const handler = httpApi(async (event) => {
+  const { tenant } = authorize(event, 'reader');
+  const releaseId = pathParam(event, 'releaseId');
+  const store = adapters().eventStore;
+  const events = await store.readStream(tenant, `release/${releaseId}`);
+  const deployments = await Promise.all(
+    deploymentIdsOf(events).map(async (id) =>
+      deploymentView(id, await store.readStream(tenant, `deployment/${id}`)),
+    ),
+  );
+  const view = releaseView(
+    releaseId,
+    events,
+    deployments.filter((d) => d !== undefined),
+  );
+  if (!view) throw notFound(`release '${releaseId}'`);
+  return json(200, { release: view });
+});

@@ -1,0 +1,193 @@
+import { type CloudEventV1, HTTP } from 'cloudevents';
+import {
+  type FieldIssue,
+  looksLikeCdEvent,
+  normaliseCdEvent,
+  normaliseCloudEvent,
+} from '../../domain/ingest/normalise-event.ts';
+import type { IncomingEvent } from '../../domain/ledger/ledger-event.ts';
+import { HttpError } from './http-error.ts';
+
+/** The API's body limit; EventBridge and Lambda both cap an event near this size as well. */
+export const MAX_BODY_BYTES = 256 * 1024;
+/** CloudEvents batches are appended in one transaction; DynamoDB caps those at 100 items. */
+export const MAX_BATCH_EVENTS = 25;
+
+const CE_STRUCTURED = 'application/cloudevents+json';
+const CE_BATCH = 'application/cloudevents-batch+json';
+
+/**
+ * Reads an HTTP request as one or more events: CloudEvents binary (ce-* headers), structured and
+ * batched modes through the cloudevents SDK, and plain JSON that is a structured CloudEvent or a raw
+ * CDEvent. Throws HttpError with the failing field path; never returns a partly valid submission.
+ */
+export function readIngestMessage(
+  headers: Readonly<Record<string, string | undefined>>,
+  body: string,
+): IncomingEvent[] {
+  const lower = Object.fromEntries(
+    Object.entries(headers).flatMap(([key, value]) =>
+      value === undefined ? [] : [[key.toLowerCase(), value]],
+    ),
+  );
+  if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'payload_too_large', `the body is over ${MAX_BODY_BYTES / 1024} KB`);
+  }
+  const contentType = (lower['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const binary = lower['ce-specversion'] !== undefined || lower['ce-id'] !== undefined;
+  if (
+    !binary &&
+    contentType !== CE_STRUCTURED &&
+    contentType !== CE_BATCH &&
+    contentType !== 'application/json'
+  ) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `content-type '${contentType || '(none)'}' is not accepted: use application/json, ${CE_STRUCTURED}, ${CE_BATCH}, or CloudEvents binary mode with a JSON body`,
+    );
+  }
+  if (binary && contentType !== 'application/json' && !contentType.endsWith('+json')) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      'CloudEvents binary mode needs a JSON body (content-type application/json)',
+    );
+  }
+  const parsed = parseJson(body);
+
+  if (binary) {
+    const [event] = readCloudEvents(lower, body, 'binary');
+    return [normalised(binaryAsJson(event as CloudEventV1<unknown>, lower['ce-time']), [])];
+  }
+  if (contentType === CE_BATCH) {
+    if (!Array.isArray(parsed)) throw validation('a CloudEvents batch must be a JSON array', []);
+    if (parsed.length === 0) throw validation('a CloudEvents batch must hold at least one event', []);
+    if (parsed.length > MAX_BATCH_EVENTS) {
+      throw new HttpError(400, 'batch_too_large', `a batch may hold at most ${MAX_BATCH_EVENTS} events`);
+    }
+    parsed.forEach((element, index) => checkStructured(element, [index]));
+    readCloudEvents(lower, body, 'batch');
+    return collect(parsed.map((element, index) => () => normalised(element as Record<string, unknown>, [index])));
+  }
+  if (contentType === 'application/json' && looksLikeCdEvent(parsed)) {
+    const result = normaliseCdEvent(parsed);
+    if (!result.ok) throw validation('the CDEvent is not valid', result.issues);
+    return [result.event];
+  }
+  checkStructured(parsed, []);
+  readCloudEvents({ ...lower, 'content-type': CE_STRUCTURED }, body, 'structured');
+  return [normalised(parsed as Record<string, unknown>, [])];
+}
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '')
+    throw new HttpError(400, 'invalid_json', 'the body is empty; a JSON event is required');
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Structural checks the SDK would otherwise answer with an unhelpful TypeError. */
+function checkStructured(value: unknown, path: (string | number)[]): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw validation('a CloudEvent must be a JSON object (or send a CDEvent with context and subject)', [
+      { path, message: 'expected an object' },
+    ]);
+  }
+  const record = value as Record<string, unknown>;
+  const issues: FieldIssue[] = [];
+  if (record.specversion !== '1.0') issues.push({ path: [...path, 'specversion'], message: "must be '1.0'" });
+  for (const field of ['id', 'source', 'type'] as const) {
+    if (typeof record[field] !== 'string' || (record[field] as string).length === 0) {
+      issues.push({ path: [...path, field], message: 'required non-empty string' });
+    }
+  }
+  if ('data_base64' in record) {
+    issues.push({ path: [...path, 'data_base64'], message: 'binary data is not accepted; send JSON data' });
+  }
+  if (issues.length > 0) throw validation('the CloudEvent is not valid', issues);
+}
+
+function readCloudEvents(
+  headers: Record<string, string>,
+  body: string,
+  mode: string,
+): CloudEventV1<unknown>[] {
+  try {
+    const events = HTTP.toEvent<unknown>({ headers, body });
+    return Array.isArray(events) ? events : [events];
+  } catch (error) {
+    const sdkErrors = (error as { errors?: unknown[] }).errors ?? [];
+    const issues = sdkErrors.flatMap((entry): FieldIssue[] => {
+      const e = entry as { instancePath?: string; message?: string; params?: { missingProperty?: string } };
+      if (typeof e !== 'object' || e === null) return [];
+      const path = (e.instancePath ?? '').split('/').filter(Boolean);
+      if (e.params?.missingProperty) path.push(e.params.missingProperty);
+      return [{ path, message: e.message ?? 'invalid' }];
+    });
+    throw validation(
+      `the CloudEvent (${mode} mode) is not valid: ${(error as Error).message.split('\n')[0]}`,
+      issues,
+    );
+  }
+}
+
+/**
+ * The SDK validates, but its event is not the payload: it fills in a missing `time` with the current
+ * time and reformats a given one, which would make every retry look like a new payload. Structured
+ * events are therefore normalised from the JSON as sent; binary ones from the SDK's attributes with
+ * `time` exactly as in the ce-time header, or absent.
+ */
+function binaryAsJson(event: CloudEventV1<unknown>, timeHeader: string | undefined): Record<string, unknown> {
+  const { time: _sdkTime, ...attributes } = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
+  return timeHeader === undefined ? attributes : { ...attributes, time: timeHeader };
+}
+
+function normalised(json: Record<string, unknown>, path: (string | number)[]): IncomingEvent {
+  if (typeof json.data === 'string' || json.data_base64 !== undefined) {
+    throw validation('event data must be a JSON object', [
+      { path: [...path, 'data'], message: 'expected an object' },
+    ]);
+  }
+  const result = normaliseCloudEvent(json);
+  if (!result.ok) {
+    throw validation(
+      'the event is not valid',
+      result.issues.map((issue) => ({ ...issue, path: [...path, ...issue.path] })),
+    );
+  }
+  return result.event;
+}
+
+/** Runs every member so all failing paths of a batch are reported at once. */
+function collect(readers: (() => IncomingEvent)[]): IncomingEvent[] {
+  const issues: FieldIssue[] = [];
+  const events: IncomingEvent[] = [];
+  for (const read of readers) {
+    try {
+      events.push(read());
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      issues.push(...error.issues);
+    }
+  }
+  if (issues.length > 0) throw validation('the batch is not valid; nothing was stored', issues);
+  const seen = new Map<string, number>();
+  events.forEach((event, index) => {
+    const key = JSON.stringify([event.source, event.id]);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      issues.push({ path: [index, 'id'], message: `repeats (source, id) of batch member ${first}` });
+    }
+    seen.set(key, index);
+  });
+  if (issues.length > 0) throw validation('the batch is not valid; nothing was stored', issues);
+  return events;
+}
+
+function validation(message: string, issues: readonly FieldIssue[]): HttpError {
+  return new HttpError(400, 'validation_failed', message, issues);
+}

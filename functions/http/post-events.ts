@@ -1,0 +1,16 @@
+import { adapters } from '../adapters/clients.ts';
+import { authorize } from './authorize.ts';
+import { httpApi, json, rawBody } from './http-api.ts';
+import { readIngestMessage } from './ingest-message.ts';
+
+/** POST /v1/events — append one event or an all-or-nothing batch; replays answer 200 with the stored result. */
+export const handler = httpApi(async (event) => {
+  const { tenant } = authorize(event, 'writer');
+  const events = readIngestMessage(event.headers ?? {}, rawBody(event));
+  const outcome = await adapters().eventStore.appendEvents(tenant, events);
+  const batch = (event.headers?.['content-type'] ?? '')
+    .toLowerCase()
+    .startsWith('application/cloudevents-batch+json');
+  const body = batch ? { events: outcome.results } : { event: outcome.results[0] };
+  return outcome.status === 'replayed' ? json(200, body, { 'idempotent-replayed': 'true' }) : json(201, body);
+});

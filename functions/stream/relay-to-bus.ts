@@ -1,0 +1,101 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
+import { adapters } from '../adapters/clients.ts';
+import { EventItemKind } from '../adapters/ledger-tables.ts';
+
+/** PutEvents takes at most 10 entries, each at most 256 KB. */
+const ENTRIES_PER_CALL = 10;
+const MAX_ENTRY_BYTES = 256 * 1024 - 1024;
+const ATTEMPTS = 4;
+
+interface Pending {
+  readonly sequenceNumber: string;
+  readonly entry: PutEventsRequestEntry;
+}
+
+/**
+ * DynamoDB Streams → EventBridge. Only ledger entries are published (stream pointers are index
+ * items). Every entry's error code is checked; entries that still fail after a few retries make the
+ * batch report the first failed record, so the stream redelivers from there and nothing is dropped
+ * (consumers are idempotent, so the redelivered successes are harmless).
+ */
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const { eventBridge, config } = adapters();
+  const pending = event.Records.flatMap((record) =>
+    toPending(record, config.eventBusName, config.eventSource),
+  );
+  let firstFailure: string | undefined;
+  for (let start = 0; start < pending.length && firstFailure === undefined; start += ENTRIES_PER_CALL) {
+    const chunk = pending.slice(start, start + ENTRIES_PER_CALL);
+    firstFailure = await publish(chunk, (entries) =>
+      eventBridge.send(new PutEventsCommand({ Entries: entries })),
+    );
+  }
+  return { batchItemFailures: firstFailure ? [{ itemIdentifier: firstFailure }] : [] };
+}
+
+type Send = (entries: PutEventsRequestEntry[]) => Promise<{ Entries?: { ErrorCode?: string }[] }>;
+
+/** Publishes a chunk, retrying only the failed entries; returns the sequence number of the first that never made it. */
+async function publish(chunk: readonly Pending[], send: Send): Promise<string | undefined> {
+  let remaining = [...chunk];
+  for (let attempt = 1; attempt <= ATTEMPTS && remaining.length > 0; attempt += 1) {
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt * Math.random()));
+    try {
+      const response = await send(remaining.map((p) => p.entry));
+      // Entries answer in request order; a missing answer is treated as a failure.
+      remaining = remaining.filter((_, index) => {
+        const result = response.Entries?.[index];
+        return result === undefined || result.ErrorCode !== undefined;
+      });
+    } catch {
+      // The whole call failed (bus down, throttled): retry every remaining entry.
+    }
+  }
+  return remaining[0]?.sequenceNumber;
+}
+
+function toPending(record: DynamoDBRecord, busName: string, source: string): Pending[] {
+  const image = record.dynamodb?.NewImage;
+  const sequenceNumber = record.dynamodb?.SequenceNumber;
+  if (record.eventName !== 'INSERT' || !image || !sequenceNumber) return [];
+  const item = unmarshall(image as Record<string, AttributeValue>);
+  if (item.kind !== EventItemKind.entry) return [];
+  const envelope = JSON.parse(String(item.body)) as StoredEvent;
+  const detail: Record<string, unknown> = {
+    tenant: envelope.tenant,
+    seq: envelope.seq,
+    hash: item.chainHash,
+    eventHash: item.eventHash,
+    stream: envelope.stream,
+    version: envelope.version,
+    links: envelope.links,
+    type: envelope.type,
+    source: envelope.source,
+    id: envelope.id,
+    occurredAt: envelope.occurredAt,
+    recordedAt: envelope.recordedAt,
+    data: envelope.data,
+  };
+  let text = JSON.stringify(detail);
+  if (Buffer.byteLength(text) > MAX_ENTRY_BYTES) {
+    // Too big for EventBridge: consumers read the full event from the ledger by seq.
+    text = JSON.stringify({ ...detail, data: undefined, dataOmitted: true });
+  }
+  return [
+    {
+      sequenceNumber,
+      entry: {
+        EventBusName: busName,
+        Source: source,
+        DetailType: envelope.type,
+        Detail: text,
+        Time: new Date(envelope.recordedAt),
+        Resources: [],
+      },
+    },
+  ];
+}

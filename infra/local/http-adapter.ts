@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { RouteSpec } from '../topology.ts';
+import { lambdaContext } from './lambda-context.ts';
+
+export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
+
+export interface HttpAdapterOptions {
+  readonly routes: readonly RouteSpec[];
+  readonly handlerFor: (route: RouteSpec) => Promise<LambdaHandler>;
+  readonly authorizer: () => Promise<LambdaHandler>;
+  /** Extra non-API pages (the local index page); checked before API routes. */
+  readonly pages?: Readonly<Record<string, () => { contentType: string; body: string }>>;
+  readonly log?: (line: string) => void;
+}
+
+/** API Gateway rejects payloads over 10 MB and Lambda over 6 MB; the handler enforces the API's 256 KB. */
+const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+interface CompiledRoute {
+  readonly route: RouteSpec;
+  readonly pattern: RegExp;
+  readonly names: string[];
+}
+
+/**
+ * Serves HTTP the way API Gateway v2 does for Lambda proxy integrations: each request becomes an
+ * `APIGatewayProxyEventV2` (payload format 2.0), the token authorizer runs first on authorized routes
+ * and its context is passed on, and the handler's structured result becomes the response.
+ */
+export function createHttpAdapter(options: HttpAdapterOptions): Server {
+  const compiled = options.routes.map(compileRoute);
+  return createServer((request, response) => {
+    handle(request, response, compiled, options).catch((error: unknown) => {
+      options.log?.(`local HTTP adapter failed: ${(error as Error).stack ?? String(error)}`);
+      if (!response.headersSent) sendJson(response, 500, errorBody('internal_error', 'internal error'));
+      else response.end();
+    });
+  });
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: readonly CompiledRoute[],
+  options: HttpAdapterOptions,
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = (request.method ?? 'GET').toUpperCase();
+  const page = method === 'GET' ? options.pages?.[url.pathname] : undefined;
+  if (page) {
+    const { contentType, body } = page();
+    response.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+    return;
+  }
+  const body = await readBody(request);
+  if (body === undefined) {
+    sendJson(response, 413, errorBody('payload_too_large', 'request body over 6 MB'));
+    return;
+  }
+  const match = findRoute(routes, method, url.pathname);
+  if (!match) {
+    sendJson(response, 404, errorBody('not_found', `no route for ${method} ${url.pathname}`));
+    return;
+  }
+  const event = toApiGatewayEvent(request, url, method, body, match);
+  if (match.route.authorized) {
+    const authorizer = await options.authorizer();
+    const decision = (await authorizer(
+      {
+        ...event,
+        type: 'REQUEST',
+        routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${event.routeKey}`,
+        identitySource: [event.headers.authorization ?? ''],
+      },
+      lambdaContext('tokenAuthorizer'),
+    )) as { isAuthorized: boolean; context?: Record<string, unknown> };
+    if (!decision.isAuthorized) {
+      sendJson(response, 403, { message: 'Forbidden' });
+      return;
+    }
+    (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: decision.context ?? {} };
+  }
+  const handler = await options.handlerFor(match.route);
+  const result = (await handler(
+    event,
+    lambdaContext(match.route.function),
+  )) as APIGatewayProxyStructuredResultV2;
+  const payload = result.isBase64Encoded
+    ? Buffer.from(result.body ?? '', 'base64')
+    : Buffer.from(result.body ?? '', 'utf8');
+  response.writeHead(result.statusCode ?? 200, {
+    ...stringHeaders(result.headers),
+    'content-length': payload.length,
+  });
+  response.end(payload);
+}
+
+function compileRoute(route: RouteSpec): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+function findRoute(routes: readonly CompiledRoute[], method: string, path: string) {
+  for (const compiled of routes) {
+    if (compiled.route.method !== method) continue;
+    const found = compiled.pattern.exec(path);
+    if (!found) continue;
+    const params = Object.fromEntries(compiled.names.map((name, index) => [name, found[index + 1] ?? '']));
+    return { ...compiled, params };
+  }
+  return undefined;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function toApiGatewayEvent(
+  request: IncomingMessage,
+  url: URL,
+  method: string,
+  body: Buffer,
+  match: CompiledRoute & { params: Record<string, string> },
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const now = new Date();
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
+    pathParameters: match.names.length > 0 ? match.params : undefined,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length > 0 ? body.toString('utf8') : undefined,
+    isBase64Encoded: false,
+  };
+}
+
+function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([key, value]) => [key, String(value)]));
+}
+
+function errorBody(code: string, message: string) {
+  return { error: { code, message, issues: [] } };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}

@@ -1,0 +1,198 @@
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '../../domain/auth/roles.ts';
+import { DynamoDbTokenStore } from '../../functions/adapters/dynamodb-token-store.ts';
+import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
+import { type FunctionName, functions, routes, rules, streamRelay } from '../topology.ts';
+import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type BusRule, type EventBridgeEvent, type RunningEventBus, startEventBus } from './event-bus.ts';
+import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
+import { renderIndexPage } from './index-page.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { ensureLedgerTables } from './ledger-tables-local.ts';
+import { type RunningStreamPoller, startStreamPoller } from './stream-poller.ts';
+
+export interface TokenSpec {
+  readonly token: string;
+  readonly tenant: string;
+  readonly role: Role;
+}
+
+export interface LocalRuntimeOptions {
+  /** HTTP port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** DynamoDB Local port; 0 picks a free one. @default 8000 */
+  readonly dynamoDbPort?: number;
+  /** Event bus stand-in port; 0 picks a free one. @default 0 */
+  readonly busPort?: number;
+  /** Where DynamoDB Local keeps its files; undefined runs it in memory. */
+  readonly dataDir?: string | undefined;
+  readonly tokens: readonly TokenSpec[];
+  /** Rules added to the topology's (tests use these to observe the bus). */
+  readonly extraRules?: readonly BusRule[];
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  readonly dynamoDbEndpoint: string;
+  readonly busEndpoint: string;
+  readonly bus: RunningEventBus;
+  readonly tables: { readonly eventsTable: string; readonly stateTable: string };
+  /** Invokes a function from the topology as Lambda would. */
+  invoke(name: FunctionName, event: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const REGION = 'us-east-1';
+export const LOCAL_TABLES = {
+  eventsTable: 'release-ledger-events',
+  stateTable: 'release-ledger-state',
+} as const;
+
+/**
+ * The whole system on one machine: DynamoDB Local, the tables, the same Lambda handlers behind an
+ * API Gateway v2 stand-in, DynamoDB Streams polled into the same relay, and an EventBridge stand-in
+ * running the topology's rules. Stops every child it started.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => log(`stopping: ${(error as Error).message}`));
+    }
+  };
+  try {
+    const dynamoDb: RunningDynamoDbLocal = await startDynamoDbLocal({
+      port: options.dynamoDbPort === 0 ? undefined : (options.dynamoDbPort ?? 8000),
+      dataDir: options.dataDir,
+      log,
+    });
+    cleanups.push(() => dynamoDb.stop());
+
+    const handlers = new Map<string, Promise<LambdaHandler>>();
+    const handlerOf = (name: FunctionName): Promise<LambdaHandler> => {
+      let loaded = handlers.get(name);
+      if (!loaded) {
+        const url = pathToFileURL(resolve(ROOT, functions[name].entry)).href;
+        loaded = import(url).then((module: { handler: LambdaHandler }) => module.handler);
+        handlers.set(name, loaded);
+      }
+      return loaded;
+    };
+    const invoke = async (name: FunctionName, event: unknown) =>
+      (await handlerOf(name))(
+        event,
+        lambdaContext(name, ((functions[name] as { timeoutSeconds?: number }).timeoutSeconds ?? 10) * 1000),
+      );
+
+    const ruleTargets: BusRule[] = rules.map((rule) => ({
+      name: rule.name,
+      eventPattern: { ...rule.eventPattern },
+      target: async (event: EventBridgeEvent) => {
+        await invoke(rule.target, event);
+      },
+    }));
+    const bus = await startEventBus({
+      port: options.busPort ?? 0,
+      rules: [...ruleTargets, ...(options.extraRules ?? [])],
+      region: REGION,
+      log,
+    });
+    cleanups.push(() => bus.close());
+
+    // Handlers read their configuration from the environment, as on Lambda.
+    Object.assign(process.env, {
+      LEDGER_EVENTS_TABLE: LOCAL_TABLES.eventsTable,
+      LEDGER_STATE_TABLE: LOCAL_TABLES.stateTable,
+      LEDGER_DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+      LEDGER_EVENT_BUS_ENDPOINT: bus.endpoint,
+      AWS_REGION: REGION,
+    });
+
+    const client = new DynamoDBClient({
+      endpoint: dynamoDb.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    cleanups.push(async () => client.destroy());
+    const documentClient = DynamoDBDocumentClient.from(client);
+    await ensureLedgerTables(client, LOCAL_TABLES);
+    const tokenStore = new DynamoDbTokenStore({
+      client: documentClient,
+      stateTable: LOCAL_TABLES.stateTable,
+    });
+    for (const token of options.tokens) await tokenStore.grant(token.token, token);
+
+    const table = await client.send(new DescribeTableCommand({ TableName: LOCAL_TABLES.eventsTable }));
+    const streamArn = table.Table?.LatestStreamArn;
+    if (!streamArn) throw new Error('the events table has no stream');
+    const poller: RunningStreamPoller = startStreamPoller({
+      endpoint: dynamoDb.endpoint,
+      region: REGION,
+      streamArn,
+      batchSize: streamRelay.batchSize,
+      handler: (event) => invoke(streamRelay.function, event) as never,
+      checkpoints: {
+        load: async (shardId) => {
+          const { Item } = await documentClient.send(
+            new GetCommand({
+              TableName: LOCAL_TABLES.stateTable,
+              Key: stateKeys.checkpoint(`relay#${shardId}`),
+            }),
+          );
+          return Item?.sequenceNumber as string | undefined;
+        },
+        save: async (shardId, sequenceNumber) => {
+          await documentClient.send(
+            new PutCommand({
+              TableName: LOCAL_TABLES.stateTable,
+              Item: { ...stateKeys.checkpoint(`relay#${shardId}`), sequenceNumber },
+            }),
+          );
+        },
+      },
+      log,
+    });
+    cleanups.push(() => poller.stop());
+
+    const server: Server = createHttpAdapter({
+      routes,
+      handlerFor: (route) => handlerOf(route.function),
+      authorizer: () => handlerOf('tokenAuthorizer'),
+      pages: { '/': () => ({ contentType: 'text/html; charset=utf-8', body: renderIndexPage(routes) }) },
+      log,
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3000, '127.0.0.1', () => resolveListen());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolveClose) => {
+          server.closeAllConnections();
+          server.close(() => resolveClose());
+        }),
+    );
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+
+    return {
+      apiUrl: `http://127.0.0.1:${port}`,
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      busEndpoint: bus.endpoint,
+      bus,
+      tables: LOCAL_TABLES,
+      invoke,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

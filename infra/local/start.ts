@@ -1,0 +1,131 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { RoleSchema, TenantSchema } from '../../domain/auth/roles.ts';
+import { generateToken } from '../../functions/adapters/dynamodb-token-store.ts';
+import { type LocalRuntime, startLocalRuntime, type TokenSpec } from './runtime.ts';
+
+const HELP = `Release Ledger local runtime: the whole system on this machine.
+
+Usage: npm start
+
+Environment:
+  PORT                  HTTP port of the API (default 3000)
+  LEDGER_DYNAMODB_PORT  port of DynamoDB Local (default 8000)
+  LEDGER_BUS_PORT       port of the EventBridge stand-in (default: any free port)
+  LEDGER_IN_MEMORY=1    keep nothing on disk
+  LEDGER_DATA_DIR       where data and dev tokens are kept (default .ledger/)
+  LEDGER_TOKENS         JSON array of {"token","tenant","role"}, role writer | reader | admin;
+                        without it, dev tokens for tenant "dev" are created, printed and kept in the data dir
+`;
+
+const TokensSchema = z.array(
+  z.object({
+    token: z.string().min(16, 'tokens need at least 16 characters'),
+    tenant: TenantSchema,
+    role: RoleSchema,
+  }),
+);
+
+function portFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    fail(`${name} must be a port number, got '${raw}'`);
+  return port;
+}
+
+function fail(message: string): never {
+  console.error(`release-ledger: ${message}`);
+  process.exit(2);
+}
+
+function tokensFrom(dataDir: string | undefined): { tokens: TokenSpec[]; created: boolean; file?: string } {
+  const raw = process.env.LEDGER_TOKENS;
+  if (raw) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      fail('LEDGER_TOKENS is not valid JSON');
+    }
+    const result = TokensSchema.safeParse(parsed);
+    if (!result.success) {
+      fail(
+        `LEDGER_TOKENS is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    return { tokens: result.data, created: false };
+  }
+  const file = dataDir ? join(dataDir, 'dev-tokens.json') : undefined;
+  if (file && existsSync(file)) {
+    return { tokens: TokensSchema.parse(JSON.parse(readFileSync(file, 'utf8'))), created: false, file };
+  }
+  const tokens: TokenSpec[] = (['writer', 'reader', 'admin'] as const).map((role) => ({
+    token: generateToken(),
+    tenant: 'dev',
+    role,
+  }));
+  if (file) writeFileSync(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
+  return { tokens, created: true, ...(file ? { file } : {}) };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const inMemory = process.env.LEDGER_IN_MEMORY === '1' || process.env.LEDGER_IN_MEMORY === 'true';
+  const dataDir = inMemory ? undefined : resolve(process.env.LEDGER_DATA_DIR || '.ledger');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const { tokens, created, file } = tokensFrom(dataDir);
+
+  console.log('release-ledger: starting DynamoDB Local, the event bus and the API...');
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startLocalRuntime({
+      port: portFrom('PORT', 3000),
+      dynamoDbPort: portFrom('LEDGER_DYNAMODB_PORT', 8000),
+      busPort: portFrom('LEDGER_BUS_PORT', 0),
+      dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
+      tokens,
+      log: (line) => console.log(`  ${line}`),
+    });
+  } catch (error) {
+    fail(`could not start: ${(error as Error).message}`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`release-ledger: ${signal} received, stopping...`);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const lines = [
+    '',
+    'Release Ledger is running.',
+    `  API:              ${runtime.apiUrl}/v1   (health: ${runtime.apiUrl}/v1/health)`,
+    `  Dashboard & docs: ${runtime.apiUrl}/`,
+    `  DynamoDB Local:   ${runtime.dynamoDbEndpoint}   (tables ${runtime.tables.eventsTable}, ${runtime.tables.stateTable})`,
+    `  Event bus:        ${runtime.busEndpoint}   (EventBridge PutEvents)`,
+    `  Data:             ${dataDir ?? 'in memory (LEDGER_IN_MEMORY=1)'}`,
+  ];
+  if (!process.env.LEDGER_TOKENS) {
+    lines.push(
+      `  Dev tokens (tenant "dev"${created ? ', new' : ''}${file ? `, kept in ${file}` : ''}):`,
+      ...tokens.map((t) => `    ${t.role.padEnd(7)} ${t.token}`),
+    );
+  } else {
+    lines.push(`  Tokens:           ${tokens.length} from LEDGER_TOKENS`);
+  }
+  lines.push('', 'Press Ctrl-C to stop.');
+  console.log(lines.join('\n'));
+}
+
+void main();

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../../../functions/http/http-error.ts';
+import { MAX_BATCH_EVENTS, readIngestMessage } from '../../../../functions/http/ingest-message.ts';
+import { cloudEvent } from '../../../support/http.ts';
+
+const json = { 'content-type': 'application/json' };
+const release = { releaseId: 'r1', service: 'api', version: '1.0' };
+
+function failure(headers: Record<string, string>, body: string): HttpError {
+  try {
+    readIngestMessage(headers, body);
+  } catch (error) {
+    if (error instanceof HttpError) return error;
+    throw error;
+  }
+  throw new Error('expected the message to be refused');
+}
+
+describe('reading an ingest request', () => {
+  it('reads a structured CloudEvent sent as application/json or application/cloudevents+json', () => {
+    const event = cloudEvent('release.created', release);
+    for (const contentType of ['application/json', 'application/cloudevents+json; charset=utf-8']) {
+      const [read] = readIngestMessage({ 'Content-Type': contentType }, JSON.stringify(event));
+      expect(read).toMatchObject({
+        source: event.source,
+        id: event.id,
+        type: 'release.created',
+        occurredAt: event.time,
+        data: release,
+      });
+      expect(read?.original).toEqual({
+        format: 'cloudevent',
+        payload: expect.objectContaining({ id: event.id, data: release }),
+      });
+    }
+  });
+
+  it('reads binary mode from ce-* headers', () => {
+    const [read] = readIngestMessage(
+      {
+        ...json,
+        'ce-specversion': '1.0',
+        'ce-id': 'x1',
+        'ce-source': 'ci',
+        'ce-type': 'release.created',
+        'ce-time': '2026-11-21T10:00:00Z',
+      },
+      JSON.stringify(release),
+    );
+    expect(read).toMatchObject({
+      source: 'ci',
+      id: 'x1',
+      type: 'release.created',
+      data: release,
+      occurredAt: '2026-11-21T10:00:00Z',
+    });
+  });
+
+  it('gives the same payload hash to the same event in binary and structured mode', () => {
+    const event = {
+      specversion: '1.0',
+      id: 'same',
+      source: 'ci',
+      type: 'release.created',
+      datacontenttype: 'application/json',
+      data: release,
+    };
+    const [structured] = readIngestMessage(json, JSON.stringify(event));
+    const [binary] = readIngestMessage(
+      { ...json, 'ce-specversion': '1.0', 'ce-id': 'same', 'ce-source': 'ci', 'ce-type': 'release.created' },
+      JSON.stringify(release),
+    );
+    expect(binary?.payloadHash).toBe(structured?.payloadHash);
+  });
+
+  it('ignores tracing extensions when deciding whether a replay is the same payload', () => {
+    const event = cloudEvent('release.created', release);
+    const [a] = readIngestMessage(json, JSON.stringify({ ...event, traceparent: '00-aaaa-01' }));
+    const [b] = readIngestMessage(json, JSON.stringify({ ...event, traceparent: '00-bbbb-01' }));
+    expect(a?.payloadHash).toBe(b?.payloadHash);
+  });
+
+  it('reads a batch and reports every failing member by index', () => {
+    const batch = [cloudEvent('release.created', release), cloudEvent('release.created', { service: 'x' })];
+    const error = failure({ 'content-type': 'application/cloudevents-batch+json' }, JSON.stringify(batch));
+    expect(error.status).toBe(400);
+    expect(error.issues.map((i) => i.path)).toEqual([
+      [1, 'data', 'releaseId'],
+      [1, 'data', 'version'],
+    ]);
+  });
+
+  it('refuses a batch repeating one (source, id), an empty batch and an oversized batch', () => {
+    const event = cloudEvent('release.created', release);
+    const header = { 'content-type': 'application/cloudevents-batch+json' };
+    expect(failure(header, JSON.stringify([event, event])).issues).toEqual([
+      { path: [1, 'id'], message: 'repeats (source, id) of batch member 0' },
+    ]);
+    expect(failure(header, '[]').code).toBe('validation_failed');
+    const many = Array.from({ length: MAX_BATCH_EVENTS + 1 }, () => cloudEvent('release.created', release));
+    expect(failure(header, JSON.stringify(many)).code).toBe('batch_too_large');
+  });
+
+  it.each([
+    ['not JSON', json, '{"a":', 400, 'invalid_json'],
+    ['an empty body', json, '', 400, 'invalid_json'],
+    ['text/plain', { 'content-type': 'text/plain' }, 'hi', 415, 'unsupported_media_type'],
+    ['no content type', {}, '{}', 415, 'unsupported_media_type'],
+    [
+      'binary mode with XML',
+      { 'content-type': 'application/xml', 'ce-id': '1', 'ce-specversion': '1.0' },
+      '<a/>',
+      415,
+      'unsupported_media_type',
+    ],
+    ['over 256 KB', json, `"${'x'.repeat(256 * 1024)}"`, 413, 'payload_too_large'],
+    ['a JSON array outside a batch', json, '[1]', 400, 'validation_failed'],
+    ['neither a CloudEvent nor a CDEvent', json, '{"hello":"world"}', 400, 'validation_failed'],
+  ])('refuses %s', (_name, headers, body, status, code) => {
+    const error = failure(headers as Record<string, string>, body as string);
+    expect([error.status, error.code]).toEqual([status, code]);
+  });
+
+  it('names the missing CloudEvent attributes', () => {
+    const error = failure(
+      json,
+      JSON.stringify({ specversion: '1.0', type: 'release.created', data: release }),
+    );
+    expect(error.issues.map((i) => i.path)).toEqual([['id'], ['source']]);
+  });
+
+  it('names the failing data field and refuses unknown types', () => {
+    expect(
+      failure(
+        json,
+        JSON.stringify(cloudEvent('tests.completed', { releaseId: 'r', suite: 's', passed: 'yes' })),
+      ).issues,
+    ).toEqual([{ path: ['data', 'passed'], message: expect.any(String) }]);
+    expect(
+      failure(
+        json,
+        JSON.stringify(cloudEvent('deployment.started', { deploymentId: 'd', environment: 'prod' })),
+      ).issues[0]?.path,
+    ).toEqual(['data', 'releaseId']);
+    expect(failure(json, JSON.stringify(cloudEvent('release.deleted', {}))).issues[0]?.path).toEqual([
+      'type',
+    ]);
+  });
+
+  it('refuses a CloudEvent time that is not RFC 3339', () => {
+    const error = failure(
+      json,
+      JSON.stringify(cloudEvent('release.created', release, { time: 'yesterday' })),
+    );
+    expect(error.code).toBe('validation_failed');
+    expect(error.issues.map((i) => i.path)).toContainEqual(['time']);
+  });
+});
