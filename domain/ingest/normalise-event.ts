@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { isNativeEventType, nativeEventSchemas } from '../events/native-events.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
@@ -16,6 +17,18 @@ export type Normalised =
 /** A CloudEvent as plain JSON (structured form): context attributes, extensions and `data`. */
 export type CloudEventJson = Readonly<Record<string, unknown>>;
 
+/** CloudEvents 1.0 context attributes the ledger relies on; extensions pass through untouched. */
+export const CloudEventEnvelopeSchema = z.looseObject({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1).max(1024),
+  source: z.string().min(1).max(2048),
+  type: z.string().min(1).max(256),
+  time: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' }).optional(),
+  subject: z.string().max(2048).optional(),
+  datacontenttype: z.string().max(256).optional(),
+  dataschema: z.string().max(2048).optional(),
+});
+
 // Tracing extensions change between retries of the same delivery, so they do not make a new payload.
 const TRANSPORT_EXTENSIONS = new Set(['traceparent', 'tracestate']);
 
@@ -24,6 +37,8 @@ const TRANSPORT_EXTENSIONS = new Set(['traceparent', 'tracestate']);
  * types carry a CDEvent as data. (source, id) of the CloudEvent stays the idempotency key.
  */
 export function normaliseCloudEvent(cloudEvent: CloudEventJson): Normalised {
+  const envelope = CloudEventEnvelopeSchema.safeParse(cloudEvent);
+  if (!envelope.success) return { ok: false, issues: zodIssues(envelope.error.issues) };
   const type = String(cloudEvent.type);
   const source = String(cloudEvent.source);
   const id = String(cloudEvent.id);

@@ -66,16 +66,20 @@ export function readIngestMessage(
     if (parsed.length > MAX_BATCH_EVENTS) {
       throw new HttpError(400, 'batch_too_large', `a batch may hold at most ${MAX_BATCH_EVENTS} events`);
     }
-    parsed.forEach((element, index) => checkStructured(element, [index]));
+    const issues = parsed.flatMap((element, index) => structuralIssues(element, [index]));
+    if (issues.length > 0) throw validation('the batch is not valid; nothing was stored', issues);
     readCloudEvents(lower, body, 'batch');
-    return collect(parsed.map((element, index) => () => normalised(element as Record<string, unknown>, [index])));
+    return collect(
+      parsed.map((element, index) => () => normalised(element as Record<string, unknown>, [index])),
+    );
   }
   if (contentType === 'application/json' && looksLikeCdEvent(parsed)) {
     const result = normaliseCdEvent(parsed);
     if (!result.ok) throw validation('the CDEvent is not valid', result.issues);
     return [result.event];
   }
-  checkStructured(parsed, []);
+  const issues = structuralIssues(parsed, []);
+  if (issues.length > 0) throw validation('the CloudEvent is not valid', issues);
   readCloudEvents({ ...lower, 'content-type': CE_STRUCTURED }, body, 'structured');
   return [normalised(parsed as Record<string, unknown>, [])];
 }
@@ -91,11 +95,9 @@ function parseJson(body: string): unknown {
 }
 
 /** Structural checks the SDK would otherwise answer with an unhelpful TypeError. */
-function checkStructured(value: unknown, path: (string | number)[]): void {
+function structuralIssues(value: unknown, path: (string | number)[]): FieldIssue[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw validation('a CloudEvent must be a JSON object (or send a CDEvent with context and subject)', [
-      { path, message: 'expected an object' },
-    ]);
+    return [{ path, message: 'expected a CloudEvent object (or send a CDEvent with context and subject)' }];
   }
   const record = value as Record<string, unknown>;
   const issues: FieldIssue[] = [];
@@ -108,7 +110,7 @@ function checkStructured(value: unknown, path: (string | number)[]): void {
   if ('data_base64' in record) {
     issues.push({ path: [...path, 'data_base64'], message: 'binary data is not accepted; send JSON data' });
   }
-  if (issues.length > 0) throw validation('the CloudEvent is not valid', issues);
+  return issues;
 }
 
 function readCloudEvents(

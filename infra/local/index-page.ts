@@ -1,6 +1,6 @@
 import type { RouteSpec } from '../topology.ts';
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
@@ -14,7 +14,7 @@ export function renderIndexPage(routes: readonly RouteSpec[]): string {
   const rows = routes
     .map(
       (r) =>
-        `<tr><td><code>${escape(r.method)}</code></td><td><code>${escape(r.path)}</code></td><td>${r.authorized ? 'bearer token' : 'none'}</td></tr>`,
+        `<tr><td><code>${escapeHtml(r.method)}</code></td><td><code>${escapeHtml(r.path)}</code></td><td>${r.authorized ? 'bearer token' : 'none'}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>

@@ -5,6 +5,7 @@ export function apiClient(baseUrl: string, token?: string) {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    // biome-ignore lint/suspicious/noExplicitAny: tests assert on response bodies field by field
   ): Promise<{ status: number; headers: Headers; json: any }> => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
