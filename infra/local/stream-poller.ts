@@ -80,14 +80,27 @@ export function startStreamPoller(options: StreamPollerOptions): RunningStreamPo
     }
   }
 
+  function readRecords(iterator: string) {
+    return client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+  }
+
   async function pollShard(shard: Shard): Promise<void> {
     const shardId = shard.ShardId as string;
     let iterator = await startingIterator(shardId);
     let failures = 0;
     while (!stopped && iterator) {
-      const response = await client.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }),
-      );
+      let response: Awaited<ReturnType<typeof readRecords>>;
+      try {
+        response = await readRecords(iterator);
+      } catch (error) {
+        // DynamoDB Local answers a fresh, still-empty shard with TrimmedDataAccess, and iterators expire
+        // after 15 minutes: start again from the checkpoint.
+        const name = (error as Error).name;
+        if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
+        await sleep(idleMs);
+        iterator = await startingIterator(shardId);
+        continue;
+      }
       const records = response.Records ?? [];
       if (records.length === 0) {
         iterator = response.NextShardIterator;

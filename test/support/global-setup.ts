@@ -5,6 +5,7 @@ let dynamoDb: RunningDynamoDbLocal | undefined;
 
 /** One DynamoDB Local for the whole run; every test file creates its own uniquely named tables. */
 export async function setup(project: TestProject): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   dynamoDb = await startDynamoDbLocal();
   project.provide('dynamoDbEndpoint', dynamoDb.endpoint);
 }
