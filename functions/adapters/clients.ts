@@ -16,6 +16,8 @@ const cache = new Map<string, Adapters>();
 
 export interface Adapters {
   readonly config: FunctionConfig;
+  /** The one DynamoDB client of this configuration (tests inject storage faults through its middleware). */
+  readonly dynamoDb: DynamoDBDocumentClient;
   readonly eventStore: DynamoDbEventStore;
   readonly tokenStore: DynamoDbTokenStore;
   readonly eventBridge: EventBridgeClient;
@@ -34,6 +36,7 @@ export function adapters(config: FunctionConfig = readConfig()): Adapters {
   });
   const created: Adapters = {
     config,
+    dynamoDb: documentClient,
     eventStore: new DynamoDbEventStore({
       client: documentClient,
       eventsTable: config.eventsTable,
