@@ -34,6 +34,20 @@ export const functions = {
     timeoutSeconds: 60,
   },
   health: { entry: 'functions/http/health.ts', description: 'Liveness' },
+  putPolicy: { entry: 'functions/http/put-policy.ts', description: 'Replace a gate policy (admin)' },
+  getPolicy: { entry: 'functions/http/get-policy.ts', description: 'The gate policy in force' },
+  evaluateGate: {
+    entry: 'functions/reactions/evaluate-gate.ts',
+    description: 'deployment.requested → gate.evaluated',
+  },
+  checkGateBypass: {
+    entry: 'functions/reactions/check-gate-bypass.ts',
+    description: 'Deployments that went ahead without a passed gate → gate.bypassed',
+  },
+  requestRollback: {
+    entry: 'functions/reactions/request-rollback.ts',
+    description: 'Incident or alarm on a fresh deployment → rollback.requested | rollback.skipped',
+  },
   streamRelay: {
     entry: 'functions/stream/relay-to-bus.ts',
     description: 'DynamoDB Streams → EventBridge PutEvents',
@@ -61,6 +75,8 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/releases/{releaseId}/events', function: 'getReleaseEvents', authorized: true },
   { method: 'GET', path: '/v1/deployments/{deploymentId}', function: 'getDeployment', authorized: true },
   { method: 'GET', path: '/v1/audit/verify', function: 'verifyLedger', authorized: true },
+  { method: 'PUT', path: '/v1/policies/{service}/{environment}', function: 'putPolicy', authorized: true },
+  { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
 ];
 
 export interface RuleSpec {
@@ -69,16 +85,55 @@ export interface RuleSpec {
   /** An EventBridge event pattern, matched by EventBridge on AWS and by the in-repo matcher locally. */
   readonly eventPattern: Readonly<Record<string, unknown>>;
   readonly target: FunctionName;
+  /**
+   * Which bus the rule listens on: the ledger's own bus, or the account's default bus where AWS services
+   * (CloudWatch alarms) publish. Locally there is one bus for both. @default 'ledger'
+   */
+  readonly bus?: 'ledger' | 'default';
 }
 
 /** The source every ledger event carries on the bus (see LEDGER_EVENT_SOURCE). */
 export const LEDGER_BUS_SOURCE = 'release-ledger';
 
 /**
- * Rules on the ledger's bus. Gate evaluation and automated rollback (issue 3) and the DORA projector
- * (issue 4) add theirs here; the relay already publishes every ledger event for them.
+ * EventBridge rules. Targets are invoked at least once and in any order; each reacts idempotently (a
+ * decision's identity is derived from what triggered it) and reads the ledger rather than trusting the
+ * bus event's position.
  */
-export const rules: readonly RuleSpec[] = [];
+export const rules: readonly RuleSpec[] = [
+  {
+    name: 'gate-evaluation',
+    description: 'Evaluate the gate of every requested deployment',
+    eventPattern: { source: [LEDGER_BUS_SOURCE], 'detail-type': ['deployment.requested'] },
+    target: 'evaluateGate',
+  },
+  {
+    name: 'gate-bypass-check',
+    description: 'Mark deployments that started or succeeded without a passed gate',
+    eventPattern: {
+      source: [LEDGER_BUS_SOURCE],
+      'detail-type': ['deployment.started', 'deployment.succeeded'],
+    },
+    target: 'checkGateBypass',
+  },
+  {
+    name: 'rollback-on-incident',
+    description: 'Roll back a fresh deployment when an incident opens on it',
+    eventPattern: { source: [LEDGER_BUS_SOURCE], 'detail-type': ['incident.opened'] },
+    target: 'requestRollback',
+  },
+  {
+    name: 'rollback-on-alarm',
+    description: 'Roll back a fresh deployment when a policy’s CloudWatch alarm enters ALARM',
+    eventPattern: {
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { state: { value: ['ALARM'] } },
+    },
+    target: 'requestRollback',
+    bus: 'default',
+  },
+];
 
 /** The DynamoDB Streams → relay wiring. */
 export const streamRelay = { function: 'streamRelay', batchSize: 100 } as const satisfies {

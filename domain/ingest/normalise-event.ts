@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isDecisionEventType } from '../events/decision-events.ts';
 import { isNativeEventType, nativeEventSchemas } from '../events/native-events.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
@@ -76,12 +77,10 @@ export function normaliseCloudEvent(cloudEvent: CloudEventJson): Normalised {
       },
     };
   }
-  return {
-    ok: false,
-    issues: [
-      { path: ['type'], message: `unsupported event type '${type}'; see the event catalogue in the README` },
-    ],
-  };
+  const message = isDecisionEventType(type)
+    ? `'${type}' is recorded by the ledger itself and cannot be posted`
+    : `unsupported event type '${type}'; see the event catalogue in the README`;
+  return { ok: false, issues: [{ path: ['type'], message }] };
 }
 
 /** A raw CDEvent posted as plain JSON: its context's (source, id) is the idempotency key. */

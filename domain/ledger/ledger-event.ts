@@ -1,4 +1,8 @@
+import type { DecisionEventType } from '../events/decision-events.ts';
 import type { NativeEventType } from '../events/native-events.ts';
+
+/** Every type the ledger stores: what clients post, and the decisions the ledger makes itself. */
+export type LedgerEventType = NativeEventType | DecisionEventType;
 
 /** The format an event arrived in; kept so auditors can see how it was submitted. */
 export type IngestFormat = 'cloudevent' | 'cdevent' | 'derived';
@@ -7,7 +11,7 @@ export type IngestFormat = 'cloudevent' | 'cdevent' | 'derived';
 export interface IncomingEvent {
   readonly source: string;
   readonly id: string;
-  readonly type: NativeEventType;
+  readonly type: LedgerEventType;
   /** Occurrence time as the producer stated it (CloudEvents `time`), if it did. */
   readonly occurredAt?: string | undefined;
   readonly subject?: string | undefined;
@@ -19,7 +23,7 @@ export interface IncomingEvent {
 }
 
 /** A stream is one aggregate's history: `release/r-1`, `deployment/d-9`. */
-export type StreamType = 'release' | 'deployment' | 'incident' | 'change' | 'artifact';
+export type StreamType = 'release' | 'deployment' | 'incident' | 'change' | 'artifact' | 'policy' | 'service';
 export type StreamName = `${StreamType}/${string}`;
 
 export interface StreamPosition {
@@ -35,7 +39,7 @@ export interface LedgerEnvelope {
   readonly version: number;
   /** Other streams this event belongs to (a deployment also belongs to its release's history). */
   readonly links: readonly StreamPosition[];
-  readonly type: NativeEventType;
+  readonly type: LedgerEventType;
   readonly source: string;
   readonly id: string;
   readonly occurredAt: string;
@@ -48,7 +52,7 @@ export interface LedgerEnvelope {
 export interface AppendResult {
   readonly id: string;
   readonly source: string;
-  readonly type: NativeEventType;
+  readonly type: LedgerEventType;
   readonly seq: number;
   readonly stream: StreamName;
   readonly version: number;

@@ -1,16 +1,23 @@
-import type { IncomingEvent, StreamName } from './ledger-event.ts';
+import type { IncomingEvent, StreamName, StreamType } from './ledger-event.ts';
 
-export function streamName(
-  type: StreamName extends `${infer T}/${string}` ? T : never,
-  id: string,
-): StreamName {
+export function streamName(type: StreamType, id: string): StreamName {
   return `${type}/${id}`;
+}
+
+/** The history of one service in one environment: its deployments, incidents and rollback decisions. */
+export function serviceStream(service: string, environment: string): StreamName {
+  return streamName('service', `${service}/${environment}`);
+}
+
+export function policyStream(service: string, environment: string): StreamName {
+  return streamName('policy', `${service}/${environment}`);
 }
 
 /**
  * Which histories an event belongs to. The first is its own stream; the rest are links, so reading a
- * release shows its approvals, tests and deployments, and reading a deployment shows the rollback or
- * fix that remedied it and the incidents attributed to it.
+ * release shows its approvals, tests, deployments and gate decisions, reading a deployment shows the
+ * rollback or fix that remedied it and the incidents attributed to it, and reading a service in an
+ * environment shows everything gates and rollbacks judge it by.
  */
 export function streamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName[]] {
   const data = event.data as Record<string, unknown>;
@@ -30,31 +37,49 @@ export function streamsOf(event: IncomingEvent): readonly [StreamName, ...Stream
     const id = text(key);
     return id === undefined ? undefined : streamName(type, id);
   };
+  const service = (): StreamName | undefined => {
+    const name = text('service');
+    const environment = text('environment');
+    return name && environment ? serviceStream(name, environment) : undefined;
+  };
+  const own = (type: StreamType, key: string) => streamName(type, String(data[key]));
   switch (event.type) {
     case 'release.created':
-      return withLinks(streamName('release', String(data.releaseId)));
+      return withLinks(own('release', 'releaseId'));
     case 'deployment.requested':
     case 'deployment.started':
     case 'deployment.failed':
-      return withLinks(streamName('deployment', String(data.deploymentId)), ref('release', 'releaseId'));
+      return withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'), service());
     case 'deployment.succeeded':
       return withLinks(
-        streamName('deployment', String(data.deploymentId)),
+        own('deployment', 'deploymentId'),
         ref('release', 'releaseId'),
         ref('deployment', 'rollbackOf'),
         ref('deployment', 'fixes'),
+        service(),
       );
     case 'incident.opened':
-      return withLinks(streamName('incident', String(data.incidentId)), ref('deployment', 'deploymentId'));
+      return withLinks(own('incident', 'incidentId'), ref('deployment', 'deploymentId'), service());
     case 'incident.resolved':
-      return withLinks(streamName('incident', String(data.incidentId)));
+      return withLinks(own('incident', 'incidentId'));
     case 'approval.granted':
     case 'tests.completed':
-      return withLinks(streamName('release', String(data.releaseId)));
+      return withLinks(own('release', 'releaseId'));
     case 'change.merged':
-      return withLinks(streamName('change', String(data.changeId)));
+      return withLinks(own('change', 'changeId'));
     case 'artifact.published':
-      return withLinks(streamName('artifact', String(data.artifactId)));
+      return withLinks(own('artifact', 'artifactId'));
+    case 'policy.updated':
+      return withLinks(policyStream(String(data.service), String(data.environment)));
+    case 'gate.evaluated':
+    case 'gate.bypassed':
+      return withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'));
+    case 'rollback.requested':
+      return withLinks(own('deployment', 'deploymentId'), service());
+    case 'rollback.skipped':
+      return text('deploymentId')
+        ? withLinks(own('deployment', 'deploymentId'), service())
+        : withLinks(serviceStream(String(data.service), String(data.environment)));
     default:
       return assertNever(event.type);
   }

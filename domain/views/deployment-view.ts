@@ -2,6 +2,14 @@ import type { StoredEvent } from '../ledger/ledger-event.ts';
 
 export type DeploymentStatus = 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled_back';
 
+export interface GateView {
+  /** `not_required` when nobody asked (no deployment.requested); `pending` until the latest request is decided. */
+  readonly status: 'pending' | 'passed' | 'failed' | 'not_required';
+  readonly checks: readonly unknown[];
+  readonly decidedAt: string | null;
+  readonly policyVersion: string | null;
+}
+
 export interface DeploymentView {
   readonly deploymentId: string;
   readonly status: DeploymentStatus;
@@ -20,6 +28,15 @@ export interface DeploymentView {
   readonly rolledBackBy: string | null;
   readonly fixedBy: readonly string[];
   readonly incidents: readonly string[];
+  readonly gate: GateView;
+  /** It started or succeeded although its gate had failed or not answered (see `gate.bypassed`). */
+  readonly gateBypassed: boolean;
+  /** The automated rollback requested for it, if any. */
+  readonly rollbackRequested: {
+    readonly toVersion: string;
+    readonly reason: string;
+    readonly requestedAt: string;
+  } | null;
   readonly lastEventSeq: number;
 }
 
@@ -41,6 +58,9 @@ export function initialDeploymentView(deploymentId: string): DeploymentView {
     rolledBackBy: null,
     fixedBy: [],
     incidents: [],
+    gate: { status: 'not_required', checks: [], decidedAt: null, policyVersion: null },
+    gateBypassed: false,
+    rollbackRequested: null,
     lastEventSeq: 0,
   };
 }
@@ -54,6 +74,29 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
   const data = event.data as Record<string, unknown>;
   const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
   const seen = { ...view, lastEventSeq: event.seq };
+  if (data.deploymentId === view.deploymentId && event.type === 'gate.evaluated') {
+    return {
+      ...seen,
+      gate: {
+        status: data.decision === 'passed' ? 'passed' : 'failed',
+        checks: Array.isArray(data.checks) ? data.checks : [],
+        decidedAt: event.recordedAt,
+        policyVersion: typeof data.policyVersion === 'string' ? data.policyVersion : null,
+      },
+    };
+  }
+  if (data.deploymentId === view.deploymentId && event.type === 'gate.bypassed')
+    return { ...seen, gateBypassed: true };
+  if (data.deploymentId === view.deploymentId && event.type === 'rollback.requested') {
+    return {
+      ...seen,
+      rollbackRequested: {
+        toVersion: String(data.toVersion),
+        reason: String(data.reason),
+        requestedAt: event.recordedAt,
+      },
+    };
+  }
   if (data.deploymentId === view.deploymentId && event.type.startsWith('deployment.')) {
     const facts = {
       ...seen,
@@ -69,6 +112,8 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
           ...facts,
           requestedAt: view.requestedAt ?? event.occurredAt,
           status: view.lastEventSeq ? view.status : 'requested',
+          // A new request waits for its own decision.
+          gate: { status: 'pending', checks: [], decidedAt: null, policyVersion: null },
         };
       case 'deployment.started':
         return {

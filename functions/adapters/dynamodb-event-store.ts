@@ -263,6 +263,7 @@ export class DynamoDbEventStore implements EventStore {
       },
     });
     items.push(...this.releaseIndexItems(tenant, plan, newReleases, catalog));
+    items.push(...this.alarmIndexItems(tenant, plan));
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
@@ -321,6 +322,33 @@ export class DynamoDbEventStore implements EventStore {
         put({ pk: stateKeys.releaseListOfService(tenant, release.service), sk: listKey, ...summary }),
       ];
     });
+  }
+
+  /**
+   * A policy naming CloudWatch alarms is indexed by alarm name, because alarm events carry no tenant.
+   * Entries are only ever added; the rollback function re-checks the policy in force.
+   */
+  private alarmIndexItems(tenant: string, plan: AppendPlan) {
+    return plan.entries
+      .filter((entry) => entry.envelope.type === 'policy.updated')
+      .flatMap((entry) => {
+        const data = entry.envelope.data as {
+          service: string;
+          environment: string;
+          policy: { autoRollback?: { alarms?: string[] } };
+        };
+        return (data.policy.autoRollback?.alarms ?? []).map((alarm) => ({
+          Put: {
+            TableName: this.stateTable,
+            Item: {
+              ...stateKeys.alarmSubscription(alarm, tenant, data.service, data.environment),
+              tenant,
+              service: data.service,
+              environment: data.environment,
+            },
+          },
+        }));
+      });
   }
 
   private async readIdempotencyRecords(

@@ -28,6 +28,12 @@ export const stateKeys = {
   releaseListOfService: (tenant: string, service: string) => `${tenant}#releases#service#${service}`,
   token: (tokenHash: string) => ({ pk: `token#${tokenHash}`, sk: 'token' }),
   checkpoint: (name: string) => ({ pk: `checkpoint#${name}`, sk: 'checkpoint' }),
+  /** Which tenants' policies name an alarm (CloudWatch alarm events carry no tenant). */
+  alarmSubscriptions: (alarmName: string) => `alarm#${alarmName}`,
+  alarmSubscription: (alarmName: string, tenant: string, service: string, environment: string) => ({
+    pk: `alarm#${alarmName}`,
+    sk: `${tenant}#${service}#${environment}`,
+  }),
 } as const;
 
 /** Key schemas in the shape both CreateTable and CDK's Table need. */

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { PolicySchema } from '../policies/policy.ts';
+
+/**
+ * Events only the ledger's own functions append (source `release-ledger`): policy changes, gate
+ * decisions and rollback decisions. Ingest refuses them, so no client can forge a decision.
+ */
+
+const id = z.string().min(1).max(256);
+
+export const CheckResultSchema = z.object({
+  name: z.string(),
+  passed: z.boolean(),
+  detail: z.string(),
+  observed: z.unknown(),
+});
+export type CheckResult = z.infer<typeof CheckResultSchema>;
+
+export const PolicyUpdatedSchema = z.object({
+  service: id,
+  environment: id,
+  policy: PolicySchema,
+  policyVersion: z.string(),
+  previousVersion: z.string().nullable(),
+  updatedBy: z.string().optional(),
+});
+
+export const GateEvaluatedSchema = z.object({
+  deploymentId: id,
+  releaseId: id.nullable(),
+  service: id.nullable(),
+  environment: id,
+  decision: z.enum(['passed', 'failed']),
+  policyVersion: z.string().nullable(),
+  checks: z.array(CheckResultSchema),
+  /** The request this answers and the instant it was judged at (the request's recording time). */
+  requestSeq: z.number().int(),
+  evaluatedAt: z.string(),
+});
+
+export const GateBypassedSchema = z.object({
+  deploymentId: id,
+  releaseId: id.nullable(),
+  service: id.nullable(),
+  environment: id,
+  /** What the gate said when the deployment went ahead: failed, still pending, or never asked. */
+  gateStatus: z.enum(['failed', 'pending', 'not_requested']),
+  by: z.enum(['deployment.started', 'deployment.succeeded']),
+  bySeq: z.number().int(),
+});
+
+const TriggerSchema = z.union([
+  z.object({ incidentId: id, severity: z.string() }),
+  z.object({ alarmName: z.string(), alarmArn: z.string().optional() }),
+]);
+
+export const RollbackRequestedSchema = z.object({
+  deploymentId: id,
+  service: id,
+  environment: id,
+  fromVersion: z.string().nullable(),
+  toVersion: z.string(),
+  toReleaseId: z.string().nullable(),
+  toDeploymentId: id,
+  trigger: TriggerSchema,
+  reason: z.string(),
+  policyVersion: z.string(),
+});
+
+export const RollbackSkippedSchema = z.object({
+  deploymentId: id.nullable(),
+  service: id,
+  environment: id,
+  trigger: TriggerSchema,
+  reason: z.string(),
+  policyVersion: z.string().nullable(),
+});
+
+export const decisionEventSchemas = {
+  'policy.updated': PolicyUpdatedSchema,
+  'gate.evaluated': GateEvaluatedSchema,
+  'gate.bypassed': GateBypassedSchema,
+  'rollback.requested': RollbackRequestedSchema,
+  'rollback.skipped': RollbackSkippedSchema,
+} as const;
+
+export type DecisionEventType = keyof typeof decisionEventSchemas;
+export type GateEvaluated = z.infer<typeof GateEvaluatedSchema>;
+export type GateBypassed = z.infer<typeof GateBypassedSchema>;
+export type RollbackRequested = z.infer<typeof RollbackRequestedSchema>;
+export type RollbackSkipped = z.infer<typeof RollbackSkippedSchema>;
+export type PolicyUpdated = z.infer<typeof PolicyUpdatedSchema>;
+
+export function isDecisionEventType(type: string): type is DecisionEventType {
+  return Object.hasOwn(decisionEventSchemas, type);
+}

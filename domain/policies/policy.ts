@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { SeveritySchema } from '../events/native-events.ts';
+import { canonicalJson } from '../ledger/canonical-json.ts';
+import { sha256Hex } from '../ledger/hash-chain.ts';
+
+const isoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
+export const WeekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+export type Weekday = z.infer<typeof WeekdaySchema>;
+
+/** An IANA time zone the runtime knows; checked by asking Intl to format in it. */
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as Europe/Berlin' },
+);
+
+export const FreezeWindowSchema = z
+  .strictObject({ start: isoInstant, end: isoInstant, reason: z.string().max(1024).optional() })
+  .refine((w) => Date.parse(w.start) < Date.parse(w.end), {
+    message: 'start must be before end',
+    path: ['end'],
+  });
+
+export const DeployWindowSchema = z.strictObject({
+  days: z.array(WeekdaySchema).min(1),
+  from: clock,
+  to: clock,
+  timeZone,
+});
+
+export const AutoRollbackSchema = z.strictObject({
+  enabled: z.boolean(),
+  severities: z.array(SeveritySchema).default(['sev1', 'sev2']),
+  windowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  // At most 50: each is indexed in the same transaction as the policy change (DynamoDB allows 100 items).
+  alarms: z.array(z.string().min(1).max(255)).max(50).default([]),
+});
+
+/**
+ * A gate policy for one service in one environment. Every field is optional; unknown fields are
+ * refused (a misspelt rule must not silently pass every gate).
+ */
+export const PolicySchema = z.strictObject({
+  requireSuccessIn: z.array(z.string().min(1).max(256)).max(20).optional(),
+  minSoakMinutes: z.number().int().min(0).max(525_600).optional(),
+  requiredApprovals: z.number().int().min(0).max(100).optional(),
+  requireTestsPassed: z.boolean().optional(),
+  blockOnOpenIncidents: z.array(SeveritySchema).optional(),
+  freezeWindows: z.array(FreezeWindowSchema).max(500).optional(),
+  deployWindows: z.array(DeployWindowSchema).max(50).optional(),
+  maxChangeFailureRate: z
+    .strictObject({ threshold: z.number().min(0).max(1), windowDays: z.number().int().min(1).max(365) })
+    .optional(),
+  autoRollback: AutoRollbackSchema.optional(),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+/** The version every decision names: the hash of the policy's canonical form. */
+export function policyVersion(policy: Policy): string {
+  return sha256Hex(canonicalJson(policy));
+}

@@ -1,0 +1,57 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { evaluateGate } from '../../domain/gates/evaluate-gate.ts';
+import { before } from '../../domain/gates/gate-facts.ts';
+import { serviceStream, streamName } from '../../domain/ledger/streams.ts';
+import { adapters } from '../adapters/clients.ts';
+import { appendDecision, eventData, LedgerBusDetailSchema, policyAsOf } from './ledger-reader.ts';
+
+/**
+ * `deployment.requested` → `gate.evaluated`. The decision sees only what the ledger held before the
+ * request and judges at the request's recording time, so a duplicate or late delivery decides the same
+ * and replays; the decision's identity is the request's position.
+ */
+export async function handler(event: EventBridgeEvent<string, unknown>): Promise<void> {
+  const { eventStore: store } = adapters();
+  const detail = LedgerBusDetailSchema.parse(event.detail);
+  const data = await eventData(store, detail);
+  const deploymentId = String(data.deploymentId);
+  const environment = String(data.environment);
+  const service = typeof data.service === 'string' ? data.service : null;
+  const releaseId = typeof data.releaseId === 'string' ? data.releaseId : null;
+  const { tenant, seq } = detail;
+
+  const [policy, releaseEvents, serviceEvents] = await Promise.all([
+    service ? policyAsOf(store, tenant, service, environment, seq) : undefined,
+    releaseId ? store.readStream(tenant, streamName('release', releaseId)) : [],
+    service ? store.readStream(tenant, serviceStream(service, environment)) : [],
+  ]);
+  const earlierServiceEvents = before(seq, serviceEvents);
+  const resolvedIncidents = await resolvedBefore(tenant, seq, earlierServiceEvents);
+  const decision = evaluateGate({
+    request: { deploymentId, releaseId, service, environment, seq, recordedAt: detail.recordedAt },
+    policy,
+    releaseEvents: before(seq, releaseEvents),
+    serviceEvents: earlierServiceEvents,
+    resolvedIncidents,
+  });
+  await appendDecision(store, tenant, 'gate.evaluated', `gate:${deploymentId}:${seq}`, decision);
+}
+
+/** Incidents opened on the service that were resolved before the request (incident streams hold both). */
+async function resolvedBefore(
+  tenant: string,
+  seq: number,
+  serviceEvents: readonly { type: string; data: unknown }[],
+): Promise<Set<string>> {
+  const { eventStore: store } = adapters();
+  const opened = serviceEvents
+    .filter((e) => e.type === 'incident.opened')
+    .map((e) => String((e.data as Record<string, unknown>).incidentId));
+  const resolved = await Promise.all(
+    [...new Set(opened)].map(async (incidentId) => {
+      const history = await store.readStream(tenant, streamName('incident', incidentId));
+      return before(seq, history).some((e) => e.type === 'incident.resolved') ? [incidentId] : [];
+    }),
+  );
+  return new Set(resolved.flat());
+}

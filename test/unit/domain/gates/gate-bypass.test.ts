@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { gateBypass } from '../../../../domain/gates/gate-bypass.ts';
+import { history } from '../../../support/stored-events.ts';
+
+const deployment = { deploymentId: 'd1', releaseId: 'r1', service: 'api', environment: 'production' };
+const started = (seq: number, extra: Record<string, unknown> = {}) => ({
+  type: 'deployment.started',
+  seq,
+  data: { ...deployment, ...extra },
+});
+
+describe('gateBypass', () => {
+  it('marks a start after a failed gate', () => {
+    const h = history();
+    h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);
+    h.at('gate.evaluated', '2026-11-21T10:00:01Z', { ...deployment, decision: 'failed' });
+    expect(gateBypass({ event: started(3), history: h.events, policyRequired: true })).toEqual({
+      ...deployment,
+      gateStatus: 'failed',
+      by: 'deployment.started',
+      bySeq: 3,
+    });
+  });
+
+  it('marks a start before the gate answered, when a policy governs it', () => {
+    const h = history();
+    h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);
+    expect(gateBypass({ event: started(2), history: h.events, policyRequired: true })?.gateStatus).toBe(
+      'pending',
+    );
+    expect(gateBypass({ event: started(2), history: h.events, policyRequired: false })).toBeUndefined();
+  });
+
+  it('marks a deployment never requested where a policy requires a gate', () => {
+    expect(gateBypass({ event: started(1), history: [], policyRequired: true })?.gateStatus).toBe(
+      'not_requested',
+    );
+    expect(gateBypass({ event: started(1), history: [], policyRequired: false })).toBeUndefined();
+  });
+
+  it('does not mark a passed gate, a rollback, or the success after an already judged start', () => {
+    const h = history();
+    h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);
+    h.at('gate.evaluated', '2026-11-21T10:00:01Z', { ...deployment, decision: 'passed' });
+    expect(gateBypass({ event: started(3), history: h.events, policyRequired: true })).toBeUndefined();
+    expect(
+      gateBypass({ event: started(1, { rollbackOf: 'd0' }), history: [], policyRequired: true }),
+    ).toBeUndefined();
+    const failed = history();
+    failed.at('gate.evaluated', '2026-11-21T10:00:01Z', { ...deployment, decision: 'failed' });
+    failed.at('deployment.started', '2026-11-21T10:01:00Z', deployment);
+    expect(
+      gateBypass({
+        event: { ...started(3), type: 'deployment.succeeded' },
+        history: failed.events,
+        policyRequired: true,
+      }),
+    ).toBeUndefined();
+  });
+});
