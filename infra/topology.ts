@@ -36,6 +36,10 @@ export const functions = {
   health: { entry: 'functions/http/health.ts', description: 'Liveness' },
   putPolicy: { entry: 'functions/http/put-policy.ts', description: 'Replace a gate policy (admin)' },
   getPolicy: { entry: 'functions/http/get-policy.ts', description: 'The gate policy in force' },
+  listGateBypasses: {
+    entry: 'functions/http/list-gate-bypasses.ts',
+    description: 'Deployments that went ahead without a passed gate',
+  },
   evaluateGate: {
     entry: 'functions/reactions/evaluate-gate.ts',
     description: 'deployment.requested → gate.evaluated',
@@ -77,6 +81,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/audit/verify', function: 'verifyLedger', authorized: true },
   { method: 'PUT', path: '/v1/policies/{service}/{environment}', function: 'putPolicy', authorized: true },
   { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
+  { method: 'GET', path: '/v1/audit/gate-bypasses', function: 'listGateBypasses', authorized: true },
 ];
 
 export interface RuleSpec {

@@ -22,12 +22,31 @@ export interface ReleaseSummary {
   readonly seq: number;
 }
 
-export interface ReleaseQuery {
-  readonly service?: string | undefined;
+/** A newest-first page of a list whose entries are ordered by time. */
+export interface TimeWindowQuery {
   readonly from?: string | undefined;
   readonly to?: string | undefined;
   readonly limit: number;
   readonly cursor?: string | undefined;
+}
+
+export interface ReleaseQuery extends TimeWindowQuery {
+  readonly service?: string | undefined;
+}
+
+export interface GateBypass {
+  readonly deploymentId: string;
+  readonly releaseId: string | null;
+  readonly service: string | null;
+  readonly environment: string;
+  readonly gateStatus: string;
+  readonly recordedAt: string;
+  readonly seq: number;
+}
+
+export interface GateBypassPage {
+  readonly bypasses: readonly GateBypass[];
+  readonly next?: string | undefined;
 }
 
 export interface ReleasePage {
@@ -41,6 +60,8 @@ export interface EventStore {
   readLedger(tenant: string, afterSeq: number, limit: number): Promise<LedgerPage>;
   readStream(tenant: string, stream: StreamName): Promise<readonly StoredEvent[]>;
   listReleases(tenant: string, query: ReleaseQuery): Promise<ReleasePage>;
+  /** Deployments that started or succeeded without a passed gate (`gate.bypassed`), newest first. */
+  listGateBypasses(tenant: string, query: TimeWindowQuery): Promise<GateBypassPage>;
   verifyLedger(tenant: string): Promise<VerificationResult>;
 }
 

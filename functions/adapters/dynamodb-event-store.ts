@@ -37,11 +37,13 @@ import {
   BatchTooLargeError,
   type EventStore,
   EventTooLargeError,
+  type GateBypassPage,
   IdempotencyConflictError,
   type LedgerPage,
   type ReleasePage,
   type ReleaseQuery,
   StorageUnavailableError,
+  type TimeWindowQuery,
 } from '../../domain/ports/event-store.ts';
 import { EventItemKind, eventKeys, stateKeys } from './ledger-tables.ts';
 import { isRetryableStorageError, withKeyedLock } from './storage-errors.ts';
@@ -264,6 +266,7 @@ export class DynamoDbEventStore implements EventStore {
     });
     items.push(...this.releaseIndexItems(tenant, plan, newReleases, catalog));
     items.push(...this.alarmIndexItems(tenant, plan));
+    items.push(...this.gateBypassIndexItems(tenant, plan));
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
@@ -348,6 +351,28 @@ export class DynamoDbEventStore implements EventStore {
             },
           },
         }));
+      });
+  }
+
+  /** Deployments that went ahead without a passed gate, newest first, for auditors. */
+  private gateBypassIndexItems(tenant: string, plan: AppendPlan) {
+    return plan.entries
+      .filter((entry) => entry.envelope.type === 'gate.bypassed')
+      .map((entry) => {
+        const { envelope } = entry;
+        return {
+          Put: {
+            TableName: this.stateTable,
+            Item: {
+              pk: stateKeys.gateBypassList(tenant),
+              sk: `${envelope.recordedAt}#${String(envelope.seq).padStart(12, '0')}`,
+              ...(envelope.data as Record<string, unknown>),
+              recordedAt: envelope.recordedAt,
+              seq: envelope.seq,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        };
       });
   }
 
@@ -478,7 +503,34 @@ export class DynamoDbEventStore implements EventStore {
       query.service === undefined
         ? stateKeys.releaseList(tenant)
         : stateKeys.releaseListOfService(tenant, query.service);
-    // Sort keys start with the creation time, so the window is a key range; '~' sorts after every digit.
+    const page = await this.queryTimeList(pk, query);
+    const releases = page.items.map((item) => ({
+      releaseId: String(item.releaseId),
+      service: String(item.service),
+      version: String(item.version),
+      createdAt: String(item.createdAt),
+      seq: Number(item.seq),
+    }));
+    return { releases, next: page.next };
+  }
+
+  async listGateBypasses(tenant: string, query: TimeWindowQuery): Promise<GateBypassPage> {
+    const page = await this.queryTimeList(stateKeys.gateBypassList(tenant), query);
+    const bypasses = page.items.map((item) => ({
+      deploymentId: String(item.deploymentId),
+      releaseId: (item.releaseId as string | null) ?? null,
+      service: (item.service as string | null) ?? null,
+      environment: String(item.environment),
+      gateStatus: String(item.gateStatus),
+      recordedAt: String(item.recordedAt),
+      seq: Number(item.seq),
+    }));
+    return { bypasses, next: page.next };
+  }
+
+  /** Newest-first lists whose sort keys start with an ISO time, so a window is a key range. */
+  private async queryTimeList(pk: string, query: TimeWindowQuery) {
+    // '~' sorts after every digit, so `to` is inclusive of entries at exactly that instant.
     const lower = query.from ?? '0000';
     const upper = `${query.to ?? '9999'}~`;
     const response = await this.storage(() =>
@@ -493,15 +545,8 @@ export class DynamoDbEventStore implements EventStore {
         }),
       ),
     );
-    const releases = (response.Items ?? []).map((item) => ({
-      releaseId: String(item.releaseId),
-      service: String(item.service),
-      version: String(item.version),
-      createdAt: String(item.createdAt),
-      seq: Number(item.seq),
-    }));
     const next = response.LastEvaluatedKey ? encodeCursor(String(response.LastEvaluatedKey.sk)) : undefined;
-    return { releases, next };
+    return { items: response.Items ?? [], next };
   }
 
   async verifyLedger(tenant: string): Promise<VerificationResult> {

@@ -26,6 +26,7 @@ export const stateKeys = {
   releaseByServiceVersion: (tenant: string, key: string) => ({ pk: `${tenant}#relver#${key}`, sk: 'ref' }),
   releaseList: (tenant: string) => `${tenant}#releases`,
   releaseListOfService: (tenant: string, service: string) => `${tenant}#releases#service#${service}`,
+  gateBypassList: (tenant: string) => `${tenant}#gate-bypasses`,
   token: (tokenHash: string) => ({ pk: `token#${tokenHash}`, sk: 'token' }),
   checkpoint: (name: string) => ({ pk: `checkpoint#${name}`, sk: 'checkpoint' }),
   /** Which tenants' policies name an alarm (CloudWatch alarm events carry no tenant). */

@@ -138,6 +138,15 @@ describe('release gates', () => {
       (await deployment('prod-hot')).gateBypassed ? true : undefined,
     );
     expect(bypassed).toBe(true);
+    const audit = await admin('GET', '/v1/audit/gate-bypasses?limit=10');
+    expect(audit.json.bypasses).toEqual([
+      expect.objectContaining({
+        deploymentId: 'prod-hot',
+        releaseId: 'api-1.1-hotfix',
+        gateStatus: 'failed',
+        environment: 'production',
+      }),
+    ]);
     expect(await decisionsFor('gate.bypassed', 'prod-hot')).toEqual([
       expect.objectContaining({
         data: expect.objectContaining({ gateStatus: 'failed', by: 'deployment.started' }),

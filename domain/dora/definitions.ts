@@ -1,0 +1,40 @@
+import { canonicalJson } from '../ledger/canonical-json.ts';
+import { sha256Hex } from '../ledger/hash-chain.ts';
+
+/** What the DORA maths is configured with; changing any of it is a definition change. */
+export interface DoraDefinitions {
+  /** Environment names that count as production, compared case-insensitively. */
+  readonly productionEnvironments: readonly string[];
+  /** How long after a successful deployment an incident without `deploymentId` is still blamed on it. */
+  readonly incidentGapHours: number;
+}
+
+export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
+  productionEnvironments: ['production', 'prod'],
+  incidentGapHours: 24,
+};
+
+/**
+ * Bumped by hand whenever the maths changes meaning. The projection version also hashes the
+ * configuration, so changing the production environments or the gap builds a new projection too.
+ */
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.1';
+
+/** The version rollups are keyed by: revision plus a short hash of the configuration. */
+export function definitionsVersion(definitions: DoraDefinitions): string {
+  const config = {
+    productionEnvironments: [...new Set(definitions.productionEnvironments.map((e) => e.toLowerCase()))].sort(),
+    incidentGapHours: definitions.incidentGapHours,
+  };
+  return `${DORA_DEFINITIONS_REVISION}-${sha256Hex(canonicalJson(config)).slice(0, 8)}`;
+}
+
+export function isProductionEnvironment(definitions: DoraDefinitions, environment: string): boolean {
+  const wanted = environment.toLowerCase();
+  return definitions.productionEnvironments.some((e) => e.toLowerCase() === wanted);
+}
+
+/** Whole days an incident can look back for its deployment (the gap rounded up). */
+export function gapDays(definitions: DoraDefinitions): number {
+  return Math.max(0, Math.ceil(definitions.incidentGapHours / 24));
+}

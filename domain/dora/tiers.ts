@@ -1,0 +1,42 @@
+/** DORA 2023 performance levels (State of DevOps 2023, the "elite/high/medium/low" clusters). */
+export type Tier = 'elite' | 'high' | 'medium' | 'low';
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+const MONTH = 30 * DAY;
+
+/** At least daily, weekly, monthly; `perDay` is successful production deployments per day. */
+export function frequencyTier(perDay: number): Tier {
+  if (perDay >= 1) return 'elite';
+  if (perDay * 7 >= 1) return 'high';
+  if (perDay * 30 >= 1) return 'medium';
+  return 'low';
+}
+
+/** Under a day, a week, a month. */
+export function leadTimeTier(medianSeconds: number | null): Tier | null {
+  if (medianSeconds === null) return null;
+  if (medianSeconds < DAY) return 'elite';
+  if (medianSeconds < WEEK) return 'high';
+  if (medianSeconds < MONTH) return 'medium';
+  return 'low';
+}
+
+/** At most 5%, 10%, 15%. */
+export function changeFailureTier(rate: number | null): Tier | null {
+  if (rate === null) return null;
+  if (rate <= 0.05) return 'elite';
+  if (rate <= 0.1) return 'high';
+  if (rate <= 0.15) return 'medium';
+  return 'low';
+}
+
+/** Under an hour, a day, a week. */
+export function recoveryTier(medianSeconds: number | null): Tier | null {
+  if (medianSeconds === null) return null;
+  if (medianSeconds < HOUR) return 'elite';
+  if (medianSeconds < DAY) return 'high';
+  if (medianSeconds < WEEK) return 'medium';
+  return 'low';
+}
