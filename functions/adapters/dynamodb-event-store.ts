@@ -116,8 +116,10 @@ export class DynamoDbEventStore implements EventStore {
     tenant: string,
     events: readonly IncomingEvent[],
   ): Promise<AppendOutcome | 'rebase'> {
-    const records = await this.readIdempotencyRecords(tenant, events);
-    const duplicates = checkDuplicates(events, records);
+    // One read for everything knowable up front: idempotency records, release facts, the ledger head and
+    // the heads of every stream the events name. Only streams revealed by release resolution need a second.
+    const snapshot = await this.readSnapshot(tenant, events, streamsTouched(events));
+    const duplicates = checkDuplicates(events, snapshot.records);
     if (duplicates.conflicts.length > 0) {
       throw new IdempotencyConflictError(
         duplicates.conflicts.map((index) => ({
@@ -134,10 +136,15 @@ export class DynamoDbEventStore implements EventStore {
       };
     }
 
-    const catalog = await this.readReleaseCatalog(tenant, duplicates.fresh);
+    const { catalog } = snapshot;
     const resolved = resolveReleases(duplicates.fresh, catalog);
     const toAppend = [...resolved.implicit, ...resolved.events];
-    const state = await this.readAppendState(tenant, streamsTouched(toAppend));
+    const unread = streamsTouched(toAppend).filter((stream) => !snapshot.streamsRead.has(stream));
+    const more = unread.length > 0 ? await this.readSnapshot(tenant, [], unread) : undefined;
+    const state = {
+      ledgerHead: snapshot.ledgerHead,
+      streamVersions: new Map([...snapshot.streamVersions, ...(more?.streamVersions ?? [])]),
+    };
     const recordedAt = this.clock().toISOString();
     const plan = planAppend(tenant, toAppend, state, recordedAt);
     const input = this.transactionFor(tenant, plan, resolved.newReleases, catalog);
@@ -376,63 +383,58 @@ export class DynamoDbEventStore implements EventStore {
       });
   }
 
-  private async readIdempotencyRecords(
+  /** Reads, in one consistent batch, the state items an append of these events depends on. */
+  private async readSnapshot(
     tenant: string,
     events: readonly IncomingEvent[],
-  ): Promise<Map<string, IdempotencyRecord>> {
-    const keys = [...new Set(events.map((event) => idempotencyKey(event.source, event.id)))];
-    const items = await this.batchGet(
-      this.stateTable,
-      keys.map((key) => stateKeys.idempotency(tenant, key)),
-    );
-    const records = new Map<string, IdempotencyRecord>();
-    for (const item of items) {
-      const key = String(item.pk).slice(`${tenant}#idem#`.length);
-      records.set(key, { payloadHash: String(item.payloadHash), result: appendResultOf(item.result) });
-    }
-    return records;
-  }
-
-  private async readReleaseCatalog(
-    tenant: string,
-    events: readonly IncomingEvent[],
-  ): Promise<ReleaseCatalog> {
+    streams: readonly StreamName[],
+  ) {
+    const head = stateKeys.ledgerHead(tenant);
     const lookups = releaseLookups(events);
-    const pairKeys = lookups.serviceVersions.map(({ service, version }) => releaseKey(service, version));
+    const idemKeys = [...new Set(events.map((event) => idempotencyKey(event.source, event.id)))];
     const items = await this.batchGet(this.stateTable, [
+      head,
+      ...idemKeys.map((key) => stateKeys.idempotency(tenant, key)),
       ...lookups.ids.map((id) => stateKeys.release(tenant, id)),
-      ...pairKeys.map((key) => stateKeys.releaseByServiceVersion(tenant, key)),
+      ...lookups.serviceVersions.map(({ service, version }) =>
+        stateKeys.releaseByServiceVersion(tenant, releaseKey(service, version)),
+      ),
+      ...streams.map((stream) => stateKeys.streamHead(tenant, stream)),
     ]);
+    const records = new Map<string, IdempotencyRecord>();
     const byId = new Map<string, ReleaseFacts>();
     const byServiceVersion = new Map<string, string>();
+    const streamVersions = new Map<StreamName, number>();
+    let ledgerHead: ChainHead | undefined;
+    const after = (prefix: string, key: unknown) => String(key).slice(`${tenant}#${prefix}#`.length);
     for (const item of items) {
-      if (item.sk === 'meta') {
-        byId.set(String(item.releaseId), {
+      if (item.pk === head.pk && item.sk === head.sk) {
+        ledgerHead = { seq: Number(item.seq), chainHash: String(item.chainHash) };
+      } else if (item.sk === 'idem') {
+        records.set(after('idem', item.pk), {
+          payloadHash: String(item.payloadHash),
+          result: appendResultOf(item.result),
+        });
+      } else if (item.sk === 'meta') {
+        const facts = {
           releaseId: String(item.releaseId),
           service: String(item.service),
           version: String(item.version),
-        });
-      } else {
-        byServiceVersion.set(String(item.pk).slice(`${tenant}#relver#`.length), String(item.releaseId));
+        };
+        byId.set(facts.releaseId, facts);
+      } else if (item.sk === 'ref') {
+        byServiceVersion.set(after('relver', item.pk), String(item.releaseId));
+      } else if (item.sk === 'head') {
+        streamVersions.set(after('stream', item.pk) as StreamName, Number(item.version));
       }
     }
-    return { byId, byServiceVersion };
-  }
-
-  private async readAppendState(tenant: string, streams: readonly StreamName[]) {
-    const head = stateKeys.ledgerHead(tenant);
-    const items = await this.batchGet(this.stateTable, [
-      head,
-      ...streams.map((stream) => stateKeys.streamHead(tenant, stream)),
-    ]);
-    let ledgerHead: ChainHead | undefined;
-    const streamVersions = new Map<StreamName, number>();
-    const streamPrefix = `${tenant}#stream#`;
-    for (const item of items) {
-      if (item.pk === head.pk) ledgerHead = { seq: Number(item.seq), chainHash: String(item.chainHash) };
-      else streamVersions.set(String(item.pk).slice(streamPrefix.length) as StreamName, Number(item.version));
-    }
-    return { ledgerHead, streamVersions };
+    return {
+      records,
+      catalog: { byId, byServiceVersion } as ReleaseCatalog,
+      ledgerHead,
+      streamVersions,
+      streamsRead: new Set(streams),
+    };
   }
 
   private async batchGet(table: string, keys: readonly Record<string, unknown>[]) {

@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { functions } from '../infra/topology.ts';
+import { median, progress, round } from './stats.ts';
+
+export interface BundleRun {
+  readonly bytes: number;
+  readonly coldImportMs: number;
+}
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * Bundles every function the way the CDK stack's NodejsFunction does (esbuild, minified, CommonJS for
+ * Node 22, AWS SDK included) and times a cold `require` of each bundle in a fresh Node process.
+ */
+export async function benchBundles(repetitions: number): Promise<Record<string, BundleRun>> {
+  const out = mkdtempSync(join(tmpdir(), 'release-ledger-bundles-'));
+  const names = Object.keys(functions) as (keyof typeof functions)[];
+  const tick = progress('bundles', names.length);
+  const results: Record<string, BundleRun> = {};
+  try {
+    for (const [index, name] of names.entries()) {
+      const outfile = join(out, `${name}.cjs`);
+      await build({
+        entryPoints: [resolve(ROOT, functions[name].entry)],
+        outfile,
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'cjs',
+        sourcemap: false,
+        logLevel: 'silent',
+      });
+      const samples = Array.from({ length: repetitions }, () => coldImportMs(outfile));
+      results[name] = { bytes: statSync(outfile).size, coldImportMs: round(median(samples)) };
+      tick(index + 1);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function coldImportMs(file: string): number {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  return Number(
+    execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, LEDGER_EVENTS_TABLE: 't' },
+    }),
+  );
+}

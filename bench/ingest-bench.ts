@@ -1,0 +1,88 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { LocalRuntime } from '../infra/local/runtime.ts';
+import { percentile, progress, round, timedPool } from './stats.ts';
+
+export interface IngestRun {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly eventsPerSec: number;
+  /** Bare conditional PutItems to DynamoDB Local from the same process, same count and concurrency. */
+  readonly floorEventsPerSec: number;
+  /** floor ÷ ours: how many times slower the full handler path is than the bare write. */
+  readonly overheadRatio: number;
+}
+
+/**
+ * Appends over HTTP through the full path (HTTP adapter, authorizer, handler, one transaction), and the
+ * floor: the same number of conditional PutItems straight to DynamoDB Local, measured side by side.
+ */
+export async function benchIngest(
+  runtime: LocalRuntime,
+  token: string,
+  count: number,
+  clients: number,
+  label: string,
+): Promise<IngestRun> {
+  const tick = progress(`ingest (${label}, ${clients} client${clients > 1 ? 's' : ''})`, count);
+  let done = 0;
+  const runId = `${label}-${Date.now()}`;
+  const started = performance.now();
+  const latencies = await timedPool(count, clients, async (index) => {
+    const response = await fetch(`${runtime.apiUrl}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: `${runId}-${index}`,
+        source: 'https://bench.local/ingest',
+        type: 'tests.completed',
+        data: {
+          releaseId: `bench-release-${index % 50}`,
+          suite: `suite-${index}`,
+          passed: index % 7 !== 0,
+          total: 120,
+        },
+      }),
+    });
+    if (response.status !== 201)
+      throw new Error(`append answered ${response.status}: ${await response.text()}`);
+    tick(++done);
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  const floor = await floorPutItems(runtime.dynamoDbEndpoint, count, clients, runId);
+  const eventsPerSec = count / elapsed;
+  return {
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    eventsPerSec: round(eventsPerSec, 1),
+    floorEventsPerSec: round(floor, 1),
+    overheadRatio: round(floor / eventsPerSec),
+  };
+}
+
+async function floorPutItems(
+  endpoint: string,
+  count: number,
+  clients: number,
+  runId: string,
+): Promise<number> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const body = JSON.stringify({ releaseId: 'bench', suite: 'suite', passed: true, total: 120 });
+  const started = performance.now();
+  await timedPool(count, clients, async (index) => {
+    await client.send(
+      new PutItemCommand({
+        TableName: 'release-ledger-events',
+        Item: { pk: { S: `floor#${runId}` }, sk: { N: String(index) }, body: { S: body } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  client.destroy();
+  return count / elapsed;
+}

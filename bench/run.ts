@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalRuntime } from '../infra/local/runtime.ts';
+import { benchBundles } from './bundle-bench.ts';
+import { benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
+import { benchIngest } from './ingest-bench.ts';
+import { renderReport } from './report.ts';
+
+const HELP = `Release Ledger benchmarks, on the local runtime (never part of npm test).
+
+Usage: npm run bench [-- --quick] [-- --out <dir>]
+
+  --quick       reduced counts and repetitions (a few minutes), for checking a change
+  --out <dir>   where to write latest.json and latest.md (default bench/results)
+
+Every figure is a median or percentile over repeated runs; comparisons are ratios measured side by side
+in the same run. Absolute times on a shared 2-core machine are noise; compare ratios between commits.
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench/results' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const quick = values.quick;
+  const sizes = quick
+    ? { ingest: 400, gate: 20, rollback: 10, bundleRepetitions: 3 }
+    : { ingest: 2000, gate: 100, rollback: 40, bundleRepetitions: 5 };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    mode: quick ? 'quick' : 'full',
+  };
+  console.error(
+    `release-ledger bench (${machine.mode}) on ${machine.cpus} CPUs, Node ${machine.node}, commit ${machine.commit}`,
+  );
+
+  const tokens = {
+    writer: 'bench-writer-token-000001',
+    admin: 'bench-admin-token-0000001',
+  };
+  const watcher = decisionWatcher();
+  const runtime = await startLocalRuntime({
+    port: 0,
+    dynamoDbPort: 0,
+    tokens: [
+      { token: tokens.writer, tenant: 'bench', role: 'writer' },
+      { token: tokens.admin, tenant: 'bench', role: 'admin' },
+    ],
+    extraRules: [
+      { name: 'bench-decisions', eventPattern: { source: ['release-ledger'] }, target: watcher.target },
+    ],
+  });
+  let results: Record<string, unknown>;
+  try {
+    const sequential = await benchIngest(runtime, tokens.writer, sizes.ingest, 1, 'sequential');
+    const concurrent = await benchIngest(runtime, tokens.writer, sizes.ingest, 16, 'concurrent');
+    const gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
+    const rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
+    results = { machine, ingest: { sequential, concurrent16: concurrent }, gate, rollback };
+  } finally {
+    await runtime.stop();
+  }
+  results.bundles = await benchBundles(sizes.bundleRepetitions);
+
+  const outDir = resolve(values.out);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(outDir, 'latest.md'), renderReport(results as never));
+  console.error(`wrote ${join(outDir, 'latest.json')} and latest.md`);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
+    process.exit(1);
+  },
+);
