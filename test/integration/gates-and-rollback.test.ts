@@ -40,6 +40,13 @@ const post = async (type: string, data: Record<string, unknown>, id?: string) =>
   expect(response.status, JSON.stringify(response.json)).toBe(201);
   return response.json.event as { seq: number };
 };
+/** The real EventBridge SDK client, pointed at the local bus stand-in. */
+const busClient = () =>
+  new EventBridgeClient({
+    endpoint: runtime.busEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 const ledger = async () =>
   (await admin('GET', '/v1/events?limit=1000')).json.events as {
     type: string;
@@ -164,11 +171,7 @@ describe('release gates', () => {
     // A late duplicate straight to the function, and a re-sent event through the bus.
     await runtime.invoke('evaluateGate', trigger);
     await runtime.invoke('evaluateGate', trigger);
-    const bus = new EventBridgeClient({
-      endpoint: runtime.busEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
+    const bus = busClient();
     await bus.send(
       new PutEventsCommand({
         Entries: [
@@ -210,11 +213,7 @@ describe('automated rollback', () => {
       environment: 'production',
       severity: 'sev1',
     });
-    const bus = new EventBridgeClient({
-      endpoint: runtime.busEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
+    const bus = busClient();
     await bus.send(
       new PutEventsCommand({
         Entries: [

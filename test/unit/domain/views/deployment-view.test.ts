@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { NativeEventType } from '../../../../domain/events/native-events.ts';
-import type { StoredEvent } from '../../../../domain/ledger/ledger-event.ts';
+import type { LedgerEventType, StoredEvent } from '../../../../domain/ledger/ledger-event.ts';
 import { deploymentView } from '../../../../domain/views/deployment-view.ts';
 import { deploymentIdsOf, releaseView } from '../../../../domain/views/release-view.ts';
+import { history } from '../../../support/stored-events.ts';
 
-let seq = 0;
-function stored(
-  type: NativeEventType,
-  data: Record<string, unknown>,
-  occurredAt = `2026-11-21T10:0${seq}:00Z`,
-): StoredEvent {
-  seq += 1;
-  return {
-    tenant: 't',
-    seq,
-    stream: 'deployment/x',
-    version: seq,
-    links: [],
-    type,
-    source: 's',
-    id: `e${seq}`,
-    occurredAt,
-    recordedAt: occurredAt,
-    data,
-    original: { format: 'cloudevent', payload: null },
-    hash: 'h',
-    eventHash: 'e',
-  };
-}
+// Each call is the next seq; the default time moves on a minute per event.
+const events = history();
+const stored = (type: LedgerEventType, data: Record<string, unknown>, occurredAt?: string): StoredEvent =>
+  events.at(type, occurredAt ?? `2026-11-21T10:${String(events.events.length).padStart(2, '0')}:00Z`, data);
 const d1 = { deploymentId: 'd1', environment: 'production', releaseId: 'r1', service: 'api', version: '1.0' };
 
 describe('a deployment’s view', () => {
