@@ -23,7 +23,9 @@ export const DORA_DEFINITIONS_REVISION = 'dora-2023.1';
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {
   const config = {
-    productionEnvironments: [...new Set(definitions.productionEnvironments.map((e) => e.toLowerCase()))].sort(),
+    productionEnvironments: [
+      ...new Set(definitions.productionEnvironments.map((e) => e.toLowerCase())),
+    ].sort(),
     incidentGapHours: definitions.incidentGapHours,
   };
   return `${DORA_DEFINITIONS_REVISION}-${sha256Hex(canonicalJson(config)).slice(0, 8)}`;

@@ -1,0 +1,276 @@
+import { addDays, secondsBetween } from './calendar.ts';
+import { type DoraDefinitions, gapDays } from './definitions.ts';
+import {
+  type CellRef,
+  type DeploymentFacts,
+  facts,
+  finalTerminal,
+  type IncidentFacts,
+  placement,
+  type Terminal,
+} from './facts.ts';
+import type { ProjectionStore } from './projection-store.ts';
+
+/** Why a deployment counts as needing intervention; the response names the rule for each link. */
+export type FailureRule = 'failed' | 'rolled_back' | 'fixed' | 'incident_explicit' | 'incident_within_gap';
+
+export interface FailureReason {
+  readonly rule: FailureRule;
+  /** The remediating deployment or the incident, when the rule has one. */
+  readonly ref: string | null;
+}
+
+export interface CommitEvidence {
+  readonly sha: string;
+  readonly committedAt: string;
+  readonly leadSeconds: number;
+  /** This was the first production deployment of the service that contained the commit. */
+  readonly firstInService: boolean;
+  /** This was the first deployment to this environment that contained the commit. */
+  readonly firstInEnvironment: boolean;
+}
+
+/** Everything one production deployment contributes to the metrics, and why. */
+export interface DeploymentEvidence {
+  readonly deploymentId: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly team: string | null;
+  readonly releaseId: string | null;
+  readonly version: string | null;
+  readonly finishedAt: string;
+  readonly outcome: 'succeeded' | 'failed';
+  readonly rollback: boolean;
+  /** Why it was unplanned (rework), or null for a planned deployment. */
+  readonly unplanned: 'rollback' | 'fix' | 'planned_false' | null;
+  readonly failure: {
+    readonly reasons: readonly FailureReason[];
+    readonly failedAt: string;
+    readonly recoveredAt: string | null;
+    readonly recoverySeconds: number | null;
+    /** `deployment:<id>` or `incident:<id>`. */
+    readonly recoveredBy: string | null;
+  } | null;
+  readonly incidents: readonly {
+    readonly incidentId: string;
+    readonly rule: 'incident_explicit' | 'incident_within_gap';
+    readonly openedAt: string;
+    readonly resolvedAt: string | null;
+  }[];
+  readonly commits: readonly CommitEvidence[];
+}
+
+/** The evidence of one (service, environment, day): its production deployments, by finish time. */
+export interface CellDoc {
+  readonly deployments: readonly DeploymentEvidence[];
+}
+
+interface Success {
+  readonly id: string;
+  readonly at: string;
+}
+
+/**
+ * Recomputes a cell from the facts alone (never from its previous value), so recomputing a cell
+ * after any set of events gives what a full recomputation would.
+ */
+export function computeCell(
+  store: ProjectionStore,
+  [service, environment, day]: CellRef,
+  definitions: DoraDefinitions,
+): CellDoc | undefined {
+  const here = (facts.tl(store, service, environment, day)?.deployments ?? [])
+    .map((id) => facts.dep(store, id))
+    .filter(
+      (dep): dep is DeploymentFacts =>
+        placement(dep)?.join('\u0000') === [service, environment, day].join('\u0000'),
+    );
+  if (here.length === 0) return undefined;
+  const gapLinks = incidentsWithinGap(store, [service, environment, day], definitions);
+  const deployments = here
+    .map((dep) => evidenceOf(store, dep, finalTerminal(dep) as Terminal, gapLinks.get(dep.id) ?? []))
+    .sort((a, b) =>
+      a.finishedAt === b.finishedAt ? cmp(a.deploymentId, b.deploymentId) : cmp(a.finishedAt, b.finishedAt),
+    );
+  return { deployments };
+}
+
+/**
+ * Incidents without a named deployment are blamed on the latest successful production deployment of the
+ * same service and environment at or before their opening, within the gap. Only incidents opening from
+ * this day to `gap` later can be blamed on this day's deployments; successes on earlier days are older
+ * than every success today, so they never win against one.
+ */
+function incidentsWithinGap(
+  store: ProjectionStore,
+  [service, environment, day]: CellRef,
+  definitions: DoraDefinitions,
+): Map<string, IncidentFacts[]> {
+  const successes: Success[] = [];
+  const incidents: IncidentFacts[] = [];
+  for (let ahead = 0; ahead <= gapDays(definitions); ahead += 1) {
+    const timeline = facts.tl(store, service, environment, addDays(day, ahead));
+    for (const id of timeline?.deployments ?? []) {
+      const dep = facts.dep(store, id);
+      const final = finalTerminal(dep);
+      if (dep?.identity?.service === service && dep.identity.environment === environment && final?.ok) {
+        successes.push({ id, at: final.at });
+      }
+    }
+    for (const id of timeline?.incidents ?? []) {
+      const incident = facts.inc(store, id);
+      if (incident?.opened && !incident.opened.deploymentId) incidents.push(incident);
+    }
+  }
+  const gapMs = definitions.incidentGapHours * 3_600_000;
+  const links = new Map<string, IncidentFacts[]>();
+  for (const incident of incidents) {
+    const opened = incident.opened?.at as string;
+    let latest: Success | undefined;
+    for (const success of successes) {
+      if (success.at > opened || Date.parse(opened) - Date.parse(success.at) > gapMs) continue;
+      if (!latest || success.at > latest.at || (success.at === latest.at && success.id > latest.id))
+        latest = success;
+    }
+    if (latest && latest.at.slice(0, 10) === day)
+      links.set(latest.id, [...(links.get(latest.id) ?? []), incident]);
+  }
+  return links;
+}
+
+function evidenceOf(
+  store: ProjectionStore,
+  dep: DeploymentFacts,
+  final: Terminal,
+  gapIncidents: readonly IncidentFacts[],
+): DeploymentEvidence {
+  const identity = dep.identity as NonNullable<DeploymentFacts['identity']>;
+  const release = identity.releaseId ? facts.rel(store, identity.releaseId) : undefined;
+  const incidents = [
+    ...dep.incidents
+      .map((id) => facts.inc(store, id))
+      .filter((i): i is IncidentFacts => i?.opened?.deploymentId === dep.id)
+      .map((i) => ({ incident: i, rule: 'incident_explicit' as const })),
+    ...gapIncidents.map((i) => ({ incident: i, rule: 'incident_within_gap' as const })),
+  ].map(({ incident, rule }) => ({
+    incidentId: incident.id,
+    rule,
+    openedAt: incident.opened?.at as string,
+    resolvedAt: incident.resolved?.at ?? null,
+  }));
+
+  const remediations = dep.remediatedBy.flatMap(
+    (id): { rule: 'rolled_back' | 'fixed'; id: string; at: string }[] => {
+      const by = finalTerminal(facts.dep(store, id));
+      if (!by?.ok) return [];
+      if (by.rollbackOf === dep.id) return [{ rule: 'rolled_back', id, at: by.at }];
+      if (by.fixes === dep.id) return [{ rule: 'fixed', id, at: by.at }];
+      return [];
+    },
+  );
+  const reasons: FailureReason[] = [
+    ...(final.ok ? [] : [{ rule: 'failed' as const, ref: null }]),
+    ...remediations.map((r) => ({ rule: r.rule, ref: r.id })),
+    ...incidents.map((i) => ({ rule: i.rule, ref: i.incidentId })),
+  ];
+  return {
+    deploymentId: dep.id,
+    service: identity.service,
+    environment: identity.environment,
+    team: release?.created?.team ?? null,
+    releaseId: identity.releaseId,
+    version: identity.version,
+    finishedAt: final.at,
+    outcome: final.ok ? 'succeeded' : 'failed',
+    rollback: final.rollback,
+    unplanned: !final.ok
+      ? null
+      : final.rollback
+        ? 'rollback'
+        : final.fixes
+          ? 'fix'
+          : final.planned
+            ? null
+            : 'planned_false',
+    failure:
+      reasons.length === 0 || final.rollback ? null : recovery(final, reasons, remediations, incidents),
+    incidents,
+    commits: final.ok ? commitsFirstDeployedBy(store, dep, final) : [],
+  };
+}
+
+/**
+ * Failed at the deployment's finish when it failed or was remedied without an incident; when only
+ * incidents tell us, at the first incident's opening (earlier detection is unknown). Recovered at the
+ * earliest of a remediating deployment succeeding or a linked incident resolving.
+ */
+function recovery(
+  final: Terminal,
+  reasons: readonly FailureReason[],
+  remediations: readonly { id: string; at: string }[],
+  incidents: readonly { incidentId: string; openedAt: string; resolvedAt: string | null }[],
+): NonNullable<DeploymentEvidence['failure']> {
+  const firstIncident = incidents.map((i) => i.openedAt).sort()[0];
+  const failedAt = !final.ok || remediations.length > 0 || !firstIncident ? final.at : firstIncident;
+  const candidates = [
+    ...remediations.map((r) => ({ at: r.at, by: `deployment:${r.id}` })),
+    ...incidents.flatMap((i) => (i.resolvedAt ? [{ at: i.resolvedAt, by: `incident:${i.incidentId}` }] : [])),
+  ].sort((a, b) => (a.at === b.at ? cmp(a.by, b.by) : cmp(a.at, b.at)));
+  const recovered = candidates[0];
+  return {
+    reasons,
+    failedAt,
+    recoveredAt: recovered?.at ?? null,
+    recoverySeconds: recovered ? Math.max(0, secondsBetween(failedAt, recovered.at)) : null,
+    recoveredBy: recovered?.by ?? null,
+  };
+}
+
+/**
+ * The release's commits for which this deployment was the first successful production deployment of
+ * any release of the service listing the commit (in any production environment, and in this one).
+ */
+function commitsFirstDeployedBy(
+  store: ProjectionStore,
+  dep: DeploymentFacts,
+  final: Terminal,
+): CommitEvidence[] {
+  const identity = dep.identity as NonNullable<DeploymentFacts['identity']>;
+  const release = identity.releaseId ? facts.rel(store, identity.releaseId) : undefined;
+  if (!release?.created) return [];
+  const service = release.created.service;
+  const mine = { id: dep.id, at: final.at };
+  const earlier = (a: Success, b: Success) => a.at < b.at || (a.at === b.at && a.id < b.id);
+  return release.created.commits.flatMap(([sha, committedAt]) => {
+    let firstInService = true;
+    let firstInEnvironment = true;
+    for (const releaseId of facts.commit(store, service, sha)?.releases ?? []) {
+      const other = facts.rel(store, releaseId);
+      if (!other?.created?.commits.some(([s]) => s === sha)) continue;
+      for (const id of other.deployments) {
+        if (id === dep.id) continue;
+        const otherDep = facts.dep(store, id);
+        const otherFinal = finalTerminal(otherDep);
+        if (!otherDep?.identity || otherDep.identity.releaseId !== releaseId || !otherFinal?.ok) continue;
+        if (earlier({ id, at: otherFinal.at }, mine)) {
+          firstInService = false;
+          if (otherDep.identity.environment === identity.environment) firstInEnvironment = false;
+        }
+      }
+    }
+    if (!firstInService && !firstInEnvironment) return [];
+    return [
+      {
+        sha,
+        committedAt,
+        leadSeconds: Math.max(0, secondsBetween(committedAt, final.at)),
+        firstInService,
+        firstInEnvironment,
+      },
+    ];
+  });
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,242 @@
+import type { StoredEvent } from '../ledger/ledger-event.ts';
+import { addDays, type Bucket, bucketOf, dayOf, daysBetween } from './calendar.ts';
+import type { CellDoc, DeploymentEvidence } from './cell-evidence.ts';
+import { DEFAULT_DORA_DEFINITIONS, type DoraDefinitions, definitionsVersion } from './definitions.ts';
+import { median, percentile } from './percentiles.ts';
+import { projectEvents } from './projection.ts';
+import { MemoryProjectionStore } from './projection-store.ts';
+import { addRollups, type DoraScope, EMPTY_ROLLUP, type Rollup, scopeKey } from './rollups.ts';
+import { changeFailureTier, frequencyTier, leadTimeTier, recoveryTier, type Tier } from './tiers.ts';
+
+/** Whole UTC days: metrics are kept per day, so a window covers every day it touches. */
+export interface DoraWindow {
+  readonly from: string;
+  readonly to: string;
+  readonly days: number;
+  readonly firstDay: string;
+  readonly lastDay: string;
+}
+
+/** [from, to) widened to whole UTC days. */
+export function doraWindow(from: string, to: string): DoraWindow {
+  const firstDay = dayOf(from);
+  const lastDay = dayOf(Math.max(Date.parse(to) - 1, Date.parse(from)));
+  const days = daysBetween(firstDay, lastDay).length;
+  return {
+    from: `${firstDay}T00:00:00.000Z`,
+    to: `${addDays(lastDay, 1)}T00:00:00.000Z`,
+    days,
+    firstDay,
+    lastDay,
+  };
+}
+
+export interface DoraNumbers {
+  readonly deploymentFrequency: {
+    readonly count: number;
+    readonly rollbacks: number;
+    readonly deployDays: number;
+    readonly perDay: number;
+    readonly perWeek: number;
+    readonly tier: Tier;
+  };
+  readonly leadTimeForChanges: {
+    readonly medianSeconds: number | null;
+    readonly p90Seconds: number | null;
+    readonly samples: number;
+    readonly tier: Tier | null;
+  };
+  readonly changeFailureRate: {
+    readonly rate: number | null;
+    readonly failed: number;
+    readonly total: number;
+    readonly tier: Tier | null;
+  };
+  readonly failedDeploymentRecoveryTime: {
+    readonly medianSeconds: number | null;
+    readonly p90Seconds: number | null;
+    readonly samples: number;
+    /** Failed deployments not recovered yet: no sample until they are. */
+    readonly unrecovered: number;
+    readonly tier: Tier | null;
+  };
+  readonly deploymentReworkRate: {
+    readonly rate: number | null;
+    readonly unplanned: number;
+    readonly total: number;
+  };
+}
+
+export interface DoraMetrics extends DoraNumbers {
+  readonly scope: DoraScope;
+  readonly window: DoraWindow;
+  readonly series: readonly ({
+    readonly bucket: string;
+    readonly from: string;
+    readonly days: number;
+  } & DoraNumbers)[];
+  readonly definitionsVersion: string;
+  /** Medians and p90 are computed from every sample (nearest-rank p90); no sketch is used. */
+  readonly percentiles: 'exact';
+}
+
+/**
+ * The five metrics of a scope over a window, from its per-day rollups (absent days had nothing).
+ * Lead time counts a commit at its first deployment to the environment when the scope names one, and
+ * at its first production deployment of the service otherwise.
+ */
+export function summarize(
+  scope: DoraScope,
+  window: DoraWindow,
+  rollupsByDay: ReadonlyMap<string, Rollup>,
+  bucket: Bucket,
+  version: string,
+): DoraMetrics {
+  const days = daysBetween(window.firstDay, window.lastDay);
+  const buckets = new Map<string, string[]>();
+  for (const day of days) {
+    const key = bucketOf(day, bucket);
+    buckets.set(key, [...(buckets.get(key) ?? []), day]);
+  }
+  const byEnvironment = scope.environment !== undefined;
+  return {
+    scope,
+    window,
+    ...numbers(days, rollupsByDay, byEnvironment),
+    series: [...buckets].map(([key, bucketDays]) => ({
+      bucket: key,
+      from: `${bucketDays[0]}T00:00:00.000Z`,
+      days: bucketDays.length,
+      ...numbers(bucketDays, rollupsByDay, byEnvironment),
+    })),
+    definitionsVersion: version,
+    percentiles: 'exact',
+  };
+}
+
+function numbers(
+  days: readonly string[],
+  rollupsByDay: ReadonlyMap<string, Rollup>,
+  byEnvironment: boolean,
+): DoraNumbers {
+  let total = EMPTY_ROLLUP;
+  let deployDays = 0;
+  for (const day of days) {
+    const rollup = rollupsByDay.get(day);
+    if (!rollup) continue;
+    total = addRollups(total, rollup);
+    if (rollup.deployments > 0) deployDays += 1;
+  }
+  const lead = byEnvironment ? total.leadEnvironment : total.leadService;
+  const perDay = days.length === 0 ? 0 : total.deployments / days.length;
+  const leadMedian = median(lead);
+  const recoveryMedian = median(total.recovery);
+  const rate = total.changes === 0 ? null : total.failedChanges / total.changes;
+  return {
+    deploymentFrequency: {
+      count: total.deployments,
+      rollbacks: total.rollbacks,
+      deployDays,
+      perDay,
+      perWeek: perDay * 7,
+      tier: frequencyTier(perDay),
+    },
+    leadTimeForChanges: {
+      medianSeconds: leadMedian,
+      p90Seconds: percentile(lead, 90),
+      samples: lead.length,
+      tier: leadTimeTier(leadMedian),
+    },
+    changeFailureRate: {
+      rate,
+      failed: total.failedChanges,
+      total: total.changes,
+      tier: changeFailureTier(rate),
+    },
+    failedDeploymentRecoveryTime: {
+      medianSeconds: recoveryMedian,
+      p90Seconds: percentile(total.recovery, 90),
+      samples: total.recovery.length,
+      unrecovered: total.unrecovered,
+      tier: recoveryTier(recoveryMedian),
+    },
+    deploymentReworkRate: {
+      rate: total.deployments === 0 ? null : total.unplanned / total.deployments,
+      unplanned: total.unplanned,
+      total: total.deployments,
+    },
+  };
+}
+
+export interface ComputeDoraOptions {
+  readonly scope: DoraScope;
+  /** RFC 3339; widened to whole UTC days. */
+  readonly from: string;
+  readonly to: string;
+  /** @default 'day' */
+  readonly bucket?: Bucket;
+  /** @default DEFAULT_DORA_DEFINITIONS */
+  readonly definitions?: DoraDefinitions;
+}
+
+/** A projection of a whole event list held in memory: the full recomputation, and the asOf path. */
+export function projectAll(
+  events: readonly StoredEvent[],
+  definitions: DoraDefinitions,
+): MemoryProjectionStore {
+  const store = new MemoryProjectionStore();
+  projectEvents(
+    store,
+    [...events].sort((a, b) => a.seq - b.seq),
+    definitions,
+  );
+  return store;
+}
+
+/**
+ * The DORA metrics of a scope recomputed from raw ledger events (of the tenant, or at least every event
+ * of the scope's services). Gates use it for one service and environment over the last N days.
+ */
+export function computeDora(events: readonly StoredEvent[], options: ComputeDoraOptions): DoraMetrics {
+  const definitions = options.definitions ?? DEFAULT_DORA_DEFINITIONS;
+  const store = projectAll(events, definitions);
+  const window = doraWindow(options.from, options.to);
+  return summarize(
+    options.scope,
+    window,
+    scopeRollups(store, options.scope, window),
+    options.bucket ?? 'day',
+    definitionsVersion(definitions),
+  );
+}
+
+export function scopeRollups(
+  store: MemoryProjectionStore,
+  scope: DoraScope,
+  window: DoraWindow,
+): Map<string, Rollup> {
+  const key = scopeKey(scope);
+  const rollups = new Map<string, Rollup>();
+  for (const day of daysBetween(window.firstDay, window.lastDay)) {
+    const rollup = store.get(['scope', key, day]) as Rollup | undefined;
+    if (rollup) rollups.set(day, rollup);
+  }
+  return rollups;
+}
+
+/** Every cell of a window held in memory, oldest first (the evidence of the asOf path). */
+export function cellsInWindow(store: MemoryProjectionStore, window: DoraWindow): CellDoc[] {
+  return store
+    .entries('cell')
+    .filter(({ key }) => (key[3] as string) >= window.firstDay && (key[3] as string) <= window.lastDay)
+    .sort((a, b) => ((a.key[3] as string) < (b.key[3] as string) ? -1 : 1))
+    .map(({ value }) => value as CellDoc);
+}
+
+export function inScope(deployment: DeploymentEvidence, scope: DoraScope): boolean {
+  return (
+    (scope.service === undefined || deployment.service === scope.service) &&
+    (scope.environment === undefined || deployment.environment === scope.environment) &&
+    (scope.team === undefined || deployment.team === scope.team)
+  );
+}

@@ -1,0 +1,371 @@
+import type { StoredEvent } from '../ledger/ledger-event.ts';
+import { addDays, dayOf } from './calendar.ts';
+import { type DoraDefinitions, gapDays, isProductionEnvironment } from './definitions.ts';
+import type { ProjectionStore } from './projection-store.ts';
+
+/**
+ * The facts DORA needs, merged from ledger events so that any order of application gives the same
+ * documents: sets are kept sorted, and where events disagree the lowest `seq` (identity) or the latest
+ * occurrence (outcome) wins — both are properties of the events, not of when they were applied.
+ */
+
+/** A deployment's finishing report (`deployment.succeeded` or `deployment.failed`). */
+export interface Terminal {
+  readonly seq: number;
+  readonly at: string;
+  readonly ok: boolean;
+  readonly rollbackOf: string | null;
+  readonly fixes: string | null;
+  /** A rollback: `rollbackOf` set, or a CDEvents `service.rolledback` (`rollback: true`). */
+  readonly rollback: boolean;
+  readonly planned: boolean;
+}
+
+export interface DeploymentFacts {
+  readonly id: string;
+  /** From the deployment event with the lowest seq. */
+  readonly identity: {
+    readonly seq: number;
+    readonly service: string;
+    readonly environment: string;
+    readonly releaseId: string | null;
+    readonly version: string | null;
+  } | null;
+  /** Sorted by seq. */
+  readonly terminals: readonly Terminal[];
+  /** Deployments whose `rollbackOf` or `fixes` names this one. */
+  readonly remediatedBy: readonly string[];
+  /** Incidents that name this deployment (`deploymentId`). */
+  readonly incidents: readonly string[];
+}
+
+export interface ReleaseFacts {
+  readonly id: string;
+  readonly created: {
+    readonly seq: number;
+    readonly service: string;
+    readonly team: string | null;
+    /** [sha, commit time], sorted by sha. */
+    readonly commits: readonly (readonly [string, string])[];
+  } | null;
+  /** Production deployments that name this release. */
+  readonly deployments: readonly string[];
+}
+
+export interface IncidentFacts {
+  readonly id: string;
+  readonly opened: {
+    readonly seq: number;
+    readonly at: string;
+    readonly service: string;
+    readonly environment: string;
+    readonly deploymentId: string | null;
+  } | null;
+  /** The earliest resolution reported. */
+  readonly resolved: { readonly seq: number; readonly at: string } | null;
+}
+
+export interface TimelineFacts {
+  readonly deployments: readonly string[];
+  readonly incidents: readonly string[];
+}
+
+export interface CommitFacts {
+  readonly releases: readonly string[];
+}
+
+/** A (service, environment, day) whose evidence must be recomputed. */
+export type CellRef = readonly [service: string, environment: string, day: string];
+
+export const facts = {
+  dep: (store: ProjectionStore, id: string) => store.get(['dep', id]) as DeploymentFacts | undefined,
+  rel: (store: ProjectionStore, id: string) => store.get(['rel', id]) as ReleaseFacts | undefined,
+  inc: (store: ProjectionStore, id: string) => store.get(['inc', id]) as IncidentFacts | undefined,
+  tl: (store: ProjectionStore, service: string, environment: string, day: string) =>
+    store.get(['tl', service, environment, day]) as TimelineFacts | undefined,
+  commit: (store: ProjectionStore, service: string, sha: string) =>
+    store.get(['commit', service, sha]) as CommitFacts | undefined,
+};
+
+/** The terminal report that decides a deployment's outcome: the latest by occurrence, then by seq. */
+export function finalTerminal(dep: DeploymentFacts | undefined): Terminal | undefined {
+  let best: Terminal | undefined;
+  for (const t of dep?.terminals ?? []) {
+    if (!best || t.at > best.at || (t.at === best.at && t.seq > best.seq)) best = t;
+  }
+  return best;
+}
+
+/** Where a production deployment sits: its service, environment and finishing day. */
+export function placement(dep: DeploymentFacts | undefined): CellRef | undefined {
+  const final = finalTerminal(dep);
+  if (!dep?.identity || !final) return undefined;
+  return [dep.identity.service, dep.identity.environment, dayOf(final.at)];
+}
+
+/**
+ * Merges one ledger event into the facts and answers which cells may have changed because of it.
+ * Unknown and non-production events change nothing.
+ */
+export function mergeEvent(
+  store: ProjectionStore,
+  event: StoredEvent,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  const data = event.data as Record<string, unknown>;
+  switch (event.type) {
+    case 'deployment.requested':
+    case 'deployment.started':
+    case 'deployment.succeeded':
+    case 'deployment.failed':
+      return mergeDeployment(store, event, data, definitions);
+    case 'release.created':
+      return mergeRelease(store, event, data);
+    case 'incident.opened':
+    case 'incident.resolved':
+      return mergeIncident(store, event, data, definitions);
+    default:
+      return [];
+  }
+}
+
+function mergeDeployment(
+  store: ProjectionStore,
+  event: StoredEvent,
+  data: Record<string, unknown>,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  const id = text(data.deploymentId);
+  const environment = text(data.environment);
+  const service = text(data.service);
+  if (!id || !environment || !service || !isProductionEnvironment(definitions, environment)) return [];
+  const before = facts.dep(store, id) ?? emptyDeployment(id);
+  const identity =
+    before.identity && before.identity.seq < event.seq
+      ? before.identity
+      : {
+          seq: event.seq,
+          service,
+          environment,
+          releaseId: text(data.releaseId),
+          version: text(data.version),
+        };
+  let terminals = before.terminals;
+  if (
+    (event.type === 'deployment.succeeded' || event.type === 'deployment.failed') &&
+    !terminals.some((t) => t.seq === event.seq)
+  ) {
+    const rollbackOf = event.type === 'deployment.succeeded' ? text(data.rollbackOf) : null;
+    const terminal: Terminal = {
+      seq: event.seq,
+      at: utc(event.occurredAt),
+      ok: event.type === 'deployment.succeeded',
+      rollbackOf,
+      fixes: event.type === 'deployment.succeeded' ? text(data.fixes) : null,
+      rollback: rollbackOf !== null || data.rollback === true,
+      planned: data.planned !== false,
+    };
+    terminals = [...terminals, terminal].sort((a, b) => a.seq - b.seq);
+  }
+  const after: DeploymentFacts = { ...before, identity, terminals };
+  store.set(['dep', id], after);
+
+  const dirty: CellRef[] = [];
+  moveInTimeline(store, 'deployments', id, placement(before), placement(after));
+  for (const cell of [placement(before), placement(after)]) {
+    if (cell) dirty.push(...gapNeighbourhood(cell, definitions));
+  }
+  // A remediation is recorded on the deployment it remedies, which may not have arrived yet.
+  for (const target of new Set([...after.terminals.flatMap((t) => [t.rollbackOf, t.fixes])])) {
+    if (!target || target === id) continue;
+    const remedied: DeploymentFacts = facts.dep(store, target) ?? emptyDeployment(target);
+    if (!remedied.remediatedBy.includes(id)) {
+      store.set(['dep', target], { ...remedied, remediatedBy: addSorted(remedied.remediatedBy, id) });
+    }
+    const cell = placement(remedied);
+    if (cell) dirty.push(cell);
+  }
+  const releaseId = after.identity?.releaseId;
+  if (releaseId) {
+    const release = facts.rel(store, releaseId) ?? emptyRelease(releaseId);
+    if (!release.deployments.includes(id)) {
+      store.set(['rel', releaseId], { ...release, deployments: addSorted(release.deployments, id) });
+    }
+    dirty.push(...leadTimeNeighbourhood(store, releaseId));
+  }
+  return dirty;
+}
+
+function mergeRelease(store: ProjectionStore, event: StoredEvent, data: Record<string, unknown>): CellRef[] {
+  const id = text(data.releaseId);
+  const service = text(data.service);
+  if (!id || !service) return [];
+  const before = facts.rel(store, id) ?? emptyRelease(id);
+  if (before.created && before.created.seq <= event.seq) return [];
+  const commits = new Map<string, string>();
+  for (const commit of Array.isArray(data.commits) ? data.commits : []) {
+    const sha = text((commit as Record<string, unknown>).sha);
+    const at = text((commit as Record<string, unknown>).timestamp);
+    if (!sha || !at || Number.isNaN(Date.parse(at))) continue;
+    const iso = new Date(at).toISOString();
+    const known = commits.get(sha);
+    commits.set(sha, known && known < iso ? known : iso);
+  }
+  const created = {
+    seq: event.seq,
+    service,
+    team: text(data.team),
+    commits: [...commits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
+  store.set(['rel', id], { ...before, created });
+  for (const [sha] of created.commits) {
+    const commit = facts.commit(store, service, sha) ?? { releases: [] };
+    if (!commit.releases.includes(id))
+      store.set(['commit', service, sha], { releases: addSorted(commit.releases, id) });
+  }
+  return leadTimeNeighbourhood(store, id);
+}
+
+function mergeIncident(
+  store: ProjectionStore,
+  event: StoredEvent,
+  data: Record<string, unknown>,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  const id = text(data.incidentId);
+  if (!id) return [];
+  const before = facts.inc(store, id) ?? { id, opened: null, resolved: null };
+  let after: IncidentFacts = before;
+  if (event.type === 'incident.opened') {
+    const service = text(data.service);
+    const environment = text(data.environment);
+    if (!service || !environment || !isProductionEnvironment(definitions, environment)) return [];
+    if (!before.opened || event.seq < before.opened.seq) {
+      after = {
+        ...before,
+        opened: {
+          seq: event.seq,
+          at: utc(event.occurredAt),
+          service,
+          environment,
+          deploymentId: text(data.deploymentId),
+        },
+      };
+    }
+  } else {
+    const at = utc(event.occurredAt);
+    if (
+      !before.resolved ||
+      at < before.resolved.at ||
+      (at === before.resolved.at && event.seq < before.resolved.seq)
+    ) {
+      after = { ...before, resolved: { seq: event.seq, at } };
+    }
+  }
+  store.set(['inc', id], after);
+  const dirty: CellRef[] = [];
+  // Incidents that name a deployment are linked to it; only the others wait in the timeline.
+  const gapCell = (incident: IncidentFacts): CellRef | undefined =>
+    incident.opened && !incident.opened.deploymentId
+      ? [incident.opened.service, incident.opened.environment, dayOf(incident.opened.at)]
+      : undefined;
+  moveInTimeline(store, 'incidents', id, gapCell(before), gapCell(after));
+  for (const incident of [before, after]) {
+    const named = incident.opened?.deploymentId;
+    if (named) {
+      const dep = facts.dep(store, named) ?? emptyDeployment(named);
+      if (incident === after && !dep.incidents.includes(id)) {
+        store.set(['dep', named], { ...dep, incidents: addSorted(dep.incidents, id) });
+      }
+      const cell = placement(dep);
+      if (cell) dirty.push(cell);
+    }
+    const cell = gapCell(incident);
+    if (cell) dirty.push(...gapNeighbourhood(cell, definitions));
+  }
+  return dirty;
+}
+
+/**
+ * The days whose deployments an event at `cell` can affect through the incident gap: a success or an
+ * incident on day d can change which deployment of days d-gap…d an incident is blamed on.
+ */
+function gapNeighbourhood([service, environment, day]: CellRef, definitions: DoraDefinitions): CellRef[] {
+  const cells: CellRef[] = [];
+  for (let back = 0; back <= gapDays(definitions); back += 1) {
+    cells.push([service, environment, addDays(day, -back)]);
+  }
+  return cells;
+}
+
+/**
+ * Lead time is decided across releases: a commit counts once, at the first production deployment of any
+ * release of the service that lists it. A change to one release can move that first deployment, so every
+ * deployment of every release sharing a commit with it is recomputed.
+ */
+function leadTimeNeighbourhood(store: ProjectionStore, releaseId: string): CellRef[] {
+  const release = facts.rel(store, releaseId);
+  const releases = new Set([releaseId]);
+  if (release?.created) {
+    for (const [sha] of release.created.commits) {
+      for (const other of facts.commit(store, release.created.service, sha)?.releases ?? [])
+        releases.add(other);
+    }
+  }
+  const cells: CellRef[] = [];
+  for (const id of releases) {
+    for (const depId of facts.rel(store, id)?.deployments ?? []) {
+      const cell = placement(facts.dep(store, depId));
+      if (cell) cells.push(cell);
+    }
+  }
+  return cells;
+}
+
+function moveInTimeline(
+  store: ProjectionStore,
+  list: 'deployments' | 'incidents',
+  id: string,
+  from: CellRef | undefined,
+  to: CellRef | undefined,
+): void {
+  if (from && to && from.join('\u0000') === to.join('\u0000')) {
+    const timeline = facts.tl(store, ...to) ?? { deployments: [], incidents: [] };
+    if (!timeline[list].includes(id))
+      store.set(['tl', ...to], { ...timeline, [list]: addSorted(timeline[list], id) });
+    return;
+  }
+  if (from) {
+    const timeline = facts.tl(store, ...from);
+    if (timeline?.[list].includes(id)) {
+      const next = { ...timeline, [list]: timeline[list].filter((x) => x !== id) };
+      store.set(['tl', ...from], next.deployments.length + next.incidents.length === 0 ? undefined : next);
+    }
+  }
+  if (to) {
+    const timeline = facts.tl(store, ...to) ?? { deployments: [], incidents: [] };
+    if (!timeline[list].includes(id))
+      store.set(['tl', ...to], { ...timeline, [list]: addSorted(timeline[list], id) });
+  }
+}
+
+function emptyDeployment(id: string): DeploymentFacts {
+  return { id, identity: null, terminals: [], remediatedBy: [], incidents: [] };
+}
+
+function emptyRelease(id: string): ReleaseFacts {
+  return { id, created: null, deployments: [] };
+}
+
+function addSorted(values: readonly string[], value: string): string[] {
+  return [...values, value].sort();
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** Occurrence times are compared as strings, so they are normalised to UTC first. */
+function utc(instant: string): string {
+  return new Date(instant).toISOString();
+}

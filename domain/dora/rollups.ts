@@ -1,0 +1,111 @@
+import { canonicalJson } from '../ledger/canonical-json.ts';
+import type { DeploymentEvidence } from './cell-evidence.ts';
+import { mergeSorted, subtractSorted } from './percentiles.ts';
+
+/**
+ * What one scope contributed on one day. Every field is additive (counts, and multisets of sample
+ * seconds kept sorted), so a scope's day is the sum of its cells and an update is "minus old, plus new".
+ */
+export interface Rollup {
+  /** Successful production deployments, rollbacks included. */
+  readonly deployments: number;
+  readonly rollbacks: number;
+  /** Deployments counted by change failure rate: finished, rollbacks excluded. */
+  readonly changes: number;
+  readonly failedChanges: number;
+  /** Successful deployments that were rollbacks, fixes or `planned: false`. */
+  readonly unplanned: number;
+  /** Failed deployments with no recovery yet (no sample). */
+  readonly unrecovered: number;
+  /** Lead time samples, commit → first production deployment of the service. */
+  readonly leadService: readonly number[];
+  /** Lead time samples, commit → first deployment to this environment. */
+  readonly leadEnvironment: readonly number[];
+  readonly recovery: readonly number[];
+}
+
+export const EMPTY_ROLLUP: Rollup = {
+  deployments: 0,
+  rollbacks: 0,
+  changes: 0,
+  failedChanges: 0,
+  unplanned: 0,
+  unrecovered: 0,
+  leadService: [],
+  leadEnvironment: [],
+  recovery: [],
+};
+
+export function rollupOf(deployments: readonly DeploymentEvidence[]): Rollup {
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  const succeeded = deployments.filter((d) => d.outcome === 'succeeded');
+  const changes = deployments.filter((d) => !d.rollback);
+  return {
+    deployments: succeeded.length,
+    rollbacks: succeeded.filter((d) => d.rollback).length,
+    changes: changes.length,
+    failedChanges: changes.filter((d) => d.failure).length,
+    unplanned: succeeded.filter((d) => d.unplanned).length,
+    unrecovered: changes.filter((d) => d.failure && d.failure.recoverySeconds === null).length,
+    leadService: sorted(
+      deployments.flatMap((d) => d.commits.filter((c) => c.firstInService).map((c) => c.leadSeconds)),
+    ),
+    leadEnvironment: sorted(
+      deployments.flatMap((d) => d.commits.filter((c) => c.firstInEnvironment).map((c) => c.leadSeconds)),
+    ),
+    recovery: sorted(
+      deployments.flatMap((d) => (d.failure?.recoverySeconds != null ? [d.failure.recoverySeconds] : [])),
+    ),
+  };
+}
+
+export function addRollups(a: Rollup, b: Rollup, sign: 1 | -1 = 1): Rollup {
+  const samples = sign === 1 ? mergeSorted : subtractSorted;
+  return {
+    deployments: a.deployments + sign * b.deployments,
+    rollbacks: a.rollbacks + sign * b.rollbacks,
+    changes: a.changes + sign * b.changes,
+    failedChanges: a.failedChanges + sign * b.failedChanges,
+    unplanned: a.unplanned + sign * b.unplanned,
+    unrecovered: a.unrecovered + sign * b.unrecovered,
+    leadService: samples(a.leadService, b.leadService),
+    leadEnvironment: samples(a.leadEnvironment, b.leadEnvironment),
+    recovery: samples(a.recovery, b.recovery),
+  };
+}
+
+export function isEmptyRollup(r: Rollup): boolean {
+  return (
+    r.deployments === 0 &&
+    r.changes === 0 &&
+    r.unplanned === 0 &&
+    r.leadService.length === 0 &&
+    r.leadEnvironment.length === 0 &&
+    r.recovery.length === 0
+  );
+}
+
+/** A query's filters; an absent filter means "all". */
+export interface DoraScope {
+  readonly service?: string | undefined;
+  readonly environment?: string | undefined;
+  readonly team?: string | undefined;
+}
+
+/** The scope's key in storage: canonical JSON of the filters given, `{}` for the whole tenant. */
+export function scopeKey(scope: DoraScope): string {
+  return canonicalJson({ service: scope.service, environment: scope.environment, team: scope.team });
+}
+
+/** The eight scopes a deployment of (service, environment, team) counts in (four without a team). */
+export function scopesOf(service: string, environment: string, team: string | null): string[] {
+  const keys: string[] = [];
+  for (const s of [service, undefined]) {
+    for (const e of [environment, undefined]) {
+      for (const t of team === null ? [undefined] : [team, undefined]) {
+        keys.push(scopeKey({ service: s, environment: e, team: t }));
+      }
+    }
+  }
+  return keys;
+}

@@ -1,0 +1,85 @@
+import type { LedgerEventType, StoredEvent } from '../../domain/ledger/ledger-event.ts';
+
+/**
+ * Builds ledger events the way the store stores them (deployments carry releaseId, service and version
+ * resolved), each call taking the next seq, at the occurrence time given.
+ */
+export function doraHistory(tenant = 't') {
+  let seq = 0;
+  const events: StoredEvent[] = [];
+  const releases = new Map<string, { service: string; version: string }>();
+  const push = (type: LedgerEventType, at: string, data: Record<string, unknown>): StoredEvent => {
+    seq += 1;
+    const event: StoredEvent = {
+      tenant,
+      seq,
+      stream: 'release/x',
+      version: seq,
+      links: [],
+      type,
+      source: 'test',
+      id: `e${seq}`,
+      occurredAt: at,
+      recordedAt: at,
+      data,
+      original: { format: 'cloudevent', payload: null },
+      hash: 'h',
+      eventHash: 'e',
+    };
+    events.push(event);
+    return event;
+  };
+  const deployment = (
+    type: 'deployment.succeeded' | 'deployment.failed' | 'deployment.started',
+    deploymentId: string,
+    o: { release: string; env?: string; at: string; service?: string } & Record<string, unknown>,
+  ) => {
+    const { release, env, at, service, ...extra } = o;
+    const known = releases.get(release);
+    return push(type, at, {
+      deploymentId,
+      environment: env ?? 'production',
+      releaseId: release,
+      service: service ?? known?.service ?? 'api',
+      version: known?.version ?? release,
+      ...extra,
+    });
+  };
+  return {
+    events,
+    release(
+      releaseId: string,
+      o: { service?: string; team?: string; commits?: [string, string][]; at?: string } = {},
+    ) {
+      const service = o.service ?? 'api';
+      releases.set(releaseId, { service, version: releaseId });
+      return push('release.created', o.at ?? '2026-01-01T00:00:00Z', {
+        releaseId,
+        service,
+        version: releaseId,
+        ...(o.team ? { team: o.team } : {}),
+        commits: (o.commits ?? []).map(([sha, timestamp]) => ({ sha, timestamp })),
+      });
+    },
+    succeeded: (id: string, o: Parameters<typeof deployment>[2]) => deployment('deployment.succeeded', id, o),
+    failed: (id: string, o: Parameters<typeof deployment>[2]) => deployment('deployment.failed', id, o),
+    started: (id: string, o: Parameters<typeof deployment>[2]) => deployment('deployment.started', id, o),
+    opened: (
+      incidentId: string,
+      o: { at: string; service?: string; env?: string; deploymentId?: string; severity?: string },
+    ) =>
+      push('incident.opened', o.at, {
+        incidentId,
+        service: o.service ?? 'api',
+        environment: o.env ?? 'production',
+        severity: o.severity ?? 'sev2',
+        ...(o.deploymentId ? { deploymentId: o.deploymentId } : {}),
+      }),
+    resolved: (incidentId: string, at: string) => push('incident.resolved', at, { incidentId }),
+  };
+}
+
+/** The same events renumbered in a new ledger order, as if they had been recorded in that order. */
+export function reordered(events: readonly StoredEvent[], order: readonly number[]): StoredEvent[] {
+  return order.map((index, position) => ({ ...(events[index] as StoredEvent), seq: position + 1 }));
+}
