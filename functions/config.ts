@@ -10,6 +10,10 @@ export interface FunctionConfig {
   readonly eventBusEndpoint: string | undefined;
   /** EventBridge `source` of every event the relay publishes. */
   readonly eventSource: string;
+  /** The Object Lock bucket of signed ledger digests (only the digest sealer has one). */
+  readonly digestBucket: string | undefined;
+  /** The KMS asymmetric key that signs ledger digests (only the digest sealer has one). */
+  readonly digestSigningKey: string | undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -21,5 +25,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     eventBusName: env.LEDGER_EVENT_BUS_NAME ?? 'release-ledger',
     eventBusEndpoint: env.LEDGER_EVENT_BUS_ENDPOINT || undefined,
     eventSource: env.LEDGER_EVENT_SOURCE ?? 'release-ledger',
+    digestBucket: env.LEDGER_DIGEST_BUCKET || undefined,
+    digestSigningKey: env.LEDGER_DIGEST_SIGNING_KEY || undefined,
   };
 }

@@ -56,8 +56,8 @@ export interface SealResult {
 }
 
 /**
- * Seals every tenant's current head. A head already sealed is skipped before signing, so an hourly run
- * on a quiet ledger costs one read per tenant and no KMS call.
+ * Seals every tenant's current head. A head sealed by an earlier run has the same object key, so the
+ * store refuses it and the run counts it as unchanged: the first digest of a head is the one that stays.
  */
 export async function sealDigests(ports: DigestPorts, now: Date): Promise<SealResult> {
   let sealed = 0;

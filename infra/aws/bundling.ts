@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { type BundlingOptions, LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/** The repository root: entries in the topology are relative to it. */
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * How every function is bundled, shared by the CDK functions and the bundle-size benchmark so the sizes
+ * it reports are the sizes deployed.
+ */
+export const bundleSettings = {
+  /** Matches the `nodejs22.x` runtime. */
+  target: 'node22',
+  // ESM entry points of the SDK and zod tree-shake; their CommonJS builds do not.
+  mainFields: ['module', 'main'],
+  // Some dependencies are CommonJS and call require() for Node built-ins, which an ESM bundle lacks.
+  banner:
+    "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  // Stack traces only need names and positions; embedding the sources would double the asset.
+  sourcesContent: false,
+} as const;
+
+/** The NodejsFunction bundling options: the local esbuild, never Docker, with the AWS SDK inside. */
+export function nodejsBundling(): BundlingOptions {
+  return {
+    target: bundleSettings.target,
+    format: OutputFormat.ESM,
+    mainFields: [...bundleSettings.mainFields],
+    banner: bundleSettings.banner,
+    minify: bundleSettings.minify,
+    sourceMap: bundleSettings.sourceMap,
+    sourcesContent: bundleSettings.sourcesContent,
+    // The SDK version the code was tested with ships inside the bundle instead of whatever the runtime
+    // provides, so a runtime update cannot change the ledger's behaviour.
+    bundleAwsSDK: true,
+    externalModules: [],
+    forceDockerBundling: false,
+    logLevel: LogLevel.WARNING,
+  };
+}
+
+/**
+ * The same settings for esbuild's JavaScript API (the bundle-size benchmark), so what it measures is what
+ * `cdk deploy` uploads.
+ */
+export function esbuildOptions(entry: string): BuildOptions {
+  return {
+    entryPoints: [resolve(REPO_ROOT, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: bundleSettings.target,
+    mainFields: [...bundleSettings.mainFields],
+    banner: { js: bundleSettings.banner },
+    minify: bundleSettings.minify,
+    sourcemap: bundleSettings.sourceMap ? 'external' : false,
+    sourcesContent: bundleSettings.sourcesContent,
+    logLevel: 'silent',
+  };
+}

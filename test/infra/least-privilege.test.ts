@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functionAccess } from '../../infra/aws/function-access.ts';
+import { EVENT_MUTATIONS } from '../../infra/aws/stateful-stack.ts';
+import { type FunctionName, functions } from '../../infra/topology.ts';
+import { resourcesOf, type SynthesizedLedger, synthesizeLedger } from './ledger-app.ts';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+let ledger: SynthesizedLedger;
+let statementsOf: (name: FunctionName) => Statement[];
+beforeAll(() => {
+  ledger = synthesizeLedger();
+  const policies = resourcesOf(ledger.statelessTemplate, 'AWS::IAM::Policy');
+  statementsOf = (name) => {
+    const role = ledger.stateless.functions.get(name)?.role;
+    const roleId = role && ledger.stateless.getLogicalId(role.node.defaultChild as never);
+    return policies
+      .filter(([, p]) => (p.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => (p.PolicyDocument as { Statement: Statement[] }).Statement);
+  };
+});
+
+const names = Object.keys(functions) as FunctionName[];
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const onTable = (statement: Statement, table: 'events' | 'state') =>
+  JSON.stringify(statement.Resource).includes(table === 'events' ? 'EventsTable' : 'StateTable');
+
+describe('least privilege', () => {
+  it('declares the access of every function in the topology', () => {
+    expect(names.filter((name) => functionAccess[name] === undefined)).toEqual([]);
+  });
+
+  it.each(names)('%s has no wildcard actions and no managed policies', (name) => {
+    for (const statement of statementsOf(name)) {
+      for (const action of actionsOf(statement)) expect(action, name).not.toMatch(/\*/);
+    }
+    const roleId = ledger.stateless.getLogicalId(
+      ledger.stateless.functions.get(name)?.role.node.defaultChild as never,
+    );
+    expect(ledger.statelessTemplate.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it.each(names)('%s cannot update or delete event items', (name) => {
+    for (const statement of statementsOf(name).filter((s) => onTable(s, 'events'))) {
+      for (const action of actionsOf(statement)) expect(EVENT_MUTATIONS, name).not.toContain(action);
+    }
+  });
+
+  it.each(names)('%s touches table items only where it must, and never any table with Resource *', (name) => {
+    const dynamo = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    for (const statement of dynamo) {
+      if (statement.Resource === '*') expect(actionsOf(statement), name).toEqual(['dynamodb:ListStreams']);
+    }
+    const access = functionAccess[name] ?? [];
+    const writes = dynamo.flatMap(actionsOf).filter((a) => /PutItem|UpdateItem/.test(a));
+    expect(writes.length > 0, name).toBe(access.includes('ledger-append') || access.includes('token-admin'));
+  });
+
+  it('keeps token records to the functions that manage them, and those functions to nothing else', () => {
+    const onlyTokens = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['token#*'] } };
+    const tokenFunctions = names.filter((n) =>
+      (functionAccess[n] ?? []).some((a) => a === 'token-read' || a === 'token-admin'),
+    );
+    const dynamoOf = (name: FunctionName) =>
+      statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamoOf('tokenAuthorizer')).toEqual([
+      expect.objectContaining({ Action: 'dynamodb:GetItem', Condition: onlyTokens }),
+    ]);
+    for (const name of tokenFunctions) {
+      for (const statement of dynamoOf(name)) expect(statement.Condition, name).toEqual(onlyTokens);
+    }
+    for (const name of names.filter((n) => !tokenFunctions.includes(n) && n !== 'sealDigest')) {
+      for (const statement of statementsOf(name).filter((s) => onTable(s, 'state'))) {
+        expect(statement.Condition, name).toEqual({
+          'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['token#*'] },
+        });
+      }
+    }
+  });
+
+  it('lets only the sealer sign, and only ECDSA over raw messages', () => {
+    const signers = names.filter((name) => statementsOf(name).some((s) => actionsOf(s).includes('kms:Sign')));
+    expect(signers).toEqual(['sealDigest']);
+    expect(statementsOf('sealDigest').find((s) => actionsOf(s).includes('kms:Sign'))?.Condition).toEqual({
+      StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' },
+    });
+  });
+});
