@@ -56,9 +56,10 @@ export interface ChainVerifier {
   finish(head: ChainHead | undefined): VerificationResult;
 }
 
-export function createChainVerifier(): ChainVerifier {
-  let expectedSeq = 1;
-  let previous = GENESIS_HASH;
+export function createChainVerifier(start?: ChainHead): ChainVerifier {
+  // A verifier may start mid-chain from a link the caller trusts (a partial export's previous hash).
+  let expectedSeq = (start?.seq ?? 0) + 1;
+  let previous = start?.chainHash ?? GENESIS_HASH;
   const fail = (firstBadSeq: number, reason: string): VerificationResult => ({
     ok: false,
     checked: expectedSeq - 1,

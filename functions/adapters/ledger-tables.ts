@@ -35,6 +35,22 @@ export const stateKeys = {
     pk: `alarm#${alarmName}`,
     sk: `${tenant}#${service}#${environment}`,
   }),
+  /** DORA projection documents (facts) of one definitions version, one item each. */
+  doraDoc: (tenant: string, version: string, id: string) => ({
+    pk: `${tenant}#dora#${version}#doc#${id}`,
+    sk: 'doc',
+  }),
+  /** A day's DORA evidence cells, one item per (service, environment): a day is one Query. */
+  doraCells: (tenant: string, version: string, day: string) => `${tenant}#dora#${version}#cells#${day}`,
+  /** A scope's DORA rollups, sort key = UTC day: a window is one Query. */
+  doraScope: (tenant: string, version: string, scopeKey: string) =>
+    `${tenant}#dora#${version}#scope#${scopeKey}`,
+  doraCheckpoint: (tenant: string, version: string) => ({
+    pk: `${tenant}#dora#${version}#checkpoint`,
+    sk: 'checkpoint',
+  }),
+  /** Which DORA version queries read; switched when a rebuilt version has caught up. */
+  doraActive: (tenant: string) => ({ pk: `${tenant}#dora#active`, sk: 'pointer' }),
 } as const;
 
 /** Key schemas in the shape both CreateTable and CDK's Table need. */

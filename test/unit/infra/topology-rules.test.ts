@@ -41,6 +41,14 @@ const expectations: Record<string, { matches: object[]; ignores: object[] }> = {
     matches: [ledgerEvent('incident.opened')],
     ignores: [ledgerEvent('incident.resolved'), ledgerEvent('rollback.requested')],
   },
+  'dora-projection': {
+    matches: [
+      ledgerEvent('deployment.succeeded'),
+      ledgerEvent('release.created'),
+      ledgerEvent('gate.evaluated'),
+    ],
+    ignores: [alarm('ALARM'), { ...ledgerEvent('deployment.succeeded'), source: 'evil' }],
+  },
   'rollback-on-alarm': {
     matches: [alarm('ALARM')],
     ignores: [

@@ -1,0 +1,68 @@
+import { type DoraDefinitions, definitionsVersion } from '../../domain/dora/definitions.ts';
+import { projectBatch } from '../../domain/dora/projection.ts';
+import type { EventStore } from '../../domain/ports/event-store.ts';
+import { type DynamoDbDoraStore, MAX_TRANSACTION_ITEMS } from '../adapters/dynamodb-dora-store.ts';
+
+export interface CatchUpDeps {
+  readonly eventStore: EventStore;
+  readonly doraStore: DynamoDbDoraStore;
+  readonly definitions: DoraDefinitions;
+  readonly now: () => number;
+  /** Stop starting new batches after this instant (ms); the next nudge continues. */
+  readonly deadline: number;
+}
+
+export interface CatchUpResult {
+  readonly version: string;
+  readonly seq: number;
+  readonly batches: number;
+  readonly caughtUp: boolean;
+}
+
+/** Ledger events read per batch; a batch whose writes exceed one transaction is halved. */
+const PAGE = 100;
+const LEASE_MS = 120_000;
+
+/**
+ * Brings a tenant's DORA projection (of the current definitions version) up to the ledger head: read
+ * after the checkpoint in seq order, fold, write documents and the new checkpoint in one conditional
+ * transaction. Losing a race to another run only means re-reading its checkpoint. Once caught up, the
+ * version becomes the one queries read, so a rebuilt version replaces the old one only when complete.
+ */
+export async function catchUp(tenant: string, deps: CatchUpDeps): Promise<CatchUpResult> {
+  const { eventStore, doraStore, definitions } = deps;
+  const version = definitionsVersion(definitions);
+  let batches = 0;
+  for (;;) {
+    const checkpoint = await doraStore.checkpoint(tenant, version);
+    if (checkpoint.lease && (checkpoint.leaseUntil ?? 0) > deps.now()) {
+      return { version, seq: checkpoint.seq, batches, caughtUp: false };
+    }
+    const page = await eventStore.readLedger(tenant, checkpoint.seq, PAGE);
+    if (page.events.length === 0) {
+      const active = await doraStore.activeVersion(tenant);
+      if (active?.version !== version) await doraStore.activate(tenant, version, checkpoint.seq);
+      return { version, seq: checkpoint.seq, batches, caughtUp: true };
+    }
+    if (deps.now() > deps.deadline) return { version, seq: checkpoint.seq, batches, caughtUp: false };
+    let events = page.events;
+    let outcome: 'committed' | 'moved';
+    for (;;) {
+      const { changes } = await projectBatch(events, definitions, (keys) =>
+        doraStore.load(tenant, version, keys),
+      );
+      const items = doraStore.writeItems(tenant, version, changes);
+      const to = events.at(-1)?.seq ?? checkpoint.seq;
+      if (items.length < MAX_TRANSACTION_ITEMS || events.length === 1) {
+        await doraStore.addToIndexes(tenant, version, changes);
+        outcome =
+          items.length < MAX_TRANSACTION_ITEMS
+            ? await doraStore.commit(tenant, version, items, checkpoint.seq, to, deps.now())
+            : await doraStore.commitInParts(tenant, version, items, checkpoint.seq, to, deps.now(), LEASE_MS);
+        break;
+      }
+      events = events.slice(0, Math.ceil(events.length / 2));
+    }
+    if (outcome === 'committed') batches += 1;
+  }
+}

@@ -1,0 +1,136 @@
+import type { Bucket } from '../../domain/dora/calendar.ts';
+import type { CellDoc } from '../../domain/dora/cell-evidence.ts';
+import { type DoraDefinitions, definitionsVersion } from '../../domain/dora/definitions.ts';
+import {
+  cellsInWindow,
+  type DoraMetrics,
+  type DoraWindow,
+  projectAll,
+  scopeRollups,
+  summarize,
+} from '../../domain/dora/dora-metrics.ts';
+import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
+import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
+import type { EventStore } from '../../domain/ports/event-store.ts';
+import type { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
+
+/** Where an answer came from, so a reader can tell how fresh it is. */
+export type DoraSource =
+  | {
+      readonly kind: 'projection';
+      readonly version: string;
+      readonly seq: number;
+      readonly itemsRead: number;
+    }
+  | {
+      readonly kind: 'replay';
+      readonly asOf: string | null;
+      readonly seq: number;
+      readonly eventsRead: number;
+    };
+
+/**
+ * Appends are recorded with the appender's clock, read before its transaction, so a later seq can
+ * carry a slightly earlier `recordedAt`. An asOf replay reads on until events are this far past it.
+ */
+const RECORDING_SKEW_MS = 5 * 60_000;
+const LEDGER_PAGE = 1000;
+
+export interface DoraReader {
+  metrics(
+    scope: DoraScope,
+    window: DoraWindow,
+    bucket: Bucket,
+    asOf: string | undefined,
+  ): Promise<DoraMetrics & { source: DoraSource }>;
+  cells(window: DoraWindow, asOf: string | undefined): Promise<{ cells: CellDoc[]; source: DoraSource }>;
+}
+
+/**
+ * Metrics from the active projection (one Query of the scope's day rollups), or — for `asOf`, or before
+ * any projection exists — recomputed from the ledger events recorded by then.
+ */
+export function doraReader(
+  tenant: string,
+  deps: { eventStore: EventStore; doraStore: DynamoDbDoraStore; definitions: DoraDefinitions },
+): DoraReader {
+  const { eventStore, doraStore, definitions } = deps;
+  const replay = async (asOf: string | undefined) => {
+    const { events, seq } = await recordedBy(eventStore, tenant, asOf);
+    const source: DoraSource = { kind: 'replay', asOf: asOf ?? null, seq, eventsRead: events.length };
+    return { store: projectAll(events, definitions), source };
+  };
+  return {
+    async metrics(scope, window, bucket, asOf) {
+      const active = asOf ? undefined : await doraStore.activeVersion(tenant);
+      if (!active) {
+        const { store, source } = await replay(asOf);
+        const metrics = summarize(
+          scope,
+          window,
+          scopeRollups(store, scope, window),
+          bucket,
+          definitionsVersion(definitions),
+        );
+        return { ...metrics, source };
+      }
+      const [{ rollups, itemsRead }, checkpoint] = await Promise.all([
+        doraStore.scopeRollups(tenant, active.version, scopeKey(scope), window.firstDay, window.lastDay),
+        doraStore.checkpoint(tenant, active.version),
+      ]);
+      const metrics = summarize(scope, window, rollups, bucket, active.version);
+      return {
+        ...metrics,
+        source: { kind: 'projection', version: active.version, seq: checkpoint.seq, itemsRead },
+      };
+    },
+    async cells(window, asOf) {
+      const active = asOf ? undefined : await doraStore.activeVersion(tenant);
+      if (!active) {
+        const { store, source } = await replay(asOf);
+        return { cells: cellsInWindow(store, window), source };
+      }
+      // Only days the tenant-wide rollup knows had deployments hold cells.
+      const { rollups } = await doraStore.scopeRollups(
+        tenant,
+        active.version,
+        scopeKey({}),
+        window.firstDay,
+        window.lastDay,
+      );
+      const cells = await doraStore.cells(tenant, active.version, [...rollups.keys()].sort());
+      const checkpoint = await doraStore.checkpoint(tenant, active.version);
+      return {
+        cells,
+        source: {
+          kind: 'projection',
+          version: active.version,
+          seq: checkpoint.seq,
+          itemsRead: rollups.size + cells.length,
+        },
+      };
+    },
+  };
+}
+
+/** The tenant's events recorded at or before `asOf` (all of them without it), in seq order. */
+async function recordedBy(
+  eventStore: EventStore,
+  tenant: string,
+  asOf: string | undefined,
+): Promise<{ events: StoredEvent[]; seq: number }> {
+  const limit = asOf ? Date.parse(asOf) : Number.POSITIVE_INFINITY;
+  const events: StoredEvent[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await eventStore.readLedger(tenant, after, LEDGER_PAGE);
+    for (const event of page.events) {
+      const recorded = Date.parse(event.recordedAt);
+      if (recorded > limit + RECORDING_SKEW_MS) return { events, seq: events.at(-1)?.seq ?? 0 };
+      if (recorded <= limit) events.push(event);
+    }
+    const last = page.events.at(-1);
+    if (page.next === undefined || !last) return { events, seq: events.at(-1)?.seq ?? 0 };
+    after = last.seq;
+  }
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { GENESIS_HASH } from '../../domain/ledger/hash-chain.ts';
+import { adapters } from '../adapters/clients.ts';
+import { DynamoDbLedgerEntries, type RawLedgerEntry } from '../adapters/dynamodb-ledger-entries.ts';
+import { authorize } from './authorize.ts';
+import { httpApi } from './http-api.ts';
+import { queryParams } from './query-params.ts';
+
+const seq = z.coerce.number().int().min(1);
+const QuerySchema = z
+  .object({ from: seq.default(1), to: seq.optional(), format: z.enum(['jsonl', 'csv']).default('jsonl') })
+  .refine((q) => q.to === undefined || q.to >= q.from, {
+    path: ['to'],
+    message: 'to must not be before from',
+  });
+
+/**
+ * Lambda answers through API Gateway are buffered, not streamed, and capped at 6 MB; one response holds
+ * at most this much and says where to continue (`ledger-next-from`).
+ */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+const PAGE = 500;
+
+/**
+ * GET /v1/audit/export?from=SEQ&to=SEQ&format=jsonl|csv — the ledger in seq order with its hashes.
+ * jsonl: one `{seq, hash, eventHash, body}` per line, `body` the canonical text exactly as stored and
+ * hashed; a page not starting at seq 1 opens with `previousHash`, the chain hash before it.
+ */
+export const handler = httpApi(async (event) => {
+  const { tenant } = authorize(event, 'reader');
+  const { from, to, format } = queryParams(event, QuerySchema);
+  const { dynamoDb, config } = adapters();
+  const ledger = new DynamoDbLedgerEntries({ client: dynamoDb, ...config });
+  const head = await ledger.head(tenant);
+  const last = Math.min(to ?? head?.seq ?? 0, head?.seq ?? 0);
+  const previousHash =
+    from === 1 ? GENESIS_HASH : ((await ledger.entries(tenant, from - 2, from - 1, 1))[0]?.chainHash ?? null);
+
+  const lines: string[] = format === 'csv' ? ['seq,recordedAt,type,source,id,eventHash,hash,body'] : [];
+  let bytes = 0;
+  let after = from - 1;
+  let next: number | null = null;
+  while (after < last && next === null) {
+    const entries = await ledger.entries(tenant, after, last, PAGE);
+    if (entries.length === 0) break;
+    for (const entry of entries) {
+      const line =
+        format === 'csv'
+          ? csvLine(entry)
+          : jsonLine(entry, entry.seq === from && from > 1 ? previousHash : undefined);
+      if (bytes + Buffer.byteLength(line) > MAX_BODY_BYTES && lines.length > 0) {
+        next = entry.seq;
+        break;
+      }
+      lines.push(line);
+      bytes += Buffer.byteLength(line) + 1;
+      after = entry.seq;
+    }
+  }
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+      'ledger-head-seq': String(head?.seq ?? 0),
+      ...(next !== null ? { 'ledger-next-from': String(next) } : {}),
+    },
+    body: lines.length > 0 ? `${lines.join('\n')}\n` : '',
+  };
+});
+
+function jsonLine(entry: RawLedgerEntry, previousHash: string | null | undefined): string {
+  return JSON.stringify({
+    seq: entry.seq,
+    ...(previousHash !== undefined ? { previousHash } : {}),
+    hash: entry.chainHash,
+    eventHash: entry.eventHash,
+    body: entry.body,
+  });
+}
+
+function csvLine(entry: RawLedgerEntry): string {
+  return [
+    entry.seq,
+    entry.recordedAt,
+    entry.type,
+    entry.source,
+    entry.id,
+    entry.eventHash,
+    entry.chainHash,
+    entry.body,
+  ]
+    .map((field) => csvField(String(field)))
+    .join(',');
+}
+
+/** RFC 4180: quote fields holding a comma, quote or line break, doubling inner quotes. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}

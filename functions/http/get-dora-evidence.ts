@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { doraMetricNames, evidenceFor } from '../../domain/dora/evidence.ts';
+import { adapters } from '../adapters/clients.ts';
+import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
+import { readDoraDefinitions } from '../dora/dora-config.ts';
+import { doraReader } from '../dora/dora-reader.ts';
+import { authorize } from './authorize.ts';
+import { DoraQuerySchema, scopeAndWindow } from './dora-query.ts';
+import { httpApi, json } from './http-api.ts';
+import { queryParams } from './query-params.ts';
+
+const EvidenceQuerySchema = z.intersection(
+  DoraQuerySchema,
+  z.object({
+    metric: z.enum(doraMetricNames),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    /** The position to continue from, as returned in `next`. */
+    cursor: z.coerce.number().int().min(0).default(0),
+  }),
+);
+
+/**
+ * GET /v1/metrics/dora/evidence — what stands behind one metric: the deployments (with the rule that
+ * linked each failure, incident and recovery) or, for lead time, the commits, oldest first.
+ */
+export const handler = httpApi(async (event) => {
+  const { tenant } = authorize(event, 'reader');
+  const query = queryParams(event, EvidenceQuerySchema);
+  const { scope, window } = scopeAndWindow(query, new Date());
+  const { eventStore, dynamoDb, config } = adapters();
+  const reader = doraReader(tenant, {
+    eventStore,
+    doraStore: new DynamoDbDoraStore({ client: dynamoDb, stateTable: config.stateTable }),
+    definitions: readDoraDefinitions(),
+  });
+  const { cells, source } = await reader.cells(window, query.asOf);
+  const items = evidenceFor(query.metric, cells, scope);
+  const page = items.slice(query.cursor, query.cursor + query.limit);
+  const next = query.cursor + page.length < items.length ? query.cursor + page.length : null;
+  return json(200, {
+    metric: query.metric,
+    scope,
+    window,
+    asOf: query.asOf ?? null,
+    total: items.length,
+    items: page,
+    next,
+    source,
+  });
+});
