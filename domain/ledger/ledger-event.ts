@@ -5,7 +5,7 @@ import type { NativeEventType } from '../events/native-events.ts';
 export type LedgerEventType = NativeEventType | DecisionEventType;
 
 /** The format an event arrived in; kept so auditors can see how it was submitted. */
-export type IngestFormat = 'cloudevent' | 'cdevent' | 'derived';
+export type IngestFormat = 'cloudevent' | 'cdevent' | 'webhook' | 'derived';
 
 /** An event accepted by ingest and normalised onto a native type, not yet placed in the ledger. */
 export interface IncomingEvent {

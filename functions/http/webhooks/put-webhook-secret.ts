@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { zodIssues } from '../../../domain/ingest/normalise-event.ts';
+import { DEFAULT_ENVIRONMENT } from '../../../domain/webhooks/webhook-event.ts';
+import { authorize } from '../authorize.ts';
+import { header, httpApi, json, rawBody } from '../http-api.ts';
+import { HttpError } from '../http-error.ts';
+import { providerParam, webhookSecrets } from './webhook-route.ts';
+
+// Short shared secrets can be brute-forced offline from one captured signature.
+const secret = z.string().min(16, 'must be at least 16 characters').max(512);
+const environment = z.string().trim().min(1).max(256);
+
+/** Strict, so a misspelt field is refused with its path instead of silently ignored. */
+const BodySchemas = {
+  github: z.strictObject({ secret }),
+  gitlab: z.strictObject({ secret }),
+  pagerduty: z.strictObject({ secret, environment: environment.optional() }),
+} as const;
+
+/**
+ * PUT /v1/webhooks/{provider}/secret (admin) — sets or rotates the caller's tenant's secret for a provider:
+ * the GitHub webhook secret, the GitLab secret token, or the PagerDuty subscription's signing secret (with
+ * the environment its incidents are opened in). The secret is never echoed back.
+ */
+export const handler = httpApi(async (event) => {
+  const { tenant } = authorize(event, 'admin');
+  const provider = providerParam(event);
+  const contentType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json')
+    throw new HttpError(415, 'unsupported_media_type', 'send {"secret": "..."} as application/json');
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody(event) || 'null');
+  } catch (error) {
+    throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = BodySchemas[provider].safeParse(body);
+  if (!parsed.success)
+    throw new HttpError(
+      400,
+      'validation_failed',
+      'the webhook secret is not valid',
+      zodIssues(parsed.error.issues),
+    );
+  const data: { secret: string; environment?: string | undefined } = parsed.data;
+  const config = { secret: data.secret, environment: data.environment };
+  const replaced = await webhookSecrets().put(tenant, provider, config, new Date());
+  return json(replaced ? 200 : 201, {
+    provider,
+    url: `/v1/webhooks/${provider}?tenant=${encodeURIComponent(tenant)}`,
+    ...(provider === 'pagerduty' ? { environment: config.environment ?? DEFAULT_ENVIRONMENT } : {}),
+  });
+});
