@@ -9,6 +9,7 @@ import type { FunctionName } from '../topology.ts';
  * - `ledger-append`: read, plus the conditional puts and updates of one append transaction.
  * - `token-read`: get token records, and nothing else, from the state table.
  * - `token-admin`: get, put and delete token records (an admin managing its tenant's tokens), nothing else.
+ * - `projection-write`: put, update and delete projection items in the state table (not tokens).
  * - `bus-publish`: PutEvents on the ledger's bus (the relay also reads the stream; the event source grants that).
  * - `digest-seal`: scan the state table for ledger heads, sign with the digest key, write digests.
  */
@@ -17,6 +18,7 @@ export type Access =
   | 'ledger-append'
   | 'token-read'
   | 'token-admin'
+  | 'projection-write'
   | 'bus-publish'
   | 'digest-seal';
 
@@ -27,6 +29,7 @@ export type Access =
 export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = {
   tokenAuthorizer: ['token-read'],
   health: [],
+  getOpenApi: [],
   postEvents: ['ledger-append'],
   putPolicy: ['ledger-append'],
   // The webhook secret is a tenant-prefixed state item, inside what an append may already read and put.
@@ -42,6 +45,12 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   verifyLedger: ['ledger-read'],
   getPolicy: ['ledger-read'],
   listGateBypasses: ['ledger-read'],
+  getDigest: ['ledger-read'],
+  exportLedger: ['ledger-read'],
+  getDoraMetrics: ['ledger-read'],
+  getDoraEvidence: ['ledger-read'],
+  // The projector rewrites its read model (documents come and go) and its checkpoint; it appends nothing.
+  projectDora: ['ledger-read', 'projection-write'],
   evaluateGate: ['ledger-append'],
   checkGateBypass: ['ledger-append'],
   requestRollback: ['ledger-append'],
@@ -117,6 +126,19 @@ function statementsFor(kind: Access, r: LedgerResources): PolicyStatement[] {
           ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
           [r.stateTableArn],
           ONLY_TOKENS,
+        ),
+        allow(
+          ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          [r.dataKeyArn],
+          VIA_DYNAMODB,
+        ),
+      ];
+    case 'projection-write':
+      return [
+        allow(
+          ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          [r.stateTableArn],
+          NOT_TOKENS,
         ),
         allow(
           ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
