@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DORA_DEFINITIONS, definitionsVersion } from '../../domain/dora/definitions.ts';
+import { computeDora, projectAll } from '../../domain/dora/dora-metrics.ts';
+import { scopeKey } from '../../domain/dora/rollups.ts';
+import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
+import type { EventStore } from '../../domain/ports/event-store.ts';
+import { DynamoDbDoraStore } from '../../functions/adapters/dynamodb-dora-store.ts';
+import { catchUp } from '../../functions/dora/catch-up.ts';
+import { doraHistory } from '../support/dora-history.ts';
+import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+
+let tables: TestTables;
+let dora: DynamoDbDoraStore;
+
+beforeAll(async () => {
+  tables = await createTestTables();
+  dora = new DynamoDbDoraStore({ client: tables.documentClient, stateTable: tables.stateTable });
+});
+
+/** A ledger that is only read: the projector never writes to it. */
+function ledgerOf(events: readonly StoredEvent[]): EventStore {
+  return {
+    readLedger: async (_tenant, after, limit) => {
+      const page = events.filter((e) => e.seq > after).slice(0, limit);
+      const last = page.at(-1);
+      return { events: page, next: last && last.seq < (events.at(-1)?.seq ?? 0) ? last.seq : undefined };
+    },
+  } as unknown as EventStore;
+}
+
+/** `days` days of one service: a release and a deployment a day, a failure and an incident now and then. */
+function busyHistory(tenant: string, days: number, perDay: number) {
+  const h = doraHistory(tenant);
+  const start = Date.UTC(2026, 0, 1);
+  for (let day = 0; day < days; day += 1) {
+    for (let n = 0; n < perDay; n += 1) {
+      const at = (hours: number) =>
+        new Date(start + day * 86_400_000 + (n * 2 + hours) * 3_600_000).toISOString();
+      const release = `r-${day}-${n}`;
+      h.release(release, { team: n % 2 ? 'payments' : 'search', commits: [[`c-${day}-${n}`, at(0)]] });
+      if ((day + n) % 7 === 3) h.failed(`d-${day}-${n}`, { release, at: at(1) });
+      else h.succeeded(`d-${day}-${n}`, { release, at: at(1) });
+      if ((day + n) % 5 === 1) {
+        h.opened(`i-${day}-${n}`, { at: at(1.5) });
+        h.resolved(`i-${day}-${n}`, at(1.75));
+      }
+    }
+  }
+  return h.events;
+}
+
+const deps = (events: readonly StoredEvent[], definitions = DEFAULT_DORA_DEFINITIONS) => ({
+  eventStore: ledgerOf(events),
+  doraStore: dora,
+  definitions,
+  now: () => Date.now(),
+  deadline: Date.now() + 60_000,
+});
+
+describe('the DORA projector on DynamoDB Local', () => {
+  it('writes what a full recomputation holds, even with concurrent runs', async () => {
+    const events = busyHistory('conc', 20, 2);
+    const results = await Promise.all([1, 2, 3].map(() => catchUp('conc', deps(events))));
+    expect(results.some((r) => r.caughtUp)).toBe(true);
+    const version = definitionsVersion(DEFAULT_DORA_DEFINITIONS);
+    expect((await dora.checkpoint('conc', version)).seq).toBe(events.length);
+    const expected = projectAll(events, DEFAULT_DORA_DEFINITIONS);
+    const stored = await dora.load(
+      'conc',
+      version,
+      [...expected.docs.values()].map((doc) => doc.key),
+    );
+    for (const [id, doc] of expected.docs) expect(stored.get(id), id).toEqual(doc.value);
+    const window = { from: '2026-01-01T00:00:00Z', to: '2026-01-21T00:00:00Z' };
+    const { rollups } = await dora.scopeRollups('conc', version, scopeKey({}), '2026-01-01', '2026-01-20');
+    expect(rollups.size).toBe(20);
+    const recomputed = computeDora(events, { scope: {}, ...window });
+    expect(recomputed.deploymentFrequency.count).toBe(
+      [...rollups.values()].reduce((sum, r) => sum + r.deployments, 0),
+    );
+    expect(stored.size).toBe(expected.docs.size);
+  });
+
+  it('reads one item per day of the window, however long the history', async () => {
+    const version = definitionsVersion(DEFAULT_DORA_DEFINITIONS);
+    const measured: { events: number; itemsRead: number }[] = [];
+    for (const [tenant, perDay] of [
+      ['small', 1],
+      ['large', 12],
+    ] as const) {
+      const events = busyHistory(tenant, 30, perDay);
+      await catchUp(tenant, deps(events));
+      const { itemsRead } = await dora.scopeRollups(
+        tenant,
+        version,
+        scopeKey({ service: 'api' }),
+        '2026-01-01',
+        '2026-01-30',
+      );
+      measured.push({ events: events.length, itemsRead });
+    }
+    console.log(`DORA query items read for a 30-day window: ${JSON.stringify(measured)}`);
+    expect(measured.map((m) => m.itemsRead)).toEqual([30, 30]);
+  });
+
+  it('builds a new definitions version beside the old one and switches only once it has caught up', async () => {
+    const events = busyHistory('swap', 10, 6);
+    const oldVersion = definitionsVersion(DEFAULT_DORA_DEFINITIONS);
+    await catchUp('swap', deps(events));
+    expect(await dora.activeVersion('swap')).toMatchObject({ version: oldVersion });
+
+    const changed = { ...DEFAULT_DORA_DEFINITIONS, incidentGapHours: 1 };
+    const newVersion = definitionsVersion(changed);
+    let calls = 0;
+    // A run cut short after its first batch: the new version is half built and must not be read.
+    const partial = await catchUp('swap', {
+      ...deps(events, changed),
+      now: () => (calls++ < 2 ? 0 : 2),
+      deadline: 1,
+    });
+    expect(partial.caughtUp).toBe(false);
+    expect(partial.seq).toBeGreaterThan(0);
+    expect(partial.seq).toBeLessThan(events.length);
+    expect(await dora.activeVersion('swap')).toMatchObject({ version: oldVersion });
+
+    const finished = await catchUp('swap', deps(events, changed));
+    expect(finished).toMatchObject({ caughtUp: true, seq: events.length, version: newVersion });
+    expect(await dora.activeVersion('swap')).toMatchObject({ version: newVersion });
+  });
+});
