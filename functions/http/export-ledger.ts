@@ -7,7 +7,7 @@ import { httpApi } from './http-api.ts';
 import { queryParams } from './query-params.ts';
 
 const seq = z.coerce.number().int().min(1);
-const QuerySchema = z
+export const ExportQuerySchema = z
   .object({ from: seq.default(1), to: seq.optional(), format: z.enum(['jsonl', 'csv']).default('jsonl') })
   .refine((q) => q.to === undefined || q.to >= q.from, {
     path: ['to'],
@@ -28,7 +28,7 @@ const PAGE = 500;
  */
 export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'reader');
-  const { from, to, format } = queryParams(event, QuerySchema);
+  const { from, to, format } = queryParams(event, ExportQuerySchema);
   const { dynamoDb, config } = adapters();
   const ledger = new DynamoDbLedgerEntries({ client: dynamoDb, ...config });
   const head = await ledger.head(tenant);

@@ -9,7 +9,7 @@ import { DoraQuerySchema, scopeAndWindow } from './dora-query.ts';
 import { httpApi, json } from './http-api.ts';
 import { queryParams } from './query-params.ts';
 
-const EvidenceQuerySchema = z.intersection(
+export const DoraEvidenceQuerySchema = z.intersection(
   DoraQuerySchema,
   z.object({
     metric: z.enum(doraMetricNames),
@@ -25,7 +25,7 @@ const EvidenceQuerySchema = z.intersection(
  */
 export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'reader');
-  const query = queryParams(event, EvidenceQuerySchema);
+  const query = queryParams(event, DoraEvidenceQuerySchema);
   const { scope, window } = scopeAndWindow(query, new Date());
   const { eventStore, dynamoDb, config } = adapters();
   const reader = doraReader(tenant, {

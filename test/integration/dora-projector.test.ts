@@ -20,7 +20,7 @@ beforeAll(async () => {
 /** A ledger that is only read: the projector never writes to it. */
 function ledgerOf(events: readonly StoredEvent[]): EventStore {
   return {
-    readLedger: async (_tenant, after, limit) => {
+    readLedger: async (_tenant: string, after: number, limit: number) => {
       const page = events.filter((e) => e.seq > after).slice(0, limit);
       const last = page.at(-1);
       return { events: page, next: last && last.seq < (events.at(-1)?.seq ?? 0) ? last.seq : undefined };
