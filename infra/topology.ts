@@ -28,17 +28,50 @@ export const functions = {
     description: 'A release’s event history',
   },
   getDeployment: { entry: 'functions/http/get-deployment.ts', description: 'One deployment’s status' },
+  getDoraMetrics: { entry: 'functions/http/get-dora-metrics.ts', description: 'DORA metrics of a scope' },
+  getDoraEvidence: {
+    entry: 'functions/http/get-dora-evidence.ts',
+    description: 'The deployments, commits and incidents behind a DORA metric',
+  },
+  getDigest: { entry: 'functions/http/get-digest.ts', description: 'The ledger head as a receipt' },
+  exportLedger: {
+    entry: 'functions/http/export-ledger.ts',
+    description: 'The ledger with its hashes, jsonl or csv',
+    timeoutSeconds: 60,
+  },
+  projectDora: {
+    entry: 'functions/reactions/project-dora.ts',
+    description: 'Any ledger event → catch the DORA projection up from its checkpoint',
+    timeoutSeconds: 300,
+  },
   verifyLedger: {
     entry: 'functions/http/verify-ledger.ts',
     description: 'Recompute the hash chain',
     timeoutSeconds: 60,
   },
   health: { entry: 'functions/http/health.ts', description: 'Liveness' },
+  getOpenApi: { entry: 'functions/http/get-openapi.ts', description: 'OpenAPI 3.1 document' },
+  createToken: {
+    entry: 'functions/http/create-token.ts',
+    description: 'Create a token for the caller’s tenant (admin)',
+  },
+  revokeToken: {
+    entry: 'functions/http/revoke-token.ts',
+    description: 'Revoke a token of the caller’s tenant (admin)',
+  },
   putPolicy: { entry: 'functions/http/put-policy.ts', description: 'Replace a gate policy (admin)' },
   getPolicy: { entry: 'functions/http/get-policy.ts', description: 'The gate policy in force' },
   listGateBypasses: {
     entry: 'functions/http/list-gate-bypasses.ts',
     description: 'Deployments that went ahead without a passed gate',
+  },
+  receiveWebhook: {
+    entry: 'functions/http/webhooks/receive-webhook.ts',
+    description: 'GitHub, GitLab and PagerDuty webhooks → ledger events (provider signature, no token)',
+  },
+  putWebhookSecret: {
+    entry: 'functions/http/webhooks/put-webhook-secret.ts',
+    description: 'Set a tenant’s webhook secret for a provider (admin)',
   },
   evaluateGate: {
     entry: 'functions/reactions/evaluate-gate.ts',
@@ -51,6 +84,11 @@ export const functions = {
   requestRollback: {
     entry: 'functions/reactions/request-rollback.ts',
     description: 'Incident or alarm on a fresh deployment → rollback.requested | rollback.skipped',
+  },
+  sealDigest: {
+    entry: 'functions/scheduled/seal-digest.ts',
+    description: 'Sign every tenant’s ledger head into the Object Lock bucket',
+    timeoutSeconds: 300,
   },
   streamRelay: {
     entry: 'functions/stream/relay-to-bus.ts',
@@ -72,6 +110,9 @@ export interface RouteSpec {
 
 export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/health', function: 'health', authorized: false },
+  { method: 'GET', path: '/v1/openapi.json', function: 'getOpenApi', authorized: false },
+  { method: 'POST', path: '/v1/tokens', function: 'createToken', authorized: true },
+  { method: 'POST', path: '/v1/tokens/revoke', function: 'revokeToken', authorized: true },
   { method: 'POST', path: '/v1/events', function: 'postEvents', authorized: true },
   { method: 'GET', path: '/v1/events', function: 'listEvents', authorized: true },
   { method: 'GET', path: '/v1/releases', function: 'listReleases', authorized: true },
@@ -79,9 +120,16 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/releases/{releaseId}/events', function: 'getReleaseEvents', authorized: true },
   { method: 'GET', path: '/v1/deployments/{deploymentId}', function: 'getDeployment', authorized: true },
   { method: 'GET', path: '/v1/audit/verify', function: 'verifyLedger', authorized: true },
+  { method: 'GET', path: '/v1/audit/digest', function: 'getDigest', authorized: true },
+  { method: 'GET', path: '/v1/audit/export', function: 'exportLedger', authorized: true },
+  { method: 'GET', path: '/v1/metrics/dora', function: 'getDoraMetrics', authorized: true },
+  { method: 'GET', path: '/v1/metrics/dora/evidence', function: 'getDoraEvidence', authorized: true },
   { method: 'PUT', path: '/v1/policies/{service}/{environment}', function: 'putPolicy', authorized: true },
   { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
   { method: 'GET', path: '/v1/audit/gate-bypasses', function: 'listGateBypasses', authorized: true },
+  // Providers cannot send a bearer token: the tenant is in the URL and the provider's signature authenticates.
+  { method: 'POST', path: '/v1/webhooks/{provider}', function: 'receiveWebhook', authorized: false },
+  { method: 'PUT', path: '/v1/webhooks/{provider}/secret', function: 'putWebhookSecret', authorized: true },
 ];
 
 export interface RuleSpec {
@@ -138,6 +186,24 @@ export const rules: readonly RuleSpec[] = [
     target: 'requestRollback',
     bus: 'default',
   },
+  {
+    name: 'dora-projection',
+    description: 'Nudge the DORA projector to catch up on the tenant ledger',
+    eventPattern: { source: [LEDGER_BUS_SOURCE] },
+    target: 'projectDora',
+  },
+];
+
+export interface ScheduleSpec {
+  readonly name: string;
+  readonly function: FunctionName;
+  /** An EventBridge rate expression. */
+  readonly rate: `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours' | 'day' | 'days'})`;
+}
+
+/** Functions run on a schedule (on AWS only: the local runtime does not seal digests). */
+export const schedules: readonly ScheduleSpec[] = [
+  { name: 'seal-digest', function: 'sealDigest', rate: 'rate(1 hour)' },
 ];
 
 /** The DynamoDB Streams → relay wiring. */

@@ -28,6 +28,8 @@ export const stateKeys = {
   releaseListOfService: (tenant: string, service: string) => `${tenant}#releases#service#${service}`,
   gateBypassList: (tenant: string) => `${tenant}#gate-bypasses`,
   token: (tokenHash: string) => ({ pk: `token#${tokenHash}`, sk: 'token' }),
+  /** A tenant's webhook secret for one provider (kept, not hashed: HMACs need the secret itself). */
+  webhook: (tenant: string, provider: string) => ({ pk: `${tenant}#webhook#${provider}`, sk: 'webhook' }),
   checkpoint: (name: string) => ({ pk: `checkpoint#${name}`, sk: 'checkpoint' }),
   /** Which tenants' policies name an alarm (CloudWatch alarm events carry no tenant). */
   alarmSubscriptions: (alarmName: string) => `alarm#${alarmName}`,

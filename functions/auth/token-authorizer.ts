@@ -2,9 +2,11 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
+import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import { adapters } from '../adapters/clients.ts';
+import type { TokenGrant } from '../adapters/dynamodb-token-store.ts';
 
-type AuthorizerContext = { tenant?: string; role?: string; reason?: string };
+type AuthorizerContext = { tenant?: string; role?: string; reason?: string; unavailable?: string };
 
 /**
  * API Gateway v2 simple-response authorizer over token hashes in the state table. It always
@@ -23,7 +25,16 @@ export async function handler(
       isAuthorized: true,
       context: { reason: 'a bearer token is required (Authorization: Bearer <token>)' },
     };
-  const grant = await adapters().tokenStore.find(match[1]);
+  let grant: TokenGrant | undefined;
+  try {
+    grant = await adapters().tokenStore.find(match[1]);
+  } catch (error) {
+    // A throwing authorizer is a bare 500 from API Gateway, which tells no client to retry: pass the
+    // outage on so the route answers 503 with Retry-After, as it does for every other storage outage.
+    if (error instanceof StorageUnavailableError)
+      return { isAuthorized: true, context: { unavailable: error.message } };
+    throw error;
+  }
   if (!grant) return { isAuthorized: true, context: { reason: 'the bearer token is not valid' } };
   return { isAuthorized: true, context: { tenant: grant.tenant, role: grant.role } };
 }

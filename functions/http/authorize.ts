@@ -12,19 +12,25 @@ export interface Caller {
  * in the HTTP adapter) and passes the caller in the request context. It never denies by itself, so the
  * 401 body is ours on both runtimes; the route decides whether the role suffices.
  */
-export function authorize(event: HttpEvent, needed: Role): Caller {
+export function authorize(event: HttpEvent, needed: Role | readonly Role[]): Caller {
   const context = event.requestContext.authorizer?.lambda ?? {};
+  if (typeof context.unavailable === 'string') {
+    throw new HttpError(503, 'storage_unavailable', `${context.unavailable}; retry shortly`, [], {
+      'retry-after': '1',
+    });
+  }
   const tenant = context.tenant;
   const role = RoleSchema.safeParse(context.role);
   if (typeof tenant !== 'string' || !role.success) {
     const reason = typeof context.reason === 'string' ? context.reason : 'a valid bearer token is required';
     throw new HttpError(401, 'unauthorized', reason, [], { 'www-authenticate': 'Bearer' });
   }
-  if (!roleAllows(role.data, needed)) {
+  const accepted = typeof needed === 'string' ? [needed] : needed;
+  if (!accepted.some((one) => roleAllows(role.data, one))) {
     throw new HttpError(
       403,
       'forbidden',
-      `this token's role '${role.data}' may not do what needs '${needed}'`,
+      `this token's role '${role.data}' may not do this (needs ${accepted.join(' or ')})`,
     );
   }
   return { tenant, role: role.data };

@@ -7,7 +7,8 @@ import { pathParam } from './query-params.ts';
 
 /** GET /v1/deployments/{deploymentId} — status, times, release and version, folded from its stream. */
 export const handler = httpApi(async (event) => {
-  const { tenant } = authorize(event, 'reader');
+  // Writers may read a deployment too: a CI job holding only a writer token waits on its gate.
+  const { tenant } = authorize(event, ['reader', 'writer']);
   const deploymentId = pathParam(event, 'deploymentId');
   const events = await adapters().eventStore.readStream(tenant, `deployment/${deploymentId}`);
   const view = deploymentView(deploymentId, events);

@@ -12,6 +12,11 @@ import { HttpError } from './http-error.ts';
 export const MAX_BODY_BYTES = 256 * 1024;
 /** CloudEvents batches are appended in one transaction; DynamoDB caps those at 100 items. */
 export const MAX_BATCH_EVENTS = 25;
+/**
+ * Deepest JSON nesting accepted (an envelope needs 4). The ledger hashes and re-serialises payloads with
+ * recursive code, so a 256 KB body of `[[[[...` would otherwise overflow the stack and answer 500.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 const CE_STRUCTURED = 'application/cloudevents+json';
 const CE_BATCH = 'application/cloudevents-batch+json';
@@ -87,11 +92,29 @@ export function readIngestMessage(
 function parseJson(body: string): unknown {
   if (body.trim() === '')
     throw new HttpError(400, 'invalid_json', 'the body is empty; a JSON event is required');
+  let parsed: unknown;
   try {
-    return JSON.parse(body);
+    parsed = JSON.parse(body);
   } catch (error) {
     throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
+  if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw validation(`the body is nested deeper than ${MAX_JSON_DEPTH} levels`, [
+      { path: [], message: `nested deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
+  }
+  return parsed;
+}
+
+/** Iterative on purpose: a recursive walk would overflow on exactly the input it guards against. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth > limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 }
 
 /** Structural checks the SDK would otherwise answer with an unhelpful TypeError. */

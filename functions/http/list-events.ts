@@ -4,12 +4,15 @@ import { authorize } from './authorize.ts';
 import { httpApi, json } from './http-api.ts';
 import { LimitSchema, queryParams } from './query-params.ts';
 
-const QuerySchema = z.object({ after: z.coerce.number().int().min(0).default(0), limit: LimitSchema });
+export const LedgerQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: LimitSchema,
+});
 
 /** GET /v1/events?after=SEQ&limit=N — the tenant's ledger in seq order; `next` is the following `after`. */
 export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'reader');
-  const { after, limit } = queryParams(event, QuerySchema);
+  const { after, limit } = queryParams(event, LedgerQuerySchema);
   const page = await adapters().eventStore.readLedger(tenant, after, limit);
   return json(200, { events: page.events, next: page.next ?? null });
 });

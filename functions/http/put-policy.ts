@@ -1,10 +1,10 @@
-import { zodIssues } from '../../domain/ingest/normalise-event.ts';
 import { PolicySchema, policyVersion } from '../../domain/policies/policy.ts';
 import { adapters } from '../adapters/clients.ts';
 import { appendDecision, policyAsOf } from '../reactions/ledger-reader.ts';
 import { authorize } from './authorize.ts';
 import { header, httpApi, json, rawBody } from './http-api.ts';
 import { HttpError } from './http-error.ts';
+import { parseJsonBody } from './json-body.ts';
 import { pathParam } from './query-params.ts';
 
 /**
@@ -20,17 +20,7 @@ export const handler = httpApi(async (event) => {
   if (contentType !== 'application/json') {
     throw new HttpError(415, 'unsupported_media_type', 'send the policy as application/json');
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody(event) || 'null');
-  } catch (error) {
-    throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = PolicySchema.safeParse(body);
-  if (!parsed.success) {
-    throw new HttpError(400, 'validation_failed', 'the policy is not valid', zodIssues(parsed.error.issues));
-  }
-  const policy = parsed.data;
+  const policy = parseJsonBody(rawBody(event), PolicySchema);
   const version = policyVersion(policy);
   const store = adapters().eventStore;
   const current = await policyAsOf(store, tenant, service, environment);

@@ -6,11 +6,14 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import type { Role } from '../../domain/auth/roles.ts';
 import { DynamoDbTokenStore } from '../../functions/adapters/dynamodb-token-store.ts';
 import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
+import { apiContract } from '../../functions/http/api-contract.ts';
+import { openApiDocument } from '../../functions/http/openapi-document.ts';
 import { type FunctionName, functions, routes, rules, streamRelay } from '../topology.ts';
+import { renderApiReference } from './api-reference-page.ts';
+import { dashboardPages } from './dashboard-assets.ts';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type BusRule, type EventBridgeEvent, type RunningEventBus, startEventBus } from './event-bus.ts';
 import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
-import { renderIndexPage } from './index-page.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ensureLedgerTables } from './ledger-tables-local.ts';
 import { type RunningStreamPoller, startStreamPoller } from './stream-poller.ts';
@@ -137,7 +140,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       region: REGION,
       streamArn,
       batchSize: streamRelay.batchSize,
-      handler: (event) => invoke(streamRelay.function, event) as never,
+      // EventBridge keeps what PutEvents accepted; the stand-in holds it in memory. Checkpoint a batch only
+      // once the bus has delivered it, so a crash redelivers from the stream instead of losing reactions.
+      handler: async (event) => {
+        const response = await invoke(streamRelay.function, event);
+        await bus.idle();
+        return response as never;
+      },
       checkpoints: {
         load: async (shardId) => {
           const { Item } = await documentClient.send(
@@ -161,11 +170,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     cleanups.push(() => poller.stop());
 
+    const apiReference = renderApiReference(openApiDocument(apiContract, '1') as never);
     const server: Server = createHttpAdapter({
       routes,
       handlerFor: (route) => handlerOf(route.function),
       authorizer: () => handlerOf('tokenAuthorizer'),
-      pages: { '/': () => ({ contentType: 'text/html; charset=utf-8', body: renderIndexPage(routes) }) },
+      pages: {
+        ...dashboardPages(),
+        '/docs': () => ({ contentType: 'text/html; charset=utf-8', body: apiReference }),
+      },
       log,
     });
     await new Promise<void>((resolveListen, reject) => {

@@ -121,11 +121,14 @@ async function main(): Promise<void> {
     return;
   }
 
+  // The dashboard link carries a reader token in its fragment (never sent to the server).
+  const readerToken = tokens.find((t) => t.role === 'reader')?.token;
   const lines = [
     '',
     'Release Ledger is running.',
     `  API:              ${runtime.apiUrl}/v1   (health: ${runtime.apiUrl}/v1/health)`,
-    `  Dashboard & docs: ${runtime.apiUrl}/`,
+    `  Dashboard:        ${runtime.apiUrl}/${readerToken ? `#token=${readerToken}` : ''}`,
+    `  API reference:    ${runtime.apiUrl}/docs   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)`,
     `  DynamoDB Local:   ${runtime.dynamoDbEndpoint}   (tables ${runtime.tables.eventsTable}, ${runtime.tables.stateTable})`,
     `  Event bus:        ${runtime.busEndpoint}   (EventBridge PutEvents)`,
     `  Data:             ${dataDir ?? 'in memory (LEDGER_IN_MEMORY=1)'}`,

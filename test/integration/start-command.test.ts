@@ -59,7 +59,8 @@ describe('npm start', () => {
     const started = await start({ LEDGER_DATA_DIR: dataDir });
     expect(started.output()).toMatch(/API:\s+http:\/\/127\.0\.0\.1:\d+\/v1/);
     expect(started.output()).toMatch(/DynamoDB Local:\s+http:\/\/127\.0\.0\.1:\d+/);
-    expect(started.output()).toMatch(/Dashboard & docs:/);
+    expect(started.output()).toMatch(/Dashboard: +http:\/\/127\.0\.0\.1:\d+\/#token=rl_/);
+    expect(started.output()).toMatch(/API reference: +http:\/\/127\.0\.0\.1:\d+\/docs/);
     expect((await apiClient(started.apiUrl)('GET', '/v1/health')).status).toBe(200);
     const tokens = JSON.parse(readFileSync(join(dataDir, 'dev-tokens.json'), 'utf8')) as {
       token: string;

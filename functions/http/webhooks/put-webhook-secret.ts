@@ -11,7 +11,7 @@ const secret = z.string().min(16, 'must be at least 16 characters').max(512);
 const environment = z.string().trim().min(1).max(256);
 
 /** Strict, so a misspelt field is refused with its path instead of silently ignored. */
-const BodySchemas = {
+export const WebhookSecretBodySchemas = {
   github: z.strictObject({ secret }),
   gitlab: z.strictObject({ secret }),
   pagerduty: z.strictObject({ secret, environment: environment.optional() }),
@@ -34,7 +34,7 @@ export const handler = httpApi(async (event) => {
   } catch (error) {
     throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = BodySchemas[provider].safeParse(body);
+  const parsed = WebhookSecretBodySchemas[provider].safeParse(body);
   if (!parsed.success)
     throw new HttpError(
       400,

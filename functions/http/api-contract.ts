@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import type { RoleSchema } from '../../domain/auth/roles.ts';
+import { nativeEventSchemas } from '../../domain/events/native-events.ts';
+import { CloudEventEnvelopeSchema } from '../../domain/ingest/normalise-event.ts';
+import { PolicySchema } from '../../domain/policies/policy.ts';
+import { TokenCreateBodySchema } from './create-token.ts';
+import { DoraQuerySchema } from './dora-query.ts';
+import { ExportQuerySchema } from './export-ledger.ts';
+import { DoraEvidenceQuerySchema } from './get-dora-evidence.ts';
+import { LedgerQuerySchema } from './list-events.ts';
+import { ReleaseListQuerySchema } from './list-releases.ts';
+import { TimeWindowQuerySchema } from './query-params.ts';
+import { TokenRevokeBodySchema } from './revoke-token.ts';
+import { WebhookSecretBodySchemas } from './webhooks/put-webhook-secret.ts';
+
+/**
+ * What each route accepts, for the OpenAPI document: the very zod schemas the handlers parse with, so
+ * the document cannot drift from the code. A test checks these entries match the topology's routes.
+ */
+export interface RouteContract {
+  readonly summary: string;
+  /** Roles that may call it; empty for public routes. */
+  readonly roles: readonly z.infer<typeof RoleSchema>[];
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly bodyMediaTypes?: readonly string[];
+  /** Success status and what it returns. */
+  readonly success: { readonly status: number; readonly description: string };
+}
+
+/** A CloudEvent whose `type` names a native event and whose `data` is that type's schema. */
+const cloudEventOf = (type: string, data: z.ZodType) =>
+  CloudEventEnvelopeSchema.extend({ type: z.literal(type), data }).meta({ title: `CloudEvent ${type}` });
+const ingestVariants: z.ZodType[] = Object.entries(nativeEventSchemas).map(([type, data]) =>
+  cloudEventOf(type, data),
+);
+export const IngestBodySchema = z.union(ingestVariants as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+
+const readers = ['reader', 'admin'] as const;
+
+export const apiContract: Readonly<Record<string, RouteContract>> = {
+  'GET /v1/health': {
+    summary: 'Liveness',
+    roles: [],
+    success: { status: 200, description: '`{"status":"ok"}`' },
+  },
+  'POST /v1/events': {
+    summary:
+      'Append one event, or a batch all-or-nothing (CloudEvents binary, structured or batched; or a raw CDEvent)',
+    roles: ['writer', 'admin'],
+    body: IngestBodySchema,
+    bodyMediaTypes: [
+      'application/json',
+      'application/cloudevents+json',
+      'application/cloudevents-batch+json',
+    ],
+    success: {
+      status: 201,
+      description:
+        '`{event}` or `{events}`; an identical replay answers 200 with `Idempotent-Replayed: true`',
+    },
+  },
+  'GET /v1/events': {
+    summary: 'The tenant ledger in seq order',
+    roles: readers,
+    query: LedgerQuerySchema,
+    success: { status: 200, description: '`{events, next}`' },
+  },
+  'GET /v1/releases': {
+    summary: 'Releases newest first',
+    roles: readers,
+    query: ReleaseListQuerySchema,
+    success: { status: 200, description: '`{releases, next}`' },
+  },
+  'GET /v1/releases/{releaseId}': {
+    summary: 'One release with commits, approvals, tests and deployments per environment',
+    roles: readers,
+    success: { status: 200, description: '`{release}`' },
+  },
+  'GET /v1/releases/{releaseId}/events': {
+    summary: 'Every event of a release, in ledger order',
+    roles: readers,
+    success: { status: 200, description: '`{events}`' },
+  },
+  'GET /v1/deployments/{deploymentId}': {
+    summary: 'A deployment’s status, gate and rollback state',
+    roles: ['reader', 'writer', 'admin'],
+    success: { status: 200, description: '`{deployment}`' },
+  },
+  'GET /v1/audit/verify': {
+    summary: 'Recompute the hash chain',
+    roles: readers,
+    success: { status: 200, description: '`{ok, checked, head}` or `{ok: false, firstBadSeq, reason}`' },
+  },
+  'PUT /v1/policies/{service}/{environment}': {
+    summary: 'Replace the gate policy of a service in an environment',
+    roles: ['admin'],
+    body: PolicySchema,
+    bodyMediaTypes: ['application/json'],
+    success: {
+      status: 201,
+      description: '`{policy, policyVersion, changed, previousVersion}`; 200 when replacing',
+    },
+  },
+  'GET /v1/policies/{service}/{environment}': {
+    summary: 'The gate policy in force',
+    roles: readers,
+    success: { status: 200, description: '`{policy, policyVersion, seq}`' },
+  },
+  'GET /v1/audit/gate-bypasses': {
+    summary: 'Deployments that went ahead without a passed gate, newest first',
+    roles: readers,
+    query: TimeWindowQuerySchema,
+    success: { status: 200, description: '`{bypasses, next}`' },
+  },
+  'POST /v1/tokens': {
+    summary: 'Create a token for the caller’s tenant',
+    roles: ['admin'],
+    body: TokenCreateBodySchema,
+    bodyMediaTypes: ['application/json'],
+    success: { status: 201, description: '`{token, tenant, role}` (the token is shown once)' },
+  },
+  'POST /v1/tokens/revoke': {
+    summary: 'Revoke a token of the caller’s tenant',
+    roles: ['admin'],
+    body: TokenRevokeBodySchema,
+    bodyMediaTypes: ['application/json'],
+    success: { status: 200, description: '`{revoked: true}`' },
+  },
+  'GET /v1/metrics/dora': {
+    summary:
+      'The five DORA metrics of a scope over a window, with tiers and a series per bucket (asOf replays)',
+    roles: readers,
+    query: DoraQuerySchema,
+    success: {
+      status: 200,
+      description:
+        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, series, definitionsVersion}`',
+    },
+  },
+  'GET /v1/metrics/dora/evidence': {
+    summary: 'The deployments, commits and incidents behind one metric, with the linking rule of each',
+    roles: readers,
+    query: DoraEvidenceQuerySchema,
+    success: { status: 200, description: '`{metric, total, items, next}`' },
+  },
+  'GET /v1/audit/digest': {
+    summary: 'The current head as a receipt',
+    roles: readers,
+    success: { status: 200, description: '`{seq, chainHash, recordedAt}`' },
+  },
+  'GET /v1/audit/export': {
+    summary: 'The ledger with hashes, in seq order (jsonl or csv)',
+    roles: readers,
+    query: ExportQuerySchema,
+    success: { status: 200, description: 'one stored event per line; verify offline with `npm run verify`' },
+  },
+  'POST /v1/webhooks/{provider}': {
+    summary:
+      'A GitHub, GitLab or PagerDuty delivery, verified by the provider’s signature (`?tenant=` names the tenant)',
+    roles: [],
+    success: {
+      status: 201,
+      description: 'the events recorded; 200 for a redelivery, 202 for an ignored kind',
+    },
+  },
+  'PUT /v1/webhooks/{provider}/secret': {
+    summary: 'Set or rotate the tenant’s webhook secret for a provider',
+    roles: ['admin'],
+    body: z.union([
+      WebhookSecretBodySchemas.github,
+      WebhookSecretBodySchemas.gitlab,
+      WebhookSecretBodySchemas.pagerduty,
+    ]),
+    bodyMediaTypes: ['application/json'],
+    success: { status: 200, description: 'the provider and that a secret is configured (never the secret)' },
+  },
+  'GET /v1/openapi.json': {
+    summary: 'This document',
+    roles: [],
+    success: { status: 200, description: 'OpenAPI 3.1' },
+  },
+};

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { RoleSchema } from '../../domain/auth/roles.ts';
+import { adapters } from '../adapters/clients.ts';
+import { generateToken } from '../adapters/dynamodb-token-store.ts';
+import { authorize } from './authorize.ts';
+import { httpApi, json, rawBody } from './http-api.ts';
+import { parseJsonBody } from './json-body.ts';
+
+export const TokenCreateBodySchema = z.strictObject({ role: RoleSchema });
+
+/** POST /v1/tokens (admin) — a new token for the caller's own tenant; shown once, stored as a hash. */
+export const handler = httpApi(async (event) => {
+  const { tenant } = authorize(event, 'admin');
+  const body = parseJsonBody(rawBody(event), TokenCreateBodySchema);
+  const token = generateToken();
+  await adapters().tokenStore.grant(token, { tenant, role: body.role });
+  return json(201, { token, tenant, role: body.role });
+});

@@ -1,0 +1,281 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { apiClient, CliError, failOnError } from './api-client.ts';
+import { ciContext } from './ci-context.ts';
+import { eventCommands, type Flags, required } from './event-commands.ts';
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  'release-id': { type: 'string' },
+  'deployment-id': { type: 'string' },
+  'incident-id': { type: 'string' },
+  service: { type: 'string' },
+  version: { type: 'string' },
+  environment: { type: 'string' },
+  team: { type: 'string' },
+  notes: { type: 'string' },
+  'git-range': { type: 'string' },
+  'rollback-of': { type: 'string' },
+  fixes: { type: 'string' },
+  unplanned: { type: 'boolean' },
+  reason: { type: 'string' },
+  severity: { type: 'string' },
+  title: { type: 'string' },
+  approver: { type: 'string' },
+  suite: { type: 'string' },
+  passed: { type: 'boolean' },
+  failed: { type: 'boolean' },
+  total: { type: 'string' },
+  'failed-count': { type: 'string' },
+  timeout: { type: 'string', default: '10m' },
+  interval: { type: 'string', default: '2s' },
+  role: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string', default: 'jsonl' },
+  output: { type: 'string', short: 'o' },
+  'token-to-revoke': { type: 'string' },
+} as const;
+
+const OTHER_COMMANDS: Record<string, { usage: string; summary: string }> = {
+  'gate wait': {
+    usage: 'gate wait <deploymentId> [--timeout 10m] [--interval 2s]',
+    summary: 'wait for the gate decision; exit 0 passed, 1 failed, 2 timed out',
+  },
+  verify: { usage: 'verify', summary: 'recompute the ledger hash chain on the server; exit 1 if tampered' },
+  export: {
+    usage: 'export [--from <t>] [--to <t>] [--format jsonl|csv] [-o <file>]',
+    summary: 'export the ledger with hashes',
+  },
+  metrics: {
+    usage: 'metrics [--service <s>] [--team <t>] [--environment <e>] [--from <t>] [--to <t>]',
+    summary: 'DORA metrics as a table',
+  },
+  'tokens create': {
+    usage: 'tokens create --role writer|reader|admin',
+    summary: 'create a token for your tenant (admin token)',
+  },
+  'tokens revoke': {
+    usage: 'tokens revoke --token-to-revoke <token>',
+    summary: 'revoke a token of your tenant (admin token)',
+  },
+};
+
+function help(): string {
+  const rows = [...Object.entries(eventCommands), ...Object.entries(OTHER_COMMANDS)]
+    .map(([, c]) => `  ${c.usage}\n      ${c.summary}`)
+    .join('\n');
+  return `release-ledger — record releases, deployments and incidents from CI, and query the ledger
+
+Usage: release-ledger <command> [options]
+
+Commands:
+${rows}
+
+Options for every command:
+  --url <url>      API base URL (or RELEASE_LEDGER_URL; default http://127.0.0.1:3000)
+  --token <token>  bearer token (or RELEASE_LEDGER_TOKEN)
+  --json           machine-readable output
+  -h, --help       this help
+
+In GitHub Actions and GitLab CI the repository, commit and run id are read from the environment, and
+event ids derive from the run id: a re-run job replays instead of posting twice. Exit codes: 0 success,
+1 failure (the API refused, the gate failed, the ledger does not verify), 2 timed out (gate wait),
+64 usage error. 503 answers are retried with backoff.
+`;
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+  });
+  const flags = values as Flags;
+  const [first, second, third] = positionals;
+  const twoWord = first && second ? `${first} ${second}` : undefined;
+  const name = twoWord && (eventCommands[twoWord] || OTHER_COMMANDS[twoWord]) ? twoWord : first;
+  if (!name || (values.help && !name)) {
+    process.stdout.write(help());
+    return name ? 0 : values.help ? 0 : 64;
+  }
+  const spec = eventCommands[name] ?? OTHER_COMMANDS[name];
+  if (!spec) throw new CliError(`unknown command '${positionals.join(' ')}'; see release-ledger --help`, 64);
+  if (values.help) {
+    process.stdout.write(`Usage: release-ledger ${spec.usage}\n  ${spec.summary}\n`);
+    return 0;
+  }
+  const json = values.json === true;
+  const out = (human: string, machine: unknown) =>
+    process.stdout.write(json ? `${JSON.stringify(machine)}\n` : `${human}\n`);
+  const api = apiClient({
+    url: (typeof values.url === 'string' && values.url) || env.RELEASE_LEDGER_URL || 'http://127.0.0.1:3000',
+    token: (typeof values.token === 'string' && values.token) || env.RELEASE_LEDGER_TOKEN,
+    log: (line) => process.stderr.write(`release-ledger: ${line}\n`),
+  });
+
+  const eventCommand = eventCommands[name];
+  if (eventCommand) {
+    const ci = ciContext(env);
+    const { type, id, data } = eventCommand.build(flags, ci, env);
+    const response = await api('POST', '/v1/events', {
+      specversion: '1.0',
+      id,
+      source: ci.source,
+      type,
+      data,
+    });
+    failOnError(response, type);
+    const event = (response.body as { event: { seq: number; stream: string } }).event;
+    const replayed = response.headers.get('idempotent-replayed') === 'true';
+    out(
+      `${type} recorded as #${event.seq} in ${event.stream}${replayed ? ' (already recorded: replayed)' : ''}`,
+      { ...event, replayed },
+    );
+    return 0;
+  }
+
+  switch (name) {
+    case 'gate wait':
+      return gateWait(
+        api,
+        third ?? (typeof values['deployment-id'] === 'string' ? values['deployment-id'] : undefined),
+        flags,
+        out,
+      );
+    case 'verify': {
+      const response = await api('GET', '/v1/audit/verify');
+      failOnError(response, 'verify');
+      const result = response.body as {
+        ok: boolean;
+        checked: number;
+        head?: { seq: number; hash: string };
+        firstBadSeq?: number;
+        reason?: string;
+      };
+      out(
+        result.ok
+          ? `ledger verified: ${result.checked} events, head #${result.head?.seq} ${result.head?.hash}`
+          : `LEDGER DOES NOT VERIFY at seq ${result.firstBadSeq}: ${result.reason}`,
+        result,
+      );
+      return result.ok ? 0 : 1;
+    }
+    case 'export': {
+      const query = new URLSearchParams();
+      for (const key of ['from', 'to', 'format'] as const)
+        if (typeof values[key] === 'string') query.set(key, values[key] as string);
+      const response = await api('GET', `/v1/audit/export?${query}`);
+      failOnError(response, 'export');
+      const body = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+      if (typeof values.output === 'string') writeFileSync(values.output, body);
+      else process.stdout.write(body);
+      return 0;
+    }
+    case 'metrics': {
+      const query = new URLSearchParams();
+      for (const key of ['service', 'team', 'environment', 'from', 'to'] as const) {
+        if (typeof values[key] === 'string') query.set(key, values[key] as string);
+      }
+      const response = await api('GET', `/v1/metrics/dora?${query}`);
+      failOnError(response, 'metrics');
+      out(metricsTable(response.body as Record<string, Record<string, unknown>>), response.body);
+      return 0;
+    }
+    case 'tokens create': {
+      const response = await api('POST', '/v1/tokens', { role: required(flags, 'role') });
+      failOnError(response, 'tokens create');
+      const created = response.body as { token: string; tenant: string; role: string };
+      out(created.token, created);
+      return 0;
+    }
+    case 'tokens revoke': {
+      const response = await api('POST', '/v1/tokens/revoke', { token: required(flags, 'token-to-revoke') });
+      failOnError(response, 'tokens revoke');
+      out('revoked', response.body);
+      return 0;
+    }
+    default:
+      throw new CliError(`unknown command '${name}'`, 64);
+  }
+}
+
+async function gateWait(
+  api: ReturnType<typeof apiClient>,
+  deploymentId: string | undefined,
+  flags: Flags,
+  out: (human: string, machine: unknown) => void,
+): Promise<number> {
+  if (!deploymentId) throw new CliError('gate wait needs a deployment id', 64);
+  const timeoutMs = duration(String(flags.timeout), 'timeout');
+  const intervalMs = duration(String(flags.interval), 'interval');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await api('GET', `/v1/deployments/${encodeURIComponent(deploymentId)}`);
+    if (response.status !== 404) failOnError(response, 'gate wait');
+    const gate = (
+      response.body as {
+        deployment?: {
+          gate: { status: string; checks: { name: string; passed: boolean; detail: string }[] };
+        };
+      }
+    )?.deployment?.gate;
+    if (gate && (gate.status === 'passed' || gate.status === 'failed')) {
+      const lines = gate.checks.map((c) => `  ${c.passed ? '✓' : '✗'} ${c.name}: ${c.detail}`).join('\n');
+      out(
+        `gate ${gate.status} for ${deploymentId}${lines ? `\n${lines}` : ' (no policy: nothing to check)'}`,
+        gate,
+      );
+      return gate.status === 'passed' ? 0 : 1;
+    }
+    if (Date.now() + intervalMs > deadline) {
+      out(`gate for ${deploymentId} still ${gate?.status ?? 'unknown'} after ${flags.timeout}`, {
+        status: gate?.status ?? null,
+        timedOut: true,
+      });
+      return 2;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** `90s`, `10m`, `1h` or plain milliseconds. */
+export function duration(text: string, name: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new CliError(`--${name} must look like 30s, 10m or 1h`, 64);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+function metricsTable(body: Record<string, Record<string, unknown>>): string {
+  const row = (label: string, value: unknown, tier: unknown) =>
+    `  ${label.padEnd(34)} ${String(value).padEnd(24)} ${tier ?? ''}`;
+  const hours = (s: unknown) => (typeof s === 'number' ? `${(s / 3600).toFixed(1)} h` : 'n/a');
+  const pct = (r: unknown) => (typeof r === 'number' ? `${(r * 100).toFixed(1)} %` : 'n/a');
+  const f = body.deploymentFrequency ?? {};
+  const l = body.leadTimeForChanges ?? {};
+  const c = body.changeFailureRate ?? {};
+  const r = body.failedDeploymentRecoveryTime ?? {};
+  const w = body.deploymentReworkRate ?? {};
+  return [
+    row('metric', 'value', 'tier'),
+    row('deployment frequency', `${f.count ?? 0} (${f.perWeek ?? 0}/week)`, f.tier),
+    row('change lead time (median)', hours(l.medianSeconds), l.tier),
+    row('change failure rate', pct(c.rate), c.tier),
+    row('failed deployment recovery (median)', hours(r.medianSeconds), r.tier),
+    row('deployment rework rate', pct(w.rate), ''),
+  ].join('\n');
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const cliError = error instanceof CliError ? error : new CliError((error as Error).message);
+    process.stderr.write(`release-ledger: ${cliError.message}\n`);
+    process.exit(cliError.exitCode);
+  },
+);

@@ -1,0 +1,274 @@
+// The dashboard talks only to the public API, with the reader token the user gives (kept in this tab).
+const $ = (id) => document.getElementById(id);
+const state = { token: '', releases: [] };
+
+const TIERS = { elite: 'elite', high: 'high', medium: 'medium', low: 'low' };
+const text = (value) => document.createTextNode(String(value));
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'onclick') node.addEventListener('click', value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children)
+    node.append(typeof child === 'string' || typeof child === 'number' ? text(child) : child);
+  return node;
+}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${state.token}` } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok)
+    throw new Error(`${path}: ${response.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`);
+  return body;
+}
+
+function filters() {
+  const days = Number($('window').value);
+  const to = new Date();
+  const from = new Date(to.getTime() - days * 86_400_000);
+  const params = new URLSearchParams({
+    from: from.toISOString(),
+    to: to.toISOString(),
+    bucket: $('bucket').value,
+  });
+  for (const key of ['service', 'team', 'environment'])
+    if ($(key).value.trim()) params.set(key, $(key).value.trim());
+  return params;
+}
+
+const hours = (seconds) =>
+  seconds === null || seconds === undefined
+    ? 'n/a'
+    : seconds < 3600
+      ? `${Math.round(seconds / 60)} min`
+      : `${(seconds / 3600).toFixed(1)} h`;
+const percent = (rate) => (rate === null || rate === undefined ? 'n/a' : `${(rate * 100).toFixed(1)} %`);
+
+function card(metric, label, value, detail, tier) {
+  const badge = tier ? el('span', { class: `tier tier-${TIERS[tier] ?? 'low'}` }, tier) : el('span', {}, '');
+  return el(
+    'button',
+    {
+      class: 'card',
+      type: 'button',
+      'data-metric': metric,
+      'aria-label': `${label}: ${value}${tier ? `, ${tier}` : ''}. Show evidence`,
+      onclick: () => showEvidence(metric),
+    },
+    el('span', {}, label),
+    el('span', { class: 'value', 'data-testid': `value-${metric}` }, value),
+    el('span', {}, detail, ' '),
+    badge,
+  );
+}
+
+async function showMetrics() {
+  const m = await api(`/v1/metrics/dora?${filters()}`);
+  const f = m.deploymentFrequency;
+  const l = m.leadTimeForChanges;
+  const c = m.changeFailureRate;
+  const r = m.failedDeploymentRecoveryTime;
+  const w = m.deploymentReworkRate;
+  $('metrics').replaceChildren(
+    card(
+      'deploymentFrequency',
+      'Deployment frequency',
+      f.count,
+      `${f.perWeek.toFixed(2)}/week, ${f.deployDays} deploy days`,
+      f.tier,
+    ),
+    card(
+      'leadTimeForChanges',
+      'Change lead time (median)',
+      hours(l.medianSeconds),
+      `p90 ${hours(l.p90Seconds)}, ${l.samples} commits`,
+      l.tier,
+    ),
+    card('changeFailureRate', 'Change failure rate', percent(c.rate), `${c.failed} of ${c.total}`, c.tier),
+    card(
+      'failedDeploymentRecoveryTime',
+      'Recovery time (median)',
+      hours(r.medianSeconds),
+      `p90 ${hours(r.p90Seconds)}, ${r.samples} recoveries`,
+      r.tier,
+    ),
+    card(
+      'deploymentReworkRate',
+      'Deployment rework rate',
+      percent(w.rate),
+      `${w.unplanned} of ${w.total}`,
+      null,
+    ),
+  );
+  drawTrend(m.series);
+}
+
+function drawTrend(series) {
+  const target = $('trend');
+  target.replaceChildren();
+  if (!window.uPlot || series.length === 0) return;
+  const xs = series.map((s) => Date.parse(s.from) / 1000);
+  const deployments = series.map((s) => s.deploymentFrequency.count);
+  const failure = series.map((s) =>
+    s.changeFailureRate.rate === null ? null : s.changeFailureRate.rate * 100,
+  );
+  const chart = new window.uPlot(
+    {
+      width: Math.min(target.clientWidth || 900, 1100),
+      height: 260,
+      series: [
+        {},
+        { label: 'deployments', stroke: '#0b57d0', width: 2 },
+        { label: 'change failure %', stroke: '#a4161a', width: 2, scale: '%' },
+      ],
+      axes: [{}, { label: 'deployments' }, { side: 1, scale: '%', label: '%', grid: { show: false } }],
+    },
+    [xs, deployments, failure],
+    target,
+  );
+  target.dataset.points = String(chart.data[0].length);
+}
+
+async function showEvidence(metric) {
+  const params = filters();
+  params.set('metric', metric);
+  const evidence = await api(`/v1/metrics/dora/evidence?${params}`);
+  const items = evidence.items ?? evidence.evidence ?? [];
+  // Every field, so the rule that linked each item is always shown; the table scrolls when wide.
+  const keys = [...new Set(items.flatMap((item) => Object.keys(item)))];
+  const table = el(
+    'table',
+    {},
+    el('caption', {}, `${metric}: ${items.length} item(s)${evidence.next ? ' (more available)' : ''}`),
+    el('thead', {}, el('tr', {}, ...keys.map((k) => el('th', { scope: 'col' }, k)))),
+    el(
+      'tbody',
+      {},
+      ...items.map((item) =>
+        el(
+          'tr',
+          {},
+          ...keys.map((k) =>
+            el('td', {}, typeof item[k] === 'object' ? JSON.stringify(item[k]) : String(item[k] ?? '')),
+          ),
+        ),
+      ),
+    ),
+  );
+  $('evidence').replaceChildren(table);
+  $('evidence-section').hidden = false;
+}
+
+async function showReleases() {
+  const params = new URLSearchParams({ limit: '50' });
+  if ($('service').value.trim()) params.set('service', $('service').value.trim());
+  const { releases } = await api(`/v1/releases?${params}`);
+  state.releases = releases;
+  $('releases').replaceChildren(
+    ...releases.map((r) =>
+      el(
+        'li',
+        {},
+        el(
+          'button',
+          {
+            class: 'link',
+            type: 'button',
+            'data-release': r.releaseId,
+            onclick: () => showRelease(r.releaseId),
+          },
+          `${r.service} ${r.version}`,
+        ),
+        ` — ${r.createdAt}`,
+      ),
+    ),
+  );
+}
+
+async function showRelease(releaseId) {
+  const [{ release }, { events }] = await Promise.all([
+    api(`/v1/releases/${encodeURIComponent(releaseId)}`),
+    api(`/v1/releases/${encodeURIComponent(releaseId)}/events`),
+  ]);
+  const environments = Object.entries(release.environments).map(([env, e]) =>
+    el(
+      'li',
+      {},
+      `${env}: ${e.status} — `,
+      ...e.deployments.map((d) =>
+        el(
+          'span',
+          {},
+          `${d.deploymentId} (${d.status}, gate ${d.gate.status}${d.gateBypassed ? ', bypassed' : ''}${d.incidents.length ? `, incidents ${d.incidents.join(', ')}` : ''}${d.rolledBackBy ? `, rolled back by ${d.rolledBackBy}` : ''}) `,
+        ),
+      ),
+    ),
+  );
+  const timeline = el(
+    'ol',
+    { 'aria-label': 'Events of this release' },
+    ...events.map((e) => {
+      const details = el(
+        'details',
+        {},
+        el('summary', {}, `#${e.seq} ${e.type} at ${e.occurredAt}`),
+        el('pre', {}, JSON.stringify(e, null, 2)),
+      );
+      return el('li', { 'data-event-type': e.type }, details);
+    }),
+  );
+  $('release-detail').replaceChildren(
+    el('h3', {}, `${release.service} ${release.version} (${release.releaseId})`),
+    el(
+      'p',
+      {},
+      `${release.commits.length} commit(s), ${release.approvals.length} approval(s), tests: ${release.tests.map((t) => `${t.suite} ${t.passed ? 'passed' : 'failed'}`).join(', ') || 'none'}`,
+    ),
+    el('ul', {}, ...environments),
+    timeline,
+  );
+  $('release-detail').querySelector('h3').setAttribute('tabindex', '-1');
+  $('release-detail').querySelector('h3').focus();
+}
+
+async function showLedger() {
+  const [verify, digest] = await Promise.all([api('/v1/audit/verify'), api('/v1/audit/digest')]);
+  $('ledger').replaceChildren(
+    el('dt', {}, 'Verification'),
+    el(
+      'dd',
+      { class: verify.ok ? 'ok' : 'bad', 'data-testid': 'verify' },
+      verify.ok
+        ? `verified: ${verify.checked} events`
+        : `FAILED at seq ${verify.firstBadSeq}: ${verify.reason}`,
+    ),
+    el('dt', {}, 'Latest digest'),
+    el(
+      'dd',
+      { 'data-testid': 'digest' },
+      `#${digest.seq} ${digest.chainHash} (${digest.recordedAt ?? 'empty ledger'})`,
+    ),
+  );
+}
+
+async function refresh(event) {
+  event?.preventDefault();
+  state.token = $('token').value.trim();
+  sessionStorage.setItem('release-ledger-token', state.token);
+  $('status').textContent = 'Loading…';
+  const started = performance.now();
+  try {
+    await Promise.all([showMetrics(), showReleases(), showLedger()]);
+    $('status').textContent = `Loaded in ${Math.round(performance.now() - started)} ms.`;
+    document.body.dataset.loaded = 'true';
+  } catch (error) {
+    $('status').textContent = `Could not load: ${error.message}`;
+  }
+}
+
+$('filters').addEventListener('submit', refresh);
+// A token may come in the URL fragment (never sent to the server), as `npm start` prints it.
+const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token');
+$('token').value = fromFragment ?? sessionStorage.getItem('release-ledger-token') ?? '';
+if ($('token').value) window.addEventListener('load', () => refresh());

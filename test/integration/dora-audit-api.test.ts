@@ -1,0 +1,201 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
+import { verifyExport } from '../../infra/verify-export.ts';
+import { apiClient, cloudEvent, eventually } from '../support/http.ts';
+
+const tokens = [
+  { token: 'dora-writer-token-0001', tenant: 'dora', role: 'writer' },
+  { token: 'dora-reader-token-0001', tenant: 'dora', role: 'reader' },
+] as const;
+const ROOT = resolve(import.meta.dirname, '../..');
+
+let runtime: LocalRuntime;
+let writer: ReturnType<typeof apiClient>;
+let reader: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, dynamoDbPort: 0, tokens: [...tokens] });
+  writer = apiClient(runtime.apiUrl, tokens[0].token);
+  reader = apiClient(runtime.apiUrl, tokens[1].token);
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+const post = async (type: string, time: string, data: Record<string, unknown>) => {
+  const response = await writer('POST', '/v1/events', cloudEvent(type, data, { time }));
+  expect(response.status).toBe(201);
+};
+const window = 'from=2026-03-02&to=2026-03-09';
+const metricsUrl = `/v1/metrics/dora?service=api&${window}`;
+
+async function exportText(query = ''): Promise<string> {
+  const response = await fetch(`${runtime.apiUrl}/v1/audit/export${query}`, {
+    headers: { authorization: `Bearer ${tokens[1].token}` },
+  });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+async function* linesOf(text: string) {
+  yield* text.split('\n');
+}
+
+describe('DORA metrics and the audit API over HTTP', () => {
+  let beforeIncident: string;
+
+  it('projects appended events into the metrics within moments', async () => {
+    await post('release.created', '2026-03-01T12:00:00Z', {
+      releaseId: 'api-1',
+      service: 'api',
+      version: '1',
+      team: 'payments',
+      commits: [{ sha: 'c1', timestamp: '2026-03-02T08:00:00Z' }],
+    });
+    await post('deployment.succeeded', '2026-03-02T10:00:00Z', {
+      deploymentId: 'd1',
+      environment: 'production',
+      releaseId: 'api-1',
+    });
+    await post('deployment.succeeded', '2026-03-03T10:00:00Z', {
+      deploymentId: 'd2',
+      environment: 'production',
+      service: 'api',
+      version: '2',
+    });
+    const metrics = await eventually(async () => {
+      const response = await reader('GET', metricsUrl);
+      return response.json?.deploymentFrequency?.count === 2 && response.json.source.kind === 'projection'
+        ? response.json
+        : undefined;
+    });
+    expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 7200, samples: 1, tier: 'elite' });
+    expect(metrics.changeFailureRate).toMatchObject({ rate: 0, failed: 0, total: 2 });
+    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.1-[0-9a-f]{8}$/);
+    expect(metrics.source.itemsRead).toBe(2);
+    beforeIncident = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+  });
+
+  it('links a late incident to the right deployment and shows the evidence', async () => {
+    await post('incident.opened', '2026-03-03T11:00:00Z', {
+      incidentId: 'inc-1',
+      service: 'api',
+      environment: 'production',
+      severity: 'sev2',
+    });
+    await post('incident.resolved', '2026-03-03T11:45:00Z', { incidentId: 'inc-1' });
+    const metrics = await eventually(async () => {
+      const response = await reader('GET', metricsUrl);
+      return response.json?.failedDeploymentRecoveryTime?.samples === 1 ? response.json : undefined;
+    });
+    expect(metrics.changeFailureRate).toMatchObject({ rate: 0.5, failed: 1, total: 2, tier: 'low' });
+    expect(metrics.failedDeploymentRecoveryTime).toMatchObject({ medianSeconds: 2700, tier: 'elite' });
+
+    const evidence = await reader(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=changeFailureRate&service=api&${window}`,
+    );
+    expect(evidence.status).toBe(200);
+    expect(evidence.json.total).toBe(2);
+    const d2 = evidence.json.items.find((i: { deploymentId: string }) => i.deploymentId === 'd2');
+    expect(d2.failure.reasons).toEqual([{ rule: 'incident_within_gap', ref: 'inc-1' }]);
+    expect(d2.failure.recoveredBy).toBe('incident:inc-1');
+
+    const page = await reader(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=deploymentFrequency&${window}&limit=1`,
+    );
+    expect(page.json.items).toHaveLength(1);
+    expect(page.json.next).toBe(1);
+    const commits = await reader('GET', `/v1/metrics/dora/evidence?metric=leadTimeForChanges&${window}`);
+    expect(commits.json.items).toEqual([
+      expect.objectContaining({ kind: 'commit', sha: 'c1', deploymentId: 'd1', leadSeconds: 7200 }),
+    ]);
+  });
+
+  it('answers as of an earlier moment from the events recorded by then', async () => {
+    const then = await reader('GET', `${metricsUrl}&asOf=${encodeURIComponent(beforeIncident)}`);
+    expect(then.status).toBe(200);
+    expect(then.json.source.kind).toBe('replay');
+    expect(then.json.changeFailureRate).toMatchObject({ failed: 0, total: 2 });
+    const evidence = await reader(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=changeFailureRate&${window}&asOf=${encodeURIComponent(beforeIncident)}`,
+    );
+    expect(evidence.json.items.every((i: { failure: unknown }) => i.failure === null)).toBe(true);
+  });
+
+  it('refuses bad queries with 400 and the parameter path', async () => {
+    const bad = await reader('GET', '/v1/metrics/dora?from=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.issues[0].path).toEqual(['query', 'from']);
+    const backwards = await reader('GET', '/v1/metrics/dora?from=2026-03-09&to=2026-03-02');
+    expect(backwards.json.error.issues[0].path).toEqual(['query', 'to']);
+    const noMetric = await reader('GET', `/v1/metrics/dora/evidence?${window}`);
+    expect(noMetric.status).toBe(400);
+    expect(noMetric.json.error.issues[0].path).toEqual(['query', 'metric']);
+    expect((await reader('GET', '/v1/audit/export?format=xml')).status).toBe(400);
+    expect((await apiClient(runtime.apiUrl)('GET', '/v1/metrics/dora')).status).toBe(401);
+  });
+
+  it('exports the ledger with its hashes, verifiable offline against a digest, and catches tampering', async () => {
+    const digest = await reader('GET', '/v1/audit/digest');
+    expect(digest.json).toMatchObject({
+      seq: expect.any(Number),
+      chainHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const text = await exportText();
+    const lines = text.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(digest.json.seq);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      seq: 1,
+      hash: expect.any(String),
+      body: expect.any(String),
+    });
+    const receipt = { seq: digest.json.seq, chainHash: digest.json.chainHash };
+    expect(await verifyExport(linesOf(text), [receipt])).toMatchObject({ ok: true, first: 1, digests: 1 });
+
+    // A partial export carries the chain hash before it and still verifies.
+    const tail = await exportText('?from=3');
+    expect(await verifyExport(linesOf(tail), [receipt])).toMatchObject({ ok: true, first: 3 });
+
+    const csv = await exportText('?format=csv&to=2');
+    expect(csv.split('\n')[0]).toBe('seq,recordedAt,type,source,id,eventHash,hash,body');
+    expect(csv.trim().split('\n')).toHaveLength(3);
+
+    // The CLI, run as an auditor would: verified, then a changed body, then bad usage.
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-export-'));
+    const good = join(dir, 'export.jsonl');
+    writeFileSync(good, text);
+    const second = JSON.parse(lines[1] as string);
+    const tampered = join(dir, 'tampered.jsonl');
+    writeFileSync(
+      tampered,
+      [
+        lines[0],
+        JSON.stringify({ ...second, body: second.body.replace('"api"', '"web"') }),
+        ...lines.slice(2),
+      ].join('\n'),
+    );
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'infra/verify-export.ts', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+    const digestArg = `${receipt.seq}:${receipt.chainHash}`;
+    const ok = cli(good, '--digest', digestArg);
+    expect(ok.status, ok.stderr).toBe(0);
+    const bad = cli(tampered, '--digest', digestArg);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/seq 2/);
+    expect(cli(good, '--digest', `${receipt.seq}:${'0'.repeat(64)}`).status).toBe(1);
+    expect(cli('--digest', 'nonsense').status).toBe(2);
+    expect(cli('--help').status).toBe(0);
+  });
+});
