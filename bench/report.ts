@@ -1,6 +1,7 @@
 import type { BundleRun } from './bundle-bench.ts';
 import type { LatencyRun } from './decision-bench.ts';
 import type { IngestRun } from './ingest-bench.ts';
+import type { MetricsRun } from './metrics-bench.ts';
 
 export interface BenchResults {
   readonly machine: {
@@ -14,6 +15,7 @@ export interface BenchResults {
   readonly ingest: { sequential: IngestRun; concurrent16: IngestRun };
   readonly gate: LatencyRun;
   readonly rollback: LatencyRun;
+  readonly metrics: Record<string, MetricsRun>;
   readonly bundles: Record<string, BundleRun>;
 }
 
@@ -47,6 +49,21 @@ ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run;
 |---|---|---|---|---|
 | gate (\`deployment.requested\` → \`gate.evaluated\`) | ${r.gate.p50Ms} ms | ${r.gate.p99Ms} ms | ${r.gate.samples} | p99 ≤ 1 s: ${mark(r.gate.p99Ms <= 1000)} |
 | rollback (\`incident.opened\` → \`rollback.requested\`) | ${r.rollback.p50Ms} ms | ${r.rollback.p99Ms} ms | ${r.rollback.samples} | p99 ≤ 1 s: ${mark(r.rollback.p99Ms <= 1000)} |
+
+## DORA queries: projection vs recomputing from the ledger (one-year window, monthly series)
+
+| events | load (events/s, real append path) | projection rebuild (events/s) | scope | query | items read | recompute | speedup | same answer |
+|---|---|---|---|---|---|---|---|---|
+${Object.values(r.metrics)
+  .flatMap((m) =>
+    (['service', 'tenant'] as const).map(
+      (scope) =>
+        `| ${m.events} | ${m.loadEventsPerSec} | ${m.projection.eventsPerSec} | ${scope === 'service' ? 'one service' : 'whole tenant'} | ${m[scope].queryMs} ms | ${m[scope].itemsRead} | ${m[scope].recomputeMs} ms | ${m[scope].speedup}× | ${m[scope].answersEqual ? 'yes' : '**no**'} |`,
+    ),
+  )
+  .join('\n')}
+
+Targets: items read identical at 100k and 1M events for the same window; speedup ≥ 100× at 1M; equal answers.
 
 ## Lambda bundles (esbuild, minified, AWS SDK included; cold \`require\` median)
 

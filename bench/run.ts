@@ -7,6 +7,7 @@ import { startLocalRuntime } from '../infra/local/runtime.ts';
 import { benchBundles } from './bundle-bench.ts';
 import { benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
+import { benchMetrics } from './metrics-bench.ts';
 import { renderReport } from './report.ts';
 
 const HELP = `Release Ledger benchmarks, on the local runtime (never part of npm test).
@@ -15,6 +16,7 @@ Usage: npm run bench [-- --quick] [-- --out <dir>]
 
   --quick       reduced counts and repetitions (a few minutes), for checking a change
   --out <dir>   where to write latest.json and latest.md (default bench/results)
+  --sizes <n,…> history sizes for the metrics benchmark (default 10000,100000,1000000; quick: 10000)
 
 Every figure is a median or percentile over repeated runs; comparisons are ratios measured side by side
 in the same run. Absolute times on a shared 2-core machine are noise; compare ratios between commits.
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
+      sizes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -35,8 +38,16 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const quick = values.quick;
   const sizes = quick
-    ? { ingest: 400, gate: 20, rollback: 10, bundleRepetitions: 3 }
-    : { ingest: 2000, gate: 100, rollback: 40, bundleRepetitions: 5 };
+    ? { ingest: 400, gate: 20, rollback: 10, bundleRepetitions: 3, histories: [10_000], queryRepetitions: 3 }
+    : {
+        ingest: 2000,
+        gate: 100,
+        rollback: 40,
+        bundleRepetitions: 5,
+        histories: [10_000, 100_000, 1_000_000],
+        queryRepetitions: 5,
+      };
+  const histories = values.sizes ? values.sizes.split(',').map(Number) : sizes.histories;
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -76,6 +87,7 @@ async function main(): Promise<void> {
   } finally {
     await runtime.stop();
   }
+  results.metrics = await benchMetrics(histories, sizes.queryRepetitions);
   results.bundles = await benchBundles(sizes.bundleRepetitions);
 
   const outDir = resolve(values.out);
