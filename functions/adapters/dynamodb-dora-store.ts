@@ -15,7 +15,7 @@ import { keyId, type ProjectionKey } from '../../domain/dora/projection-store.ts
 import type { Rollup } from '../../domain/dora/rollups.ts';
 import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import { stateKeys } from './ledger-tables.ts';
-import { isRetryableStorageError } from './storage-errors.ts';
+import { callStorage } from './storage-errors.ts';
 
 /** DynamoDB's limits: 100 items per transaction, 400 KB per item (we keep headroom for keys). */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -66,7 +66,7 @@ export class DynamoDbDoraStore {
     for (let start = 0; start < itemKeys.length; start += BATCH_GET_LIMIT) {
       let pending: Record<string, unknown>[] | undefined = itemKeys.slice(start, start + BATCH_GET_LIMIT);
       for (let round = 1; pending && pending.length > 0; round += 1) {
-        const response = await this.storage(() =>
+        const response = await callStorage(() =>
           this.client.send(
             new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
           ),
@@ -85,7 +85,7 @@ export class DynamoDbDoraStore {
   }
 
   async checkpoint(tenant: string, version: string): Promise<DoraCheckpoint> {
-    const { Item } = await this.storage(() =>
+    const { Item } = await callStorage(() =>
       this.client.send(
         new GetCommand({
           TableName: this.table,
@@ -112,7 +112,7 @@ export class DynamoDbDoraStore {
             (r) => !before.has(r),
           );
           if (added.length === 0) return undefined;
-          return this.storage(() =>
+          return callStorage(() =>
             this.client.send(
               new UpdateCommand({
                 TableName: this.table,
@@ -236,7 +236,7 @@ export class DynamoDbDoraStore {
 
   private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>) {
     try {
-      await this.storage(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await callStorage(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
       return 'committed' as const;
     } catch (error) {
       if (error instanceof TransactionCanceledException) return 'moved' as const;
@@ -245,7 +245,7 @@ export class DynamoDbDoraStore {
   }
 
   async activeVersion(tenant: string): Promise<{ version: string; seq: number } | undefined> {
-    const { Item } = await this.storage(() =>
+    const { Item } = await callStorage(() =>
       this.client.send(
         new GetCommand({ TableName: this.table, Key: stateKeys.doraActive(tenant), ConsistentRead: true }),
       ),
@@ -255,7 +255,7 @@ export class DynamoDbDoraStore {
 
   /** Points queries at a version that has caught up with the ledger. */
   async activate(tenant: string, version: string, seq: number): Promise<void> {
-    await this.storage(() =>
+    await callStorage(() =>
       this.client.send(
         new PutCommand({ TableName: this.table, Item: { ...stateKeys.doraActive(tenant), version, seq } }),
       ),
@@ -291,7 +291,7 @@ export class DynamoDbDoraStore {
   private async *query(pk: string, from?: string, to?: string) {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const response = await this.storage(() =>
+      const response = await callStorage(() =>
         this.client.send(
           new QueryCommand({
             TableName: this.table,
@@ -305,17 +305,6 @@ export class DynamoDbDoraStore {
       yield* response.Items ?? [];
       startKey = response.LastEvaluatedKey;
     } while (startKey);
-  }
-
-  private async storage<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isRetryableStorageError(error)) {
-        throw new StorageUnavailableError('storage is unavailable; retry shortly', 1, { cause: error });
-      }
-      throw error;
-    }
   }
 }
 

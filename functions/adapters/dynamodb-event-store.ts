@@ -46,7 +46,7 @@ import {
   type TimeWindowQuery,
 } from '../../domain/ports/event-store.ts';
 import { EventItemKind, eventKeys, stateKeys } from './ledger-tables.ts';
-import { isRetryableStorageError, withKeyedLock } from './storage-errors.ts';
+import { callStorage, isRetryableStorageError, withKeyedLock } from './storage-errors.ts';
 
 export interface DynamoDbEventStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -442,7 +442,7 @@ export class DynamoDbEventStore implements EventStore {
     for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
       let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
       for (let round = 1; pending && pending.length > 0; round += 1) {
-        const response = await this.storage(() =>
+        const response = await callStorage(() =>
           this.client.send(
             new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
           ),
@@ -459,7 +459,7 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   async readLedger(tenant: string, afterSeq: number, limit: number): Promise<LedgerPage> {
-    const response = await this.storage(() =>
+    const response = await callStorage(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.eventsTable,
@@ -479,7 +479,7 @@ export class DynamoDbEventStore implements EventStore {
     const seqs: number[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const response = await this.storage(() =>
+      const response = await callStorage(() =>
         this.client.send(
           new QueryCommand({
             TableName: this.eventsTable,
@@ -535,7 +535,7 @@ export class DynamoDbEventStore implements EventStore {
     // '~' sorts after every digit, so `to` is inclusive of entries at exactly that instant.
     const lower = query.from ?? '0000';
     const upper = `${query.to ?? '9999'}~`;
-    const response = await this.storage(() =>
+    const response = await callStorage(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.stateTable,
@@ -577,7 +577,7 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   private async readLedgerEntries(tenant: string, afterSeq: number) {
-    const response = await this.storage(() =>
+    const response = await callStorage(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.eventsTable,
@@ -594,18 +594,6 @@ export class DynamoDbEventStore implements EventStore {
       chainHash: String(item.chainHash),
     }));
     return { entries, startKey: response.LastEvaluatedKey };
-  }
-
-  /** Runs a storage call, turning throttling and outages (after the SDK's own retries) into 503s. */
-  private async storage<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isRetryableStorageError(error)) {
-        throw new StorageUnavailableError('storage is unavailable; retry shortly', 1, { cause: error });
-      }
-      throw error;
-    }
   }
 }
 

@@ -1,8 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChainEntry, ChainHead } from '../../domain/ledger/hash-chain.ts';
-import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import { eventKeys, stateKeys } from './ledger-tables.ts';
-import { isRetryableStorageError } from './storage-errors.ts';
+import { callStorage } from './storage-errors.ts';
 
 /** A ledger entry exactly as stored: the canonical body that was hashed, and its hashes. */
 export interface RawLedgerEntry extends ChainEntry {
@@ -28,7 +27,7 @@ export class DynamoDbLedgerEntries {
   }
 
   async head(tenant: string): Promise<ChainHead | undefined> {
-    const { Item } = await this.storage(() =>
+    const { Item } = await callStorage(() =>
       this.client.send(
         new GetCommand({
           TableName: this.stateTable,
@@ -43,7 +42,7 @@ export class DynamoDbLedgerEntries {
   /** Entries with afterSeq < seq ≤ toSeq, in seq order, at most `limit`. */
   async entries(tenant: string, afterSeq: number, toSeq: number, limit: number): Promise<RawLedgerEntry[]> {
     if (toSeq <= afterSeq) return [];
-    const response = await this.storage(() =>
+    const response = await callStorage(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.eventsTable,
@@ -64,16 +63,5 @@ export class DynamoDbLedgerEntries {
       source: String(item.source),
       id: String(item.ceId),
     }));
-  }
-
-  private async storage<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isRetryableStorageError(error)) {
-        throw new StorageUnavailableError('storage is unavailable; retry shortly', 1, { cause: error });
-      }
-      throw error;
-    }
   }
 }

@@ -1,3 +1,5 @@
+import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
+
 /** Errors after which the same request may succeed later: throttling, outages, timeouts, resets. */
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -33,6 +35,18 @@ export function isRetryableStorageError(error: unknown): boolean {
     (typeof status === 'number' && status >= 500) ||
     name === 'AbortError'
   );
+}
+
+/** Runs a storage call, turning throttling and outages (after the SDK's own retries) into 503s. */
+export async function callStorage<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isRetryableStorageError(error)) {
+      throw new StorageUnavailableError('storage is unavailable; retry shortly', 1, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Runs `task` after every earlier task queued under the same key has settled. */
