@@ -17,7 +17,10 @@ describe('DynamoDbEventStore', () => {
   it('gives 32 concurrent appends to one stream versions 1..32 and seqs without a gap', async () => {
     // Separate store instances do not share the in-process queue: the conditional writes decide.
     const tenant = 'contention';
-    const writers = Array.from({ length: 32 }, () => tables.store({ serializeInProcess: false }));
+    // The generous budget keeps a slow shared CI box from turning rebases into 503s: this is about order.
+    const writers = Array.from({ length: 32 }, () =>
+      tables.store({ serializeInProcess: false, appendBudgetMs: 60_000 }),
+    );
     const outcomes = await Promise.all(
       writers.map((store, n) =>
         store.appendEvents(tenant, [incoming('incident.resolved', { incidentId: 'inc-1', n })]),
@@ -35,7 +38,9 @@ describe('DynamoDbEventStore', () => {
   it('stores one event when the same event is posted 20 times concurrently', async () => {
     const tenant = 'duplicates';
     const event = incoming('release.created', { releaseId: 'r-1', service: 'api', version: '1.0.0' });
-    const writers = Array.from({ length: 20 }, () => tables.store({ serializeInProcess: false }));
+    const writers = Array.from({ length: 20 }, () =>
+      tables.store({ serializeInProcess: false, appendBudgetMs: 60_000 }),
+    );
     const outcomes = await Promise.all(writers.map((store) => store.appendEvents(tenant, [event])));
     expect(outcomes.filter((o) => o.status === 'created')).toHaveLength(1);
     expect(new Set(outcomes.map((o) => JSON.stringify(o.results)))).toHaveProperty('size', 1);
