@@ -24,7 +24,7 @@ export function apiClient(baseUrl: string, token?: string) {
 /** Waits until `probe` returns a value, polling; fails with the last value after the timeout. */
 export async function eventually<T>(
   probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
