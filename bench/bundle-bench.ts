@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { esbuildOptions } from '../infra/aws/bundling.ts';
 import { functions } from '../infra/topology.ts';
 import { median, progress, round } from './stats.ts';
 
@@ -11,11 +13,9 @@ export interface BundleRun {
   readonly coldImportMs: number;
 }
 
-const ROOT = resolve(import.meta.dirname, '..');
-
 /**
- * Bundles every function the way the CDK stack's NodejsFunction does (esbuild, minified, CommonJS for
- * Node 22, AWS SDK included) and times a cold `require` of each bundle in a fresh Node process.
+ * Bundles every function with the CDK stack's own esbuild settings (ESM for Node 22, minified, AWS SDK
+ * included) and times a cold `import` of each bundle in a fresh Node process.
  */
 export async function benchBundles(repetitions: number): Promise<Record<string, BundleRun>> {
   const out = mkdtempSync(join(tmpdir(), 'release-ledger-bundles-'));
@@ -24,18 +24,8 @@ export async function benchBundles(repetitions: number): Promise<Record<string, 
   const results: Record<string, BundleRun> = {};
   try {
     for (const [index, name] of names.entries()) {
-      const outfile = join(out, `${name}.cjs`);
-      await build({
-        entryPoints: [resolve(ROOT, functions[name].entry)],
-        outfile,
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'cjs',
-        sourcemap: false,
-        logLevel: 'silent',
-      });
+      const outfile = join(out, `${name}.mjs`);
+      await build({ ...esbuildOptions(functions[name].entry), outfile, logLevel: 'silent' });
       const samples = Array.from({ length: repetitions }, () => coldImportMs(outfile));
       results[name] = { bytes: statSync(outfile).size, coldImportMs: round(median(samples)) };
       tick(index + 1);

@@ -65,7 +65,7 @@ ${Object.values(r.metrics)
 
 Targets: items read identical at 100k and 1M events for the same window; speedup ≥ 100× at 1M; equal answers.
 
-## Lambda bundles (esbuild, minified, AWS SDK included; cold \`require\` median)
+## Lambda bundles (the CDK stack's esbuild settings: ESM, minified, AWS SDK included; cold \`import\` median)
 
 | function | size | cold import | target ≤ 400 KB, ≤ 100 ms |
 |---|---|---|---|

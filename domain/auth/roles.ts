@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const RoleSchema = z.enum(['writer', 'reader', 'admin']);
 export type Role = z.infer<typeof RoleSchema>;

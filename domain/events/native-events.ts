@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Native event types of the ledger. Data objects are `loose` because the issue contract says extra

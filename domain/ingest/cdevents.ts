@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type NativeEventType, nativeEventSchemas, SeveritySchema } from '../events/native-events.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isDecisionEventType } from '../events/decision-events.ts';
 import { isNativeEventType, nativeEventSchemas } from '../events/native-events.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';

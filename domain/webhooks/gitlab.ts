@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DeploymentEventType } from '../events/native-events.ts';
 import {
   deploymentByName,

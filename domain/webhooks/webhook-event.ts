@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { NativeEventType } from '../events/native-events.ts';
 import { nativeEventSchemas } from '../events/native-events.ts';
 import { type FieldIssue, zodIssues } from '../ingest/normalise-event.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RoleSchema } from '../../domain/auth/roles.ts';
 import { nativeEventSchemas } from '../../domain/events/native-events.ts';
 import { CloudEventEnvelopeSchema } from '../../domain/ingest/normalise-event.ts';

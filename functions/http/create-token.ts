@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RoleSchema } from '../../domain/auth/roles.ts';
 import { adapters } from '../adapters/clients.ts';
 import { generateToken } from '../adapters/dynamodb-token-store.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { doraWindow } from '../../domain/dora/dora-metrics.ts';
 import type { DoraScope } from '../../domain/dora/rollups.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GENESIS_HASH } from '../../domain/ledger/hash-chain.ts';
 import { adapters } from '../adapters/clients.ts';
 import { DynamoDbLedgerEntries, type RawLedgerEntry } from '../adapters/dynamodb-ledger-entries.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { doraMetricNames, evidenceFor } from '../../domain/dora/evidence.ts';
 import { adapters } from '../adapters/clients.ts';
 import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { zodIssues } from '../../domain/ingest/normalise-event.ts';
 import { HttpError } from './http-error.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { zodIssues } from '../../domain/ingest/normalise-event.ts';
 import type { HttpEvent } from './http-api.ts';
 import { badRequest } from './http-error.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { adapters } from '../adapters/clients.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json, rawBody } from './http-api.ts';

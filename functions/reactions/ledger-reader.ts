@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DecisionEventType } from '../../domain/events/decision-events.ts';
 import { LEDGER_SOURCE } from '../../domain/ledger/append-plan.ts';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';

@@ -1,5 +1,5 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { adapters } from '../adapters/clients.ts';
 import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
 import { catchUp } from '../dora/catch-up.ts';

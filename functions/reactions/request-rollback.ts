@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { before } from '../../domain/gates/gate-facts.ts';
 import { serviceStream } from '../../domain/ledger/streams.ts';
 import { decideRollback, type RollbackTrigger } from '../../domain/rollback/decide-rollback.ts';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RoleSchema, TenantSchema } from '../../domain/auth/roles.ts';
 import { generateToken } from '../../functions/adapters/dynamodb-token-store.ts';
 import { type LocalRuntime, startLocalRuntime, type TokenSpec } from './runtime.ts';

@@ -20,7 +20,7 @@ describe('the domain layer check', () => {
 
   it('accepts pure code: zod, node:crypto, dates built from data', () => {
     const text = [
-      "import { z } from 'zod';",
+      "import * as z from 'zod';",
       "import { createHash } from 'node:crypto';",
       "import type { Clock } from '../ports/clock.ts';",
       'const at = new Date(event.occurredAt);',

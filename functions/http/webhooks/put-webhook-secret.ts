@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { zodIssues } from '../../../domain/ingest/normalise-event.ts';
 import { DEFAULT_ENVIRONMENT } from '../../../domain/webhooks/webhook-event.ts';
 import { authorize } from '../authorize.ts';
