@@ -14,6 +14,10 @@ export interface FunctionConfig {
   readonly digestBucket: string | undefined;
   /** The KMS asymmetric key that signs ledger digests (only the digest sealer has one). */
   readonly digestSigningKey: string | undefined;
+  /** Where the dashboard's files are: copied into the bundle on Lambda, the repository locally. */
+  readonly dashboardDir: string;
+  /** Where the dashboard's chart library is (uPlot's dist files). */
+  readonly dashboardVendorDir: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -27,5 +31,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     eventSource: env.LEDGER_EVENT_SOURCE ?? 'release-ledger',
     digestBucket: env.LEDGER_DIGEST_BUCKET || undefined,
     digestSigningKey: env.LEDGER_DIGEST_SIGNING_KEY || undefined,
+    dashboardDir: env.LEDGER_DASHBOARD_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/dashboard`,
+    dashboardVendorDir: env.LEDGER_DASHBOARD_VENDOR_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/vendor`,
   };
 }

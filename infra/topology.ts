@@ -9,6 +9,11 @@ export interface FunctionSpec {
   readonly description: string;
   /** @default 10 */
   readonly timeoutSeconds?: number;
+  /**
+   * Files the function reads at run time, copied next to its bundle on AWS (`from` relative to the
+   * repository root, `to` relative to the bundle). @default none
+   */
+  readonly staticAssets?: readonly { readonly from: string; readonly to: string }[];
 }
 
 export const functions = {
@@ -51,6 +56,14 @@ export const functions = {
   },
   health: { entry: 'functions/http/health.ts', description: 'Liveness' },
   getOpenApi: { entry: 'functions/http/get-openapi.ts', description: 'OpenAPI 3.1 document' },
+  getStaticFile: {
+    entry: 'functions/http/get-static-file.ts',
+    description: 'The dashboard and the API reference page',
+    staticAssets: [
+      { from: 'infra/dashboard', to: 'static/dashboard' },
+      { from: 'node_modules/uplot/dist', to: 'static/vendor' },
+    ],
+  },
   createToken: {
     entry: 'functions/http/create-token.ts',
     description: 'Create a token for the caller’s tenant (admin)',
@@ -111,6 +124,9 @@ export interface RouteSpec {
 export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/health', function: 'health', authorized: false },
   { method: 'GET', path: '/v1/openapi.json', function: 'getOpenApi', authorized: false },
+  { method: 'GET', path: '/', function: 'getStaticFile', authorized: false },
+  { method: 'GET', path: '/docs', function: 'getStaticFile', authorized: false },
+  { method: 'GET', path: '/dashboard/{file+}', function: 'getStaticFile', authorized: false },
   { method: 'POST', path: '/v1/tokens', function: 'createToken', authorized: true },
   { method: 'POST', path: '/v1/tokens/revoke', function: 'revokeToken', authorized: true },
   { method: 'POST', path: '/v1/events', function: 'postEvents', authorized: true },

@@ -175,6 +175,17 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     bodyMediaTypes: ['application/json'],
     success: { status: 200, description: 'the provider and that a secret is configured (never the secret)' },
   },
+  'GET /': { summary: 'The dashboard (HTML)', roles: [], success: { status: 200, description: 'text/html' } },
+  'GET /docs': {
+    summary: 'This document as a readable page',
+    roles: [],
+    success: { status: 200, description: 'text/html' },
+  },
+  'GET /dashboard/{file+}': {
+    summary: 'The dashboard’s scripts, styles and chart library',
+    roles: [],
+    success: { status: 200, description: 'the file' },
+  },
   'GET /v1/openapi.json': {
     summary: 'This document',
     roles: [],

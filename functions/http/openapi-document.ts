@@ -39,7 +39,7 @@ export function openApiDocument(
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [key, route] of Object.entries(contract)) {
     const [method = 'GET', path = '/'] = key.split(' ');
-    const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    const pathParams = [...path.matchAll(/\{(\w+)\+?\}/g)].map((m) => ({
       name: m[1],
       in: 'path',
       required: true,

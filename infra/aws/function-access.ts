@@ -30,6 +30,7 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   tokenAuthorizer: ['token-read'],
   health: [],
   getOpenApi: [],
+  getStaticFile: [],
   postEvents: ['ledger-append'],
   putPolicy: ['ledger-append'],
   // The webhook secret is a tenant-prefixed state item, inside what an append may already read and put.

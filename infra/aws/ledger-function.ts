@@ -30,6 +30,11 @@ export interface LedgerFunctionProps {
    * @default true
    */
   readonly bundle?: boolean;
+  /**
+   * Files copied next to the bundle after esbuild runs (`from` relative to the repository root, `to`
+   * relative to the bundle), for functions that read them at run time. @default none
+   */
+  readonly staticAssets?: readonly { readonly from: string; readonly to: string }[];
 }
 
 /**
@@ -82,7 +87,7 @@ export class LedgerFunction extends Construct {
             entry: resolve(REPO_ROOT, props.entry),
             depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
             projectRoot: REPO_ROOT,
-            bundling: nodejsBundling(),
+            bundling: { ...nodejsBundling(), ...copyAfterBundling(props.staticAssets ?? []) },
           }
         : {
             code: Code.fromInline('export const handler = async () => undefined;'),
@@ -97,6 +102,22 @@ export class LedgerFunction extends Construct {
       { id: 'Serverless-LambdaLatestVersion', reason: pinned },
     );
   }
+}
+
+/** esbuild bundles code only; files a function reads at run time are copied in afterwards. */
+function copyAfterBundling(assets: readonly { readonly from: string; readonly to: string }[]) {
+  if (assets.length === 0) return {};
+  return {
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) =>
+        assets.flatMap(({ from, to }) => [
+          `mkdir -p "${outputDir}/${to}"`,
+          `cp -R "${inputDir}/${from}/." "${outputDir}/${to}/"`,
+        ]),
+    },
+  };
 }
 
 /** IAM descriptions accept Latin-1 only. */

@@ -91,6 +91,7 @@ export class StatelessStack extends Stack {
           ? { reservedConcurrentExecutions: concurrency }
           : {}),
         bundle: props.bundle ?? true,
+        ...('staticAssets' in spec ? { staticAssets: spec.staticAssets } : {}),
       });
       if (dlq) {
         // Lambda's own retries of a failed asynchronous invocation; then the event, with the error, goes to

@@ -10,8 +10,6 @@ export interface HttpAdapterOptions {
   readonly routes: readonly RouteSpec[];
   readonly handlerFor: (route: RouteSpec) => Promise<LambdaHandler>;
   readonly authorizer: () => Promise<LambdaHandler>;
-  /** Extra non-API pages (the local index page); checked before API routes. */
-  readonly pages?: Readonly<Record<string, () => { contentType: string; body: string }>>;
   readonly log?: (line: string) => void;
 }
 
@@ -48,13 +46,6 @@ async function handle(
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const method = (request.method ?? 'GET').toUpperCase();
-  const page = method === 'GET' ? options.pages?.[url.pathname] : undefined;
-  if (page) {
-    const { contentType, body } = page();
-    response.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-    response.end(body);
-    return;
-  }
   const body = await readBody(request);
   if (body === undefined) {
     sendJson(response, 413, errorBody('payload_too_large', 'request body over 6 MB'));
@@ -103,10 +94,11 @@ function compileRoute(route: RouteSpec): CompiledRoute {
   const source = route.path
     .split('/')
     .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
+      // `{name+}` is API Gateway's greedy parameter: the rest of the path, slashes included.
+      const param = /^\{(\w+)(\+?)\}$/.exec(segment);
       if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       names.push(param[1]);
-      return '([^/]+)';
+      return param[2] ? '(.+)' : '([^/]+)';
     })
     .join('/');
   return { route, pattern: new RegExp(`^${source}$`), names };

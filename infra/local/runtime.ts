@@ -1,16 +1,13 @@
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../domain/auth/roles.ts';
 import { DynamoDbTokenStore } from '../../functions/adapters/dynamodb-token-store.ts';
 import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
-import { apiContract } from '../../functions/http/api-contract.ts';
-import { openApiDocument } from '../../functions/http/openapi-document.ts';
 import { type FunctionName, functions, routes, rules, streamRelay } from '../topology.ts';
-import { renderApiReference } from './api-reference-page.ts';
-import { dashboardPages } from './dashboard-assets.ts';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type BusRule, type EventBridgeEvent, type RunningEventBus, startEventBus } from './event-bus.ts';
 import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
@@ -115,6 +112,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       LEDGER_STATE_TABLE: LOCAL_TABLES.stateTable,
       LEDGER_DYNAMODB_ENDPOINT: dynamoDb.endpoint,
       LEDGER_EVENT_BUS_ENDPOINT: bus.endpoint,
+      LEDGER_DASHBOARD_DIR: resolve(ROOT, 'infra/dashboard'),
+      LEDGER_DASHBOARD_VENDOR_DIR: join(
+        dirname(createRequire(import.meta.url).resolve('uplot/package.json')),
+        'dist',
+      ),
       AWS_REGION: REGION,
     });
 
@@ -170,15 +172,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     cleanups.push(() => poller.stop());
 
-    const apiReference = renderApiReference(openApiDocument(apiContract, '1') as never);
     const server: Server = createHttpAdapter({
       routes,
       handlerFor: (route) => handlerOf(route.function),
       authorizer: () => handlerOf('tokenAuthorizer'),
-      pages: {
-        ...dashboardPages(),
-        '/docs': () => ({ contentType: 'text/html; charset=utf-8', body: apiReference }),
-      },
       log,
     });
     await new Promise<void>((resolveListen, reject) => {

@@ -286,6 +286,17 @@ describe('the local runtime over HTTP', () => {
     ]);
   });
 
+  it('serves the OpenAPI document, a readable reference, and only the dashboard’s own files', async () => {
+    const document = await apiClient(runtime.apiUrl)('GET', '/v1/openapi.json');
+    expect(document.json).toMatchObject({ openapi: '3.1.0', info: { title: 'Release Ledger API' } });
+    const reference = await fetch(`${runtime.apiUrl}/docs`);
+    expect(reference.headers.get('content-type')).toContain('text/html');
+    expect(await reference.text()).toContain('<code>POST /v1/events</code>');
+    expect((await fetch(`${runtime.apiUrl}/dashboard/vendor/uPlot.min.css`)).status).toBe(200);
+    expect((await fetch(`${runtime.apiUrl}/dashboard/..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${runtime.apiUrl}/dashboard/secrets.txt`)).status).toBe(404);
+  });
+
   it('never shows one tenant’s data to another', async () => {
     expect((await other('GET', '/v1/releases/api-1.4.0')).status).toBe(404);
     expect((await other('GET', '/v1/deployments/dep-1')).json.error.code).toBe('not_found');
