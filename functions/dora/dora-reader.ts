@@ -12,7 +12,9 @@ import {
 import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
-import type { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
+import { adapters } from '../adapters/clients.ts';
+import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
+import { readDoraDefinitions } from './dora-config.ts';
 
 /** Where an answer came from, so a reader can tell how fresh it is. */
 export type DoraSource =
@@ -133,4 +135,14 @@ async function recordedBy(
     if (page.next === undefined || !last) return { events, seq: events.at(-1)?.seq ?? 0 };
     after = last.seq;
   }
+}
+
+/** The reader for a tenant over this container's clients and the configured definitions. */
+export function tenantDoraReader(tenant: string): DoraReader {
+  const { eventStore, dynamoDb, config } = adapters();
+  return doraReader(tenant, {
+    eventStore,
+    doraStore: new DynamoDbDoraStore({ client: dynamoDb, stateTable: config.stateTable }),
+    definitions: readDoraDefinitions(),
+  });
 }

@@ -1,9 +1,6 @@
 import * as z from 'zod';
 import { doraMetricNames, evidenceFor } from '../../domain/dora/evidence.ts';
-import { adapters } from '../adapters/clients.ts';
-import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
-import { readDoraDefinitions } from '../dora/dora-config.ts';
-import { doraReader } from '../dora/dora-reader.ts';
+import { tenantDoraReader } from '../dora/dora-reader.ts';
 import { authorize } from './authorize.ts';
 import { DoraQuerySchema, scopeAndWindow } from './dora-query.ts';
 import { httpApi, json } from './http-api.ts';
@@ -27,12 +24,7 @@ export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'reader');
   const query = queryParams(event, DoraEvidenceQuerySchema);
   const { scope, window } = scopeAndWindow(query, new Date());
-  const { eventStore, dynamoDb, config } = adapters();
-  const reader = doraReader(tenant, {
-    eventStore,
-    doraStore: new DynamoDbDoraStore({ client: dynamoDb, stateTable: config.stateTable }),
-    definitions: readDoraDefinitions(),
-  });
+  const reader = tenantDoraReader(tenant);
   const { cells, source } = await reader.cells(window, query.asOf);
   const items = evidenceFor(query.metric, cells, scope);
   const page = items.slice(query.cursor, query.cursor + query.limit);
