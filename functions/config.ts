@@ -1,3 +1,5 @@
+import { DEFAULT_DORA_DEFINITIONS, type DoraDefinitions } from '../domain/dora/definitions.ts';
+
 /** Every environment variable the functions read, read here and nowhere else. */
 export interface FunctionConfig {
   readonly eventsTable: string;
@@ -18,6 +20,8 @@ export interface FunctionConfig {
   readonly dashboardDir: string;
   /** Where the dashboard's chart library is (uPlot's dist files). */
   readonly dashboardVendorDir: string;
+  /** DORA definitions: which environments count as production, and the incident attribution gap. */
+  readonly doraDefinitions: DoraDefinitions;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -33,5 +37,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     digestSigningKey: env.LEDGER_DIGEST_SIGNING_KEY || undefined,
     dashboardDir: env.LEDGER_DASHBOARD_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/dashboard`,
     dashboardVendorDir: env.LEDGER_DASHBOARD_VENDOR_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/vendor`,
+    doraDefinitions: doraDefinitions(env),
+  };
+}
+
+/** `LEDGER_DORA_PRODUCTION_ENVIRONMENTS` (comma-separated) and `LEDGER_DORA_INCIDENT_GAP_HOURS`. */
+function doraDefinitions(env: NodeJS.ProcessEnv): DoraDefinitions {
+  const environments = (env.LEDGER_DORA_PRODUCTION_ENVIRONMENTS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const gap = Number(env.LEDGER_DORA_INCIDENT_GAP_HOURS);
+  return {
+    productionEnvironments:
+      environments.length > 0 ? environments : DEFAULT_DORA_DEFINITIONS.productionEnvironments,
+    incidentGapHours: Number.isFinite(gap) && gap >= 0 ? gap : DEFAULT_DORA_DEFINITIONS.incidentGapHours,
   };
 }

@@ -14,7 +14,6 @@ import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import { adapters } from '../adapters/clients.ts';
 import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
-import { readDoraDefinitions } from './dora-config.ts';
 
 /** Where an answer came from, so a reader can tell how fresh it is. */
 export type DoraSource =
@@ -143,6 +142,6 @@ export function tenantDoraReader(tenant: string): DoraReader {
   return doraReader(tenant, {
     eventStore,
     doraStore: new DynamoDbDoraStore({ client: dynamoDb, stateTable: config.stateTable }),
-    definitions: readDoraDefinitions(),
+    definitions: config.doraDefinitions,
   });
 }

@@ -3,7 +3,6 @@ import * as z from 'zod';
 import { adapters } from '../adapters/clients.ts';
 import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
 import { catchUp } from '../dora/catch-up.ts';
-import { readDoraDefinitions } from '../dora/dora-config.ts';
 
 const NudgeSchema = z.looseObject({ tenant: z.string().min(1) });
 
@@ -39,7 +38,7 @@ async function catchUpTenant(tenant: string, context: Context | undefined): Prom
   await catchUp(tenant, {
     eventStore,
     doraStore: new DynamoDbDoraStore({ client: dynamoDb, stateTable: config.stateTable }),
-    definitions: readDoraDefinitions(),
+    definitions: config.doraDefinitions,
     now: () => Date.now(),
     deadline: Date.now() + Math.max(1_000, remaining - 10_000),
   });
