@@ -37,9 +37,9 @@ export async function benchBundles(repetitions: number): Promise<Record<string, 
 }
 
 function coldImportMs(file: string): number {
-  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const script = `const t=process.hrtime.bigint();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   return Number(
-    execFileSync(process.execPath, ['-e', script], {
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
       env: { ...process.env, LEDGER_EVENTS_TABLE: 't' },
     }),

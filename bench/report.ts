@@ -1,4 +1,5 @@
 import type { BundleRun } from './bundle-bench.ts';
+import type { DashboardRun } from './dashboard-bench.ts';
 import type { LatencyRun } from './decision-bench.ts';
 import type { IngestRun } from './ingest-bench.ts';
 import type { MetricsRun } from './metrics-bench.ts';
@@ -15,6 +16,7 @@ export interface BenchResults {
   readonly ingest: { sequential: IngestRun; concurrent16: IngestRun };
   readonly gate: LatencyRun;
   readonly rollback: LatencyRun;
+  readonly dashboard: DashboardRun;
   readonly metrics: Record<string, MetricsRun>;
   readonly bundles: Record<string, BundleRun>;
 }
@@ -49,6 +51,12 @@ ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run;
 |---|---|---|---|---|
 | gate (\`deployment.requested\` → \`gate.evaluated\`) | ${r.gate.p50Ms} ms | ${r.gate.p99Ms} ms | ${r.gate.samples} | p99 ≤ 1 s: ${mark(r.gate.p99Ms <= 1000)} |
 | rollback (\`incident.opened\` → \`rollback.requested\`) | ${r.rollback.p50Ms} ms | ${r.rollback.p99Ms} ms | ${r.rollback.samples} | p99 ≤ 1 s: ${mark(r.rollback.p99Ms <= 1000)} |
+
+## Dashboard (headless Chromium, a year of history in the tenant)
+
+| events | first render (navigation → every panel on screen), median | loads | target |
+|---|---|---|---|
+| ${r.dashboard.events} | ${r.dashboard.firstRenderMs} ms | ${r.dashboard.loads} | < 1 s: ${mark(r.dashboard.firstRenderMs < 1000)} |
 
 ## DORA queries: projection vs recomputing from the ledger (one-year window, monthly series)
 

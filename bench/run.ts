@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from '../infra/local/runtime.ts';
 import { benchBundles } from './bundle-bench.ts';
+import { benchDashboard } from './dashboard-bench.ts';
 import { benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { benchMetrics } from './metrics-bench.ts';
@@ -38,7 +39,16 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const quick = values.quick;
   const sizes = quick
-    ? { ingest: 400, gate: 20, rollback: 10, bundleRepetitions: 3, histories: [10_000], queryRepetitions: 3 }
+    ? {
+        ingest: 400,
+        gate: 20,
+        rollback: 10,
+        bundleRepetitions: 3,
+        histories: [10_000],
+        queryRepetitions: 3,
+        dashboardEvents: 10_000,
+        dashboardLoads: 3,
+      }
     : {
         ingest: 2000,
         gate: 100,
@@ -46,6 +56,8 @@ async function main(): Promise<void> {
         bundleRepetitions: 5,
         histories: [10_000, 100_000, 1_000_000],
         queryRepetitions: 5,
+        dashboardEvents: 10_000,
+        dashboardLoads: 5,
       };
   const histories = values.sizes ? values.sizes.split(',').map(Number) : sizes.histories;
   const machine = {
@@ -64,6 +76,7 @@ async function main(): Promise<void> {
   const tokens = {
     writer: 'bench-writer-token-000001',
     admin: 'bench-admin-token-0000001',
+    reader: 'bench-reader-token-000001',
   };
   const watcher = decisionWatcher();
   const runtime = await startLocalRuntime({
@@ -72,6 +85,7 @@ async function main(): Promise<void> {
     tokens: [
       { token: tokens.writer, tenant: 'bench', role: 'writer' },
       { token: tokens.admin, tenant: 'bench', role: 'admin' },
+      { token: tokens.reader, tenant: 'bench', role: 'reader' },
     ],
     extraRules: [
       { name: 'bench-decisions', eventPattern: { source: ['release-ledger'] }, target: watcher.target },
@@ -83,7 +97,8 @@ async function main(): Promise<void> {
     const concurrent = await benchIngest(runtime, tokens.writer, sizes.ingest, 16, 'concurrent');
     const gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
     const rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
-    results = { machine, ingest: { sequential, concurrent16: concurrent }, gate, rollback };
+    const dashboard = await benchDashboard(runtime, tokens, sizes.dashboardEvents, sizes.dashboardLoads);
+    results = { machine, ingest: { sequential, concurrent16: concurrent }, gate, rollback, dashboard };
   } finally {
     await runtime.stop();
   }

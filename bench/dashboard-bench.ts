@@ -1,0 +1,85 @@
+import { chromium } from 'playwright-core';
+import type { IncomingEvent } from '../domain/ledger/ledger-event.ts';
+import { adapters } from '../functions/adapters/clients.ts';
+import type { LocalRuntime } from '../infra/local/runtime.ts';
+import { median, progress, round } from './stats.ts';
+import { syntheticHistory } from './synthetic-history.ts';
+
+export interface DashboardRun {
+  readonly events: number;
+  /** From navigation to every panel rendered (the page's own "Loaded" mark), median of the loads. */
+  readonly firstRenderMs: number;
+  readonly loads: number;
+}
+
+/**
+ * A year of history in one tenant, projected, then the dashboard opened in headless Chromium: the time
+ * from navigation until metrics, trend, releases and ledger status are all on screen.
+ */
+export async function benchDashboard(
+  runtime: LocalRuntime,
+  tokens: { reader: string },
+  events: number,
+  loads: number,
+): Promise<DashboardRun> {
+  const tenant = 'bench';
+  const store = adapters().eventStore;
+  const tick = progress(`dashboard history ${events} events`, events);
+  let batch: IncomingEvent[] = [];
+  let done = 0;
+  for (const event of syntheticHistory(events, new Date(), 7)) {
+    batch.push(event);
+    if (batch.length === 10) {
+      await store.appendEvents(tenant, batch);
+      done += batch.length;
+      tick(done);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await store.appendEvents(tenant, batch);
+  tick(events);
+  await projectionCaughtUp(runtime, tokens.reader);
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < loads; i += 1) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const started = performance.now();
+      await page.goto(`${runtime.apiUrl}/#token=${tokens.reader}`);
+      await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
+      samples.push(performance.now() - started);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return { events, firstRenderMs: round(median(samples)), loads };
+}
+
+/** The projector runs behind the bus; wait until the metrics it serves include the whole ledger. */
+async function projectionCaughtUp(runtime: LocalRuntime, token: string): Promise<void> {
+  const get = async (path: string) =>
+    (await (
+      await fetch(`${runtime.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Record<string, unknown>;
+  for (let attempt = 0; attempt < 1200; attempt += 1) {
+    const head = (await get('/v1/audit/digest')).seq as number;
+    const source = (await get('/v1/metrics/dora')).source as { kind: string; seq: number } | undefined;
+    if (source?.kind === 'projection' && source.seq >= head) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('the DORA projection did not catch up within 10 minutes');
+}
