@@ -25,6 +25,7 @@ const FILES: Readonly<
 };
 
 const cache = new Map<string, string>();
+let reference: string | undefined;
 
 /**
  * GET /, /docs and /dashboard/* — the dashboard's static files and the API reference page, served by the
@@ -32,7 +33,12 @@ const cache = new Map<string, string>();
  */
 export const handler = httpApi(async (event): Promise<HttpResult> => {
   const path = event.rawPath;
-  if (path === '/docs') return page(renderApiReference(openApiDocument(apiContract, '1') as never), 'html');
+  if (path === '/docs') {
+    reference ??= renderApiReference(
+      openApiDocument(apiContract, '1') as Parameters<typeof renderApiReference>[0],
+    );
+    return page(reference, 'html');
+  }
   const entry = FILES[path];
   if (!entry) throw notFound(`page ${path}`);
   const config = readConfig();
