@@ -141,6 +141,7 @@ describe('the dashboard in headless Chromium', () => {
   });
 
   it('shows the ledger’s verification status and latest digest', async () => {
+    await page.waitForSelector('body[data-verified="true"]');
     expect(await page.textContent('[data-testid="verify"]')).toMatch(/^verified: \d+ events$/);
     expect(await page.textContent('[data-testid="digest"]')).toMatch(/^#\d+ [0-9a-f]{64} \(/);
   });
