@@ -41,16 +41,24 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
   };
 }
 
-/** `LEDGER_DORA_PRODUCTION_ENVIRONMENTS` (comma-separated) and `LEDGER_DORA_INCIDENT_GAP_HOURS`. */
+/**
+ * `LEDGER_DORA_PRODUCTION_ENVIRONMENTS` (comma-separated), `LEDGER_DORA_INCIDENT_GAP_HOURS` and
+ * `LEDGER_DORA_LOOKBACK_DAYS`.
+ */
 function doraDefinitions(env: NodeJS.ProcessEnv): DoraDefinitions {
   const environments = (env.LEDGER_DORA_PRODUCTION_ENVIRONMENTS ?? '')
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name.length > 0);
   const gap = Number(env.LEDGER_DORA_INCIDENT_GAP_HOURS);
+  const lookback = Number(env.LEDGER_DORA_LOOKBACK_DAYS);
   return {
     productionEnvironments:
       environments.length > 0 ? environments : DEFAULT_DORA_DEFINITIONS.productionEnvironments,
     incidentGapHours: Number.isFinite(gap) && gap >= 0 ? gap : DEFAULT_DORA_DEFINITIONS.incidentGapHours,
+    lookbackDays:
+      env.LEDGER_DORA_LOOKBACK_DAYS !== undefined && Number.isInteger(lookback) && lookback >= 1
+        ? lookback
+        : DEFAULT_DORA_DEFINITIONS.lookbackDays,
   };
 }

@@ -2,17 +2,33 @@ import { addDays, secondsBetween } from './calendar.ts';
 import { type DoraDefinitions, gapDays } from './definitions.ts';
 import {
   type CellRef,
+  type ChangeFacts,
   type DeploymentFacts,
   facts,
   finalTerminal,
   type IncidentFacts,
+  isFailedRollback,
   placement,
+  previousInEnvironment,
   type Terminal,
+  walkDeployments,
 } from './facts.ts';
 import type { ProjectionStore } from './projection-store.ts';
 
 /** Why a deployment counts as needing intervention; the response names the rule for each link. */
-export type FailureRule = 'failed' | 'rolled_back' | 'fixed' | 'incident_explicit' | 'incident_within_gap';
+export type FailureRule =
+  | 'failed'
+  /** A later deployment names it in `rollbackOf`. */
+  | 'rolled_back'
+  /** A `rollback.requested` naming it was carried out by the next deployment of its environment. */
+  | 'rollback_requested'
+  /** The next deployment of its environment was a rollback that named nothing (CDEvents `service.rolledback`). */
+  | 'rolled_back_inferred'
+  | 'fixed'
+  | 'incident_explicit'
+  | 'incident_within_gap';
+
+type RemediationRule = 'rolled_back' | 'rollback_requested' | 'rolled_back_inferred' | 'fixed';
 
 export interface FailureReason {
   readonly rule: FailureRule;
@@ -28,6 +44,8 @@ export interface CommitEvidence {
   readonly firstInService: boolean;
   /** This was the first deployment to this environment that contained the commit. */
   readonly firstInEnvironment: boolean;
+  /** Set when the sample comes from a CDEvents `change.merged` rather than a release's commits. */
+  readonly changeId?: string;
 }
 
 /** Everything one production deployment contributes to the metrics, and why. */
@@ -88,7 +106,9 @@ export function computeCell(
   if (here.length === 0) return undefined;
   const gapLinks = incidentsWithinGap(store, [service, environment, day], definitions);
   const deployments = here
-    .map((dep) => evidenceOf(store, dep, finalTerminal(dep) as Terminal, gapLinks.get(dep.id) ?? []))
+    .map((dep) =>
+      evidenceOf(store, dep, finalTerminal(dep) as Terminal, gapLinks.get(dep.id) ?? [], definitions),
+    )
     .sort((a, b) =>
       a.finishedAt === b.finishedAt ? cmp(a.deploymentId, b.deploymentId) : cmp(a.finishedAt, b.finishedAt),
     );
@@ -138,11 +158,68 @@ function incidentsWithinGap(
   return links;
 }
 
+/**
+ * What a successful deployment that names no deployment it undoes or fixes may still undo, by inference:
+ * the previous deployment of its service and environment, when that one had a `rollback.requested`
+ * before this finished and this is a rollback or deploys the requested version, or when this is a
+ * rollback (CDEvents `service.rolledback`) at all.
+ */
+export function inferredRollbackTarget(
+  store: ProjectionStore,
+  dep: DeploymentFacts,
+  final: Terminal,
+  definitions: DoraDefinitions,
+):
+  | { readonly target: DeploymentFacts; readonly rule: 'rollback_requested' | 'rolled_back_inferred' }
+  | undefined {
+  if (!dep.identity || !final.ok || final.rollbackOf !== null || final.fixes !== null) return undefined;
+  const { service, environment, version } = dep.identity;
+  const target = previousInEnvironment(
+    store,
+    service,
+    environment,
+    { id: dep.id, at: final.at },
+    definitions,
+  );
+  if (!target) return undefined;
+  const requested = target.rollbackRequests.some(
+    (r) => r.at <= final.at && (final.rollback || (r.toVersion !== null && r.toVersion === version)),
+  );
+  if (requested) return { target, rule: 'rollback_requested' };
+  return final.rollback ? { target, rule: 'rolled_back_inferred' } : undefined;
+}
+
+/** The deployments after this one in its environment that roll it back by inference (at most one). */
+function inferredRollbacksOf(
+  store: ProjectionStore,
+  dep: DeploymentFacts,
+  final: Terminal,
+  definitions: DoraDefinitions,
+): { rule: RemediationRule; id: string; at: string }[] {
+  const identity = dep.identity as NonNullable<DeploymentFacts['identity']>;
+  let found: { rule: RemediationRule; id: string; at: string } | undefined;
+  walkDeployments(
+    store,
+    identity.service,
+    { id: dep.id, at: final.at },
+    'ahead',
+    definitions,
+    (next, nextFinal) => {
+      if (next.identity?.environment !== identity.environment) return false;
+      const inferred = inferredRollbackTarget(store, next, nextFinal, definitions);
+      if (inferred?.target.id === dep.id) found = { rule: inferred.rule, id: next.id, at: nextFinal.at };
+      return !isFailedRollback(nextFinal);
+    },
+  );
+  return found ? [found] : [];
+}
+
 function evidenceOf(
   store: ProjectionStore,
   dep: DeploymentFacts,
   final: Terminal,
   gapIncidents: readonly IncidentFacts[],
+  definitions: DoraDefinitions,
 ): DeploymentEvidence {
   const identity = dep.identity as NonNullable<DeploymentFacts['identity']>;
   const release = identity.releaseId ? facts.rel(store, identity.releaseId) : undefined;
@@ -159,15 +236,19 @@ function evidenceOf(
     resolvedAt: incident.resolved?.at ?? null,
   }));
 
-  const remediations = dep.remediatedBy.flatMap(
-    (id): { rule: 'rolled_back' | 'fixed'; id: string; at: string }[] => {
+  const remediations = [
+    ...dep.remediatedBy.flatMap((id): { rule: RemediationRule; id: string; at: string }[] => {
       const by = finalTerminal(facts.dep(store, id));
       if (!by?.ok) return [];
       if (by.rollbackOf === dep.id) return [{ rule: 'rolled_back', id, at: by.at }];
       if (by.fixes === dep.id) return [{ rule: 'fixed', id, at: by.at }];
       return [];
-    },
-  );
+    }),
+    ...inferredRollbacksOf(store, dep, final, definitions),
+  ];
+  // A deployment carrying out a rollback decision is a rollback, whether or not its producer said so.
+  const rollback =
+    final.rollback || inferredRollbackTarget(store, dep, final, definitions)?.rule === 'rollback_requested';
   const reasons: FailureReason[] = [
     ...(final.ok ? [] : [{ rule: 'failed' as const, ref: null }]),
     ...remediations.map((r) => ({ rule: r.rule, ref: r.id })),
@@ -182,20 +263,19 @@ function evidenceOf(
     version: identity.version,
     finishedAt: final.at,
     outcome: final.ok ? 'succeeded' : 'failed',
-    rollback: final.rollback,
+    rollback,
     unplanned: !final.ok
       ? null
-      : final.rollback
+      : rollback
         ? 'rollback'
         : final.fixes
           ? 'fix'
           : final.planned
             ? null
             : 'planned_false',
-    failure:
-      reasons.length === 0 || final.rollback ? null : recovery(final, reasons, remediations, incidents),
+    failure: reasons.length === 0 || rollback ? null : recovery(final, reasons, remediations, incidents),
     incidents,
-    commits: final.ok ? commitsFirstDeployedBy(store, dep, final) : [],
+    commits: final.ok ? commitsFirstDeployedBy(store, dep, final, definitions) : [],
   };
 }
 
@@ -234,10 +314,12 @@ function commitsFirstDeployedBy(
   store: ProjectionStore,
   dep: DeploymentFacts,
   final: Terminal,
+  definitions: DoraDefinitions,
 ): CommitEvidence[] {
   const identity = dep.identity as NonNullable<DeploymentFacts['identity']>;
   const release = identity.releaseId ? facts.rel(store, identity.releaseId) : undefined;
-  if (!release?.created) return [];
+  if (!release?.created || release.created.commits.length === 0)
+    return changesFirstDeployedBy(store, dep, final, definitions);
   const service = release.created.service;
   const mine = { id: dep.id, at: final.at };
   const earlier = (a: Success, b: Success) => a.at < b.at || (a.at === b.at && a.id < b.id);
@@ -269,6 +351,51 @@ function commitsFirstDeployedBy(
       },
     ];
   });
+}
+
+/**
+ * When only CDEvents are available, a deployment's release lists no commits; the changes it first shipped
+ * are then the service's `change.merged` after the previous successful production deployment and at or
+ * before this one (in any environment for the service-wide sample, in this environment for the
+ * per-environment one), searching back at most the lookback.
+ */
+function changesFirstDeployedBy(
+  store: ProjectionStore,
+  dep: DeploymentFacts,
+  final: Terminal,
+  definitions: DoraDefinitions,
+): CommitEvidence[] {
+  const { service, environment } = dep.identity as NonNullable<DeploymentFacts['identity']>;
+  const mine = { id: dep.id, at: final.at };
+  let previousAny: string | undefined;
+  let previousHere: string | undefined;
+  walkDeployments(store, service, mine, 'back', definitions, (other, otherFinal) => {
+    if (!otherFinal.ok) return false;
+    previousAny ??= otherFinal.at;
+    if (other.identity?.environment === environment) previousHere = otherFinal.at;
+    return previousHere !== undefined;
+  });
+  const horizon = addDays(final.at.slice(0, 10), -definitions.lookbackDays);
+  const changes: ChangeFacts[] = [];
+  for (let day = final.at.slice(0, 10); day >= horizon; day = addDays(day, -1)) {
+    if (previousHere !== undefined && day < previousHere.slice(0, 10)) break;
+    for (const id of facts.chgday(store, service, day)?.changes ?? []) {
+      const change = facts.chg(store, id);
+      if (change && change.merged.service === service && change.merged.at.slice(0, 10) === day)
+        changes.push(change);
+    }
+  }
+  return changes
+    .filter((c) => c.merged.at <= final.at && (previousHere === undefined || c.merged.at > previousHere))
+    .sort((a, b) => cmp(a.merged.at, b.merged.at) || cmp(a.id, b.id))
+    .map((c) => ({
+      sha: c.merged.sha ?? c.id,
+      committedAt: c.merged.at,
+      leadSeconds: Math.max(0, secondsBetween(c.merged.at, final.at)),
+      firstInService: previousAny === undefined || c.merged.at > previousAny,
+      firstInEnvironment: true,
+      changeId: c.id,
+    }));
 }
 
 function cmp(a: string, b: string): number {

@@ -7,18 +7,27 @@ export interface DoraDefinitions {
   readonly productionEnvironments: readonly string[];
   /** How long after a successful deployment an incident without `deploymentId` is still blamed on it. */
   readonly incidentGapHours: number;
+  /**
+   * How many days the projection searches before or after a deployment for the neighbour it is linked to
+   * by inference: the deployment a rollback without `rollbackOf` undoes, or the deployment that first
+   * shipped a `change.merged`. Bounded so that one event recomputes a bounded number of days.
+   */
+  readonly lookbackDays: number;
 }
 
 export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
   productionEnvironments: ['production', 'prod'],
   incidentGapHours: 24,
+  lookbackDays: 90,
 };
 
 /**
  * Bumped by hand whenever the maths changes meaning. The projection version also hashes the
  * configuration, so changing the production environments or the gap builds a new projection too.
  */
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.1';
+// dora-2023.2: rollbacks without `rollbackOf` and carried-out `rollback.requested` decisions count as rolled
+// back; CDEvents `change.merged` gives lead time samples to deployments whose release lists no commits.
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.2';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {
@@ -27,6 +36,7 @@ export function definitionsVersion(definitions: DoraDefinitions): string {
       ...new Set(definitions.productionEnvironments.map((e) => e.toLowerCase())),
     ].sort(),
     incidentGapHours: definitions.incidentGapHours,
+    lookbackDays: definitions.lookbackDays,
   };
   return `${DORA_DEFINITIONS_REVISION}-${sha256Hex(canonicalJson(config)).slice(0, 8)}`;
 }

@@ -16,6 +16,8 @@ export type EvidenceItem =
   | {
       readonly kind: 'commit';
       readonly sha: string;
+      /** The CDEvents change the sample comes from, when it is not a release's commit. */
+      readonly changeId?: string;
       readonly committedAt: string;
       readonly deploymentId: string;
       readonly releaseId: string | null;
@@ -54,6 +56,7 @@ export function evidenceFor(
             (c): EvidenceItem => ({
               kind: 'commit',
               sha: c.sha,
+              ...(c.changeId !== undefined ? { changeId: c.changeId } : {}),
               committedAt: c.committedAt,
               deploymentId: d.deploymentId,
               releaseId: d.releaseId,

@@ -37,6 +37,26 @@ export interface DeploymentFacts {
   readonly remediatedBy: readonly string[];
   /** Incidents that name this deployment (`deploymentId`). */
   readonly incidents: readonly string[];
+  /** `rollback.requested` decisions naming this deployment, sorted by seq. */
+  readonly rollbackRequests: readonly RollbackRequest[];
+}
+
+export interface RollbackRequest {
+  readonly seq: number;
+  readonly at: string;
+  readonly toVersion: string | null;
+}
+
+/** A CDEvents `change.merged`: lead time for deployments whose release lists no commits. */
+export interface ChangeFacts {
+  readonly id: string;
+  /** From the event with the lowest seq. */
+  readonly merged: {
+    readonly seq: number;
+    readonly at: string;
+    readonly service: string;
+    readonly sha: string | null;
+  };
 }
 
 export interface ReleaseFacts {
@@ -70,6 +90,21 @@ export interface TimelineFacts {
   readonly incidents: readonly string[];
 }
 
+/** Production deployments of a service finishing on one day, in every environment. */
+export interface ServiceTimelineFacts {
+  readonly deployments: readonly string[];
+}
+
+/** The production environments a service has deployed to (only ever grows). */
+export interface ServiceEnvironmentsFacts {
+  readonly environments: readonly string[];
+}
+
+/** Changes of a service merged on one day. */
+export interface ChangeDayFacts {
+  readonly changes: readonly string[];
+}
+
 export interface CommitFacts {
   readonly releases: readonly string[];
 }
@@ -85,6 +120,13 @@ export const facts = {
     store.get(['tl', service, environment, day]) as TimelineFacts | undefined,
   commit: (store: ProjectionStore, service: string, sha: string) =>
     store.get(['commit', service, sha]) as CommitFacts | undefined,
+  stl: (store: ProjectionStore, service: string, day: string) =>
+    store.get(['stl', service, day]) as ServiceTimelineFacts | undefined,
+  chg: (store: ProjectionStore, id: string) => store.get(['chg', id]) as ChangeFacts | undefined,
+  chgday: (store: ProjectionStore, service: string, day: string) =>
+    store.get(['chgday', service, day]) as ChangeDayFacts | undefined,
+  senv: (store: ProjectionStore, service: string) =>
+    store.get(['senv', service]) as ServiceEnvironmentsFacts | undefined,
 };
 
 /** The terminal report that decides a deployment's outcome: the latest by occurrence, then by seq. */
@@ -124,6 +166,10 @@ export function mergeEvent(
     case 'incident.opened':
     case 'incident.resolved':
       return mergeIncident(store, event, data, definitions);
+    case 'rollback.requested':
+      return mergeRollbackRequest(store, event, data, definitions);
+    case 'change.merged':
+      return mergeChange(store, event, data, definitions);
     default:
       return [];
   }
@@ -169,11 +215,28 @@ function mergeDeployment(
   }
   const after: DeploymentFacts = { ...before, identity, terminals };
   store.set(['dep', id], after);
+  if (after.identity) {
+    const known = facts.senv(store, after.identity.service)?.environments ?? [];
+    if (!known.includes(after.identity.environment))
+      store.set(['senv', after.identity.service], {
+        environments: addSorted(known, after.identity.environment),
+      });
+  }
 
   const dirty: CellRef[] = [];
   moveInTimeline(store, 'deployments', id, placement(before), placement(after));
+  moveInServiceTimeline(store, id, placement(before), placement(after));
   for (const cell of [placement(before), placement(after)]) {
     if (cell) dirty.push(...gapNeighbourhood(cell, definitions));
+  }
+  // Inferred links run to the neighbours: the deployment before this one (a rollback without `rollbackOf`
+  // undoes it) and the next ones (their changes start where this one's end).
+  for (const [dep, final] of [
+    [before, finalTerminal(before)],
+    [after, finalTerminal(after)],
+  ] as const) {
+    if (dep.identity && final)
+      dirty.push(...neighbourCells(store, dep.identity, { id, at: final.at }, definitions));
   }
   // A remediation is recorded on the deployment it remedies, which may not have arrived yet.
   for (const target of new Set([...after.terminals.flatMap((t) => [t.rollbackOf, t.fixes])])) {
@@ -194,6 +257,80 @@ function mergeDeployment(
     dirty.push(...leadTimeNeighbourhood(store, releaseId));
   }
   return dirty;
+}
+
+function mergeRollbackRequest(
+  store: ProjectionStore,
+  event: StoredEvent,
+  data: Record<string, unknown>,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  const id = text(data.deploymentId);
+  if (!id) return [];
+  const before = facts.dep(store, id) ?? emptyDeployment(id);
+  if (!before.rollbackRequests.some((r) => r.seq === event.seq)) {
+    const request: RollbackRequest = {
+      seq: event.seq,
+      at: utc(event.occurredAt),
+      toVersion: text(data.toVersion),
+    };
+    store.set(['dep', id], {
+      ...before,
+      rollbackRequests: [...before.rollbackRequests, request].sort((a, b) => a.seq - b.seq),
+    });
+  }
+  const final = finalTerminal(before);
+  if (!before.identity || !final) return [];
+  const here = placement(before);
+  return [
+    ...(here ? [here] : []),
+    ...neighbourCells(store, before.identity, { id, at: final.at }, definitions),
+  ];
+}
+
+function mergeChange(
+  store: ProjectionStore,
+  event: StoredEvent,
+  data: Record<string, unknown>,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  const id = text(data.changeId);
+  const service = text(data.service) ?? repositoryName(text(data.repository));
+  if (!id || !service) return [];
+  const before = facts.chg(store, id);
+  if (before && before.merged.seq <= event.seq) return [];
+  const after: ChangeFacts = {
+    id,
+    merged: { seq: event.seq, at: utc(event.occurredAt), service, sha: text(data.sha) },
+  };
+  store.set(['chg', id], after);
+  const dirty: CellRef[] = [];
+  for (const change of before ? [before, after] : [after]) {
+    const { service: s, at } = change.merged;
+    const day = dayOf(at);
+    const list = facts.chgday(store, s, day)?.changes ?? [];
+    if (change === after && !list.includes(id))
+      store.set(['chgday', s, day], { changes: addSorted(list, id) });
+    if (change === before && change.merged.service + day !== service + dayOf(after.merged.at)) {
+      const rest = list.filter((x) => x !== id);
+      store.set(['chgday', s, day], rest.length > 0 ? { changes: rest } : undefined);
+    }
+    // The change is first shipped by the next successful deployment at or after its merge, per environment.
+    for (const next of nextSuccessPerEnvironment(store, s, { id: '', at }, definitions, true)) {
+      const cell = placement(next);
+      if (cell) dirty.push(cell);
+    }
+  }
+  return dirty;
+}
+
+/** `github.com/acme/checkout` → `checkout`: the service a change belongs to when the producer names none. */
+function repositoryName(repository: string | null): string | null {
+  const name = repository
+    ?.split('/')
+    .filter((part) => part.length > 0)
+    .pop();
+  return name ? name.replace(/\.git$/, '') : null;
 }
 
 function mergeRelease(store: ProjectionStore, event: StoredEvent, data: Record<string, unknown>): CellRef[] {
@@ -322,6 +459,143 @@ function leadTimeNeighbourhood(store: ProjectionStore, releaseId: string): CellR
   return cells;
 }
 
+/** A point in a service's deployment order: by finish time, then by id. */
+export interface Instant {
+  readonly id: string;
+  readonly at: string;
+}
+
+export function isBefore(a: Instant, b: Instant): boolean {
+  return a.at < b.at || (a.at === b.at && a.id < b.id);
+}
+
+/**
+ * The production deployments of a service that finished (with any outcome) in order, walking from `from`
+ * backwards or forwards day by day for at most `lookbackDays`, stopping when `visit` returns true.
+ * `from` itself is never visited.
+ */
+export function walkDeployments(
+  store: ProjectionStore,
+  service: string,
+  from: Instant,
+  direction: 'back' | 'ahead',
+  definitions: DoraDefinitions,
+  visit: (dep: DeploymentFacts, final: Terminal) => boolean,
+): void {
+  const start = dayOf(from.at);
+  for (let step = 0; step <= definitions.lookbackDays; step += 1) {
+    const day = addDays(start, direction === 'back' ? -step : step);
+    const found: [DeploymentFacts, Terminal][] = [];
+    for (const id of facts.stl(store, service, day)?.deployments ?? []) {
+      const dep = facts.dep(store, id);
+      const final = finalTerminal(dep);
+      if (!dep?.identity || !final || dep.identity.service !== service || dayOf(final.at) !== day) continue;
+      const here = { id, at: final.at };
+      if (direction === 'back' ? isBefore(here, from) : isBefore(from, here)) found.push([dep, final]);
+    }
+    found.sort(([a, x], [b, y]) => (isBefore({ id: a.id, at: x.at }, { id: b.id, at: y.at }) ? -1 : 1));
+    if (direction === 'back') found.reverse();
+    for (const [dep, final] of found) if (visit(dep, final)) return;
+  }
+}
+
+/** A rollback that failed changed nothing, so a later rollback still undoes what came before it. */
+export function isFailedRollback(final: Terminal): boolean {
+  return !final.ok && final.rollback;
+}
+
+/**
+ * What a rollback of the same service and environment would undo: the previous finished deployment
+ * there, stepping over failed rollbacks.
+ */
+export function previousInEnvironment(
+  store: ProjectionStore,
+  service: string,
+  environment: string,
+  from: Instant,
+  definitions: DoraDefinitions,
+): DeploymentFacts | undefined {
+  let previous: DeploymentFacts | undefined;
+  walkDeployments(store, service, from, 'back', definitions, (dep, final) => {
+    if (dep.identity?.environment !== environment || isFailedRollback(final)) return false;
+    previous = dep;
+    return true;
+  });
+  return previous;
+}
+
+/**
+ * The first successful deployment after `from` in each production environment of the service
+ * (`inclusive`: a deployment finishing exactly at `from` counts, as a change merged then ships with it).
+ */
+export function nextSuccessPerEnvironment(
+  store: ProjectionStore,
+  service: string,
+  from: Instant,
+  definitions: DoraDefinitions,
+  inclusive = false,
+): DeploymentFacts[] {
+  const seen = new Map<string, DeploymentFacts>();
+  const origin = inclusive ? { id: '', at: from.at } : from;
+  // Every environment with a deployment is known, so the walk can stop once each has its first success.
+  const environments = facts.senv(store, service)?.environments ?? [];
+  if (environments.length === 0) return [];
+  walkDeployments(store, service, origin, 'ahead', definitions, (dep, final) => {
+    const environment = dep.identity?.environment as string;
+    if (final.ok && !seen.has(environment)) seen.set(environment, dep);
+    return environments.every((e) => seen.has(e));
+  });
+  return [...seen.values()];
+}
+
+/**
+ * The cells whose inferred links a deployment at `at` can change: the previous deployment of its
+ * environment (which it may roll back), the next one there (which may roll it back), and the next
+ * successful one in every environment (whose first-shipped changes begin after it).
+ */
+function neighbourCells(
+  store: ProjectionStore,
+  identity: NonNullable<DeploymentFacts['identity']>,
+  at: Instant,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  const cells: CellRef[] = [];
+  const add = (dep: DeploymentFacts | undefined) => {
+    const cell = placement(dep);
+    if (cell) cells.push(cell);
+  };
+  // Failed rollbacks are stepped over when a rollback looks for what it undoes, so they are here too.
+  for (const direction of ['back', 'ahead'] as const) {
+    walkDeployments(store, identity.service, at, direction, definitions, (dep, final) => {
+      if (dep.identity?.environment !== identity.environment) return false;
+      add(dep);
+      return !isFailedRollback(final);
+    });
+  }
+  for (const dep of nextSuccessPerEnvironment(store, identity.service, at, definitions)) add(dep);
+  return cells;
+}
+
+function moveInServiceTimeline(
+  store: ProjectionStore,
+  id: string,
+  from: CellRef | undefined,
+  to: CellRef | undefined,
+): void {
+  const key = (cell: CellRef) => ['stl', cell[0], cell[2]] as const;
+  if (from && !(to && from[0] === to[0] && from[2] === to[2])) {
+    const list = facts.stl(store, from[0], from[2])?.deployments ?? [];
+    if (list.includes(id)) {
+      const rest = list.filter((x) => x !== id);
+      store.set(key(from), rest.length > 0 ? { deployments: rest } : undefined);
+    }
+  }
+  if (to) {
+    const list = facts.stl(store, to[0], to[2])?.deployments ?? [];
+    if (!list.includes(id)) store.set(key(to), { deployments: addSorted(list, id) });
+  }
+}
+
 function moveInTimeline(
   store: ProjectionStore,
   list: 'deployments' | 'incidents',
@@ -350,7 +624,7 @@ function moveInTimeline(
 }
 
 function emptyDeployment(id: string): DeploymentFacts {
-  return { id, identity: null, terminals: [], remediatedBy: [], incidents: [] };
+  return { id, identity: null, terminals: [], remediatedBy: [], incidents: [], rollbackRequests: [] };
 }
 
 function emptyRelease(id: string): ReleaseFacts {

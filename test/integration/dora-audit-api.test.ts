@@ -76,7 +76,7 @@ describe('DORA metrics and the audit API over HTTP', () => {
     });
     expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 7200, samples: 1, tier: 'elite' });
     expect(metrics.changeFailureRate).toMatchObject({ rate: 0, failed: 0, total: 2 });
-    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.1-[0-9a-f]{8}$/);
+    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.2-[0-9a-f]{8}$/);
     expect(metrics.source.itemsRead).toBe(2);
     beforeIncident = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));
@@ -197,5 +197,68 @@ describe('DORA metrics and the audit API over HTTP', () => {
     expect(cli(good, '--digest', `${receipt.seq}:${'0'.repeat(64)}`).status).toBe(1);
     expect(cli('--digest', 'nonsense').status).toBe(2);
     expect(cli('--help').status).toBe(0);
+  });
+
+  it('measures CDEvents-only histories: lead time from change.merged, rollbacks that name nothing', async () => {
+    const cdevent = (
+      type: string,
+      id: string,
+      timestamp: string,
+      subject: Record<string, unknown>,
+      extra = {},
+    ) => ({
+      context: { specversion: '0.4.1', id, source: '/ci/cd', type, timestamp },
+      subject: { source: '/ci/cd', ...subject },
+      ...extra,
+    });
+    const deployed = (id: string, at: string, version: string, rolledBack = false) =>
+      cdevent(
+        rolledBack ? 'dev.cdevents.service.rolledback.0.2.0' : 'dev.cdevents.service.deployed.0.2.0',
+        id,
+        at,
+        {
+          id: 'storefront',
+          type: 'service',
+          content: { environment: { id: 'production' }, artifactId: `pkg:oci/storefront@${version}` },
+        },
+      );
+    const merged = (id: string, at: string) =>
+      cdevent('dev.cdevents.change.merged.0.2.0', id, at, {
+        id: `pr-${id}`,
+        type: 'change',
+        content: { repository: { id: 'acme/storefront', source: 'https://github.com' } },
+      });
+    for (const event of [
+      merged('m1', '2026-03-04T08:00:00Z'),
+      deployed('sd1', '2026-03-04T10:00:00Z', 'v1'), // ships pr-m1 after 2 h
+      merged('m2', '2026-03-04T11:00:00Z'),
+      deployed('sd2', '2026-03-04T12:00:00Z', 'v2'), // ships pr-m2 after 1 h
+      deployed('sd3', '2026-03-04T12:45:00Z', 'v1', true), // rolls sd2 back after 45 min
+    ]) {
+      expect((await writer('POST', '/v1/events', event)).status).toBe(201);
+    }
+    const url = `/v1/metrics/dora?service=storefront&${window}`;
+    const metrics = await eventually(async () => {
+      const response = await reader('GET', url);
+      return response.json?.source?.kind === 'projection' && response.json.deploymentFrequency.count === 3
+        ? response.json
+        : undefined;
+    });
+    expect(metrics.deploymentFrequency).toMatchObject({ count: 3, rollbacks: 1 });
+    expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 1.5 * 3600, samples: 2 });
+    expect(metrics.changeFailureRate).toMatchObject({ failed: 1, total: 2 });
+    expect(metrics.failedDeploymentRecoveryTime).toMatchObject({ medianSeconds: 45 * 60, samples: 1 });
+    const evidence = await reader(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=changeFailureRate&service=storefront&${window}`,
+    );
+    expect(evidence.status).toBe(200);
+    const sd2 = evidence.json.items.find((item: { deploymentId: string }) => item.deploymentId === 'sd2');
+    expect(sd2.failure.reasons).toEqual([{ rule: 'rolled_back_inferred', ref: 'sd3' }]);
+    const lead = await reader(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=leadTimeForChanges&service=storefront&${window}`,
+    );
+    expect(lead.json.items.map((item: { changeId: string }) => item.changeId)).toEqual(['pr-m1', 'pr-m2']);
   });
 });

@@ -76,6 +76,31 @@ export function doraHistory(tenant = 't') {
         ...(o.deploymentId ? { deploymentId: o.deploymentId } : {}),
       }),
     resolved: (incidentId: string, at: string) => push('incident.resolved', at, { incidentId }),
+    /** A CDEvents `change.merged` as the ingest mapper stores it. */
+    merged: (changeId: string, o: { at: string; service?: string; repository?: string; sha?: string }) =>
+      push('change.merged', o.at, {
+        changeId,
+        ...(o.service || !o.repository ? { service: o.service ?? 'api' } : {}),
+        ...(o.repository ? { repository: o.repository } : {}),
+        ...(o.sha ? { sha: o.sha } : {}),
+      }),
+    /** The rollback decision the ledger appends for a deployment. */
+    rollbackRequested: (
+      deploymentId: string,
+      o: { at: string; toVersion: string; service?: string; env?: string },
+    ) =>
+      push('rollback.requested', o.at, {
+        deploymentId,
+        service: o.service ?? 'api',
+        environment: o.env ?? 'production',
+        fromVersion: null,
+        toVersion: o.toVersion,
+        toReleaseId: o.toVersion,
+        toDeploymentId: 'unknown',
+        trigger: { incidentId: 'i-trigger', severity: 'sev1' },
+        reason: 'test',
+        policyVersion: 'p',
+      }),
   };
 }
 

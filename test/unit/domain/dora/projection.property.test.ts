@@ -27,6 +27,15 @@ const historyArb = fc
         ok: fc.boolean(),
         env: fc.constantFrom('production', 'prod', 'staging'),
         remedy: fc.option(fc.tuple(fc.constantFrom('rollbackOf', 'fixes'), fc.nat(6)), { nil: undefined }),
+        // A rollback that names nothing (CDEvents `service.rolledback`).
+        rollback: fc.boolean(),
+      }),
+      fc.record({ kind: fc.constant('merged' as const), c: fc.nat(5), hour: fc.nat(120) }),
+      fc.record({
+        kind: fc.constant('rollbackRequested' as const),
+        d: fc.nat(6),
+        r: fc.nat(3),
+        hour: fc.nat(120),
       }),
       fc.record({
         kind: fc.constant('incident' as const),
@@ -53,6 +62,7 @@ const historyArb = fc
           env: step.env,
           at: at(step.hour),
           ...(step.remedy ? { [step.remedy[0]]: `d${step.remedy[1]}` } : {}),
+          ...(step.rollback ? { rollback: true } : {}),
         };
         if (step.ok) h.succeeded(`d${step.d}`, o);
         else h.failed(`d${step.d}`, o);
@@ -62,6 +72,10 @@ const historyArb = fc
           env: step.env,
           ...(step.named !== undefined ? { deploymentId: `d${step.named}` } : {}),
         });
+      } else if (step.kind === 'merged') {
+        h.merged(`c${step.c}`, { at: at(step.hour) });
+      } else if (step.kind === 'rollbackRequested') {
+        h.rollbackRequested(`d${step.d}`, { at: at(step.hour), toVersion: `r${step.r}` });
       } else {
         h.resolved(`i${step.i}`, at(step.hour));
       }
@@ -106,7 +120,7 @@ describe('the DORA projection', () => {
           expect(sorted(await projectIncrementally(events, cuts))).toEqual(sorted(fullRecomputation(events)));
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 400, examples: [[lateRollbackDecision(), [1, 2, 3, 4]]] },
     );
   });
 
@@ -143,6 +157,16 @@ describe('the DORA projection', () => {
   });
 });
 
+/** A rollback decision recorded after the deployment that carried it out, each event its own batch. */
+function lateRollbackDecision(): StoredEvent[] {
+  const h = doraHistory();
+  h.succeeded('d1', { release: 'r1', at: at(10) });
+  h.succeeded('d2', { release: 'r2', at: at(11) });
+  h.succeeded('d3', { release: 'r1', at: at(30) }); // the next day: another cell
+  h.rollbackRequested('d2', { at: at(11), toVersion: 'r1' });
+  return h.events;
+}
+
 function uniqueFacts(events: readonly StoredEvent[]): boolean {
   const seen = new Set<string>();
   for (const event of events) {
@@ -152,7 +176,11 @@ function uniqueFacts(events: readonly StoredEvent[]): boolean {
         ? `r:${String(data.releaseId)}`
         : event.type.startsWith('deployment.')
           ? `d:${String(data.deploymentId)}`
-          : `${event.type}:${String(data.incidentId)}`;
+          : event.type === 'change.merged'
+            ? `c:${String(data.changeId)}`
+            : event.type === 'rollback.requested'
+              ? `rr:${event.seq}`
+              : `${event.type}:${String(data.incidentId)}`;
     if (seen.has(id)) return false;
     seen.add(id);
   }

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DORA_DEFINITIONS } from '../../../../domain/dora/definitions.ts';
+import { cellsInWindow, computeDora, doraWindow, projectAll } from '../../../../domain/dora/dora-metrics.ts';
+import { evidenceFor } from '../../../../domain/dora/evidence.ts';
+import type { StoredEvent } from '../../../../domain/ledger/ledger-event.ts';
+import { doraHistory, reordered } from '../../../support/dora-history.ts';
+
+const HOUR = 3600;
+const week = { from: '2026-03-02T00:00:00Z', to: '2026-03-09T00:00:00Z' };
+const reversed = (events: readonly StoredEvent[]) => reordered(events, events.map((_, i) => i).reverse());
+
+function evidence(events: readonly StoredEvent[], metric: Parameters<typeof evidenceFor>[0], scope = {}) {
+  const store = projectAll(events, DEFAULT_DORA_DEFINITIONS);
+  return evidenceFor(metric, cellsInWindow(store, doraWindow(week.from, week.to)), scope);
+}
+
+describe('lead time from CDEvents change.merged, when releases list no commits', () => {
+  /** CDEvents deployments carry no release commits: `service.deployed` names an artifact version only. */
+  function cdeventsOnly() {
+    const h = doraHistory();
+    h.merged('c1', { at: '2026-03-02T09:00:00Z' });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-02T10:00:00Z' }); // ships c1: 1 h
+    h.merged('c2', { at: '2026-03-02T11:00:00Z', sha: 'abc123' });
+    h.merged('c3', { at: '2026-03-02T12:00:00Z', repository: 'github.com/acme/api' }); // service from the repository
+    h.succeeded('d2', { release: 'v2', at: '2026-03-02T14:00:00Z' }); // ships c2: 3 h, c3: 2 h
+    h.succeeded('d3', { release: 'v2', env: 'prod', at: '2026-03-02T15:00:00Z' }); // first in `prod` for c1–c3
+    h.merged('c4', { at: '2026-03-02T16:00:00Z' }); // never deployed: no sample
+    h.merged('c5', { at: '2026-03-02T16:00:00Z', service: 'search' }); // another service
+    return h;
+  }
+
+  it('takes each change to the first successful production deployment at or after its merge', () => {
+    const metrics = computeDora(cdeventsOnly().events, { scope: { service: 'api' }, ...week });
+    // [1 h, 2 h, 3 h]: median 2 h, nearest-rank p90 3 h.
+    expect(metrics.leadTimeForChanges).toMatchObject({
+      medianSeconds: 2 * HOUR,
+      p90Seconds: 3 * HOUR,
+      samples: 3,
+    });
+  });
+
+  it('scopes an environment to its own first deployment of each change', () => {
+    const prod = computeDora(cdeventsOnly().events, { scope: { environment: 'prod' }, ...week });
+    // d3 at 15:00 is prod's first deployment after c1 (6 h), c2 (4 h) and c3 (3 h).
+    expect(prod.leadTimeForChanges).toMatchObject({ medianSeconds: 4 * HOUR, samples: 3 });
+  });
+
+  it('names the change behind each sample in the evidence', () => {
+    const items = evidence(cdeventsOnly().events, 'leadTimeForChanges', { service: 'api' });
+    expect(items).toEqual([
+      expect.objectContaining({
+        kind: 'commit',
+        sha: 'c1',
+        changeId: 'c1',
+        deploymentId: 'd1',
+        leadSeconds: HOUR,
+      }),
+      expect.objectContaining({ sha: 'abc123', changeId: 'c2', deploymentId: 'd2', leadSeconds: 3 * HOUR }),
+      expect.objectContaining({ sha: 'c3', changeId: 'c3', deploymentId: 'd2', leadSeconds: 2 * HOUR }),
+    ]);
+  });
+
+  it('is the same whatever order the events were recorded in', () => {
+    const { events } = cdeventsOnly();
+    for (const scope of [{ service: 'api' }, { environment: 'prod' }, {}]) {
+      expect(computeDora(reversed(events), { scope, ...week })).toEqual(
+        computeDora(events, { scope, ...week }),
+      );
+    }
+  });
+
+  it('prefers a release’s commits: changes count only for deployments whose release lists none', () => {
+    const h = doraHistory();
+    h.release('r1', { commits: [['s1', '2026-03-02T08:00:00Z']] });
+    h.merged('c1', { at: '2026-03-02T09:00:00Z' });
+    h.succeeded('d1', { release: 'r1', at: '2026-03-02T10:00:00Z' });
+    expect(computeDora(h.events, { scope: {}, ...week }).leadTimeForChanges).toMatchObject({
+      medianSeconds: 2 * HOUR,
+      samples: 1,
+    });
+  });
+
+  it('looks back at most the configured number of days', () => {
+    const h = doraHistory();
+    h.merged('c1', { at: '2026-01-01T10:00:00Z' });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-02T10:00:00Z' }); // 60 days later
+    const lead = (lookbackDays: number) =>
+      computeDora(h.events, {
+        scope: {},
+        ...week,
+        definitions: { ...DEFAULT_DORA_DEFINITIONS, lookbackDays },
+      }).leadTimeForChanges;
+    expect(lead(90)).toMatchObject({ medianSeconds: 60 * 24 * HOUR, samples: 1 });
+    expect(lead(30)).toMatchObject({ medianSeconds: null, samples: 0 });
+  });
+});
+
+describe('rollbacks that name no deployment', () => {
+  it('count the previous deployment of the environment as rolled back (CDEvents service.rolledback)', () => {
+    const h = doraHistory();
+    h.succeeded('d1', { release: 'v1', at: '2026-03-02T10:00:00Z' });
+    h.succeeded('d2', { release: 'v2', at: '2026-03-02T11:00:00Z' });
+    h.succeeded('x1', { release: 'v2', env: 'prod', at: '2026-03-02T11:10:00Z' }); // another environment
+    h.succeeded('d3', { release: 'v1', at: '2026-03-02T11:30:00Z', rollback: true, planned: false });
+    for (const events of [h.events, reversed(h.events)]) {
+      const metrics = computeDora(events, { scope: { environment: 'production' }, ...week });
+      expect(metrics.deploymentFrequency).toMatchObject({ count: 3, rollbacks: 1 });
+      // d2 needed intervention; d3 is a rollback and is left out of both counts.
+      expect(metrics.changeFailureRate).toMatchObject({ failed: 1, total: 2 });
+      expect(metrics.failedDeploymentRecoveryTime).toMatchObject({ medianSeconds: 30 * 60, samples: 1 });
+      expect(metrics.deploymentReworkRate).toEqual({ rate: 1 / 3, unplanned: 1, total: 3 });
+    }
+    const [d2] = evidence(h.events, 'failedDeploymentRecoveryTime');
+    expect(d2).toMatchObject({
+      deploymentId: 'd2',
+      failure: { reasons: [{ rule: 'rolled_back_inferred', ref: 'd3' }], recoveredBy: 'deployment:d3' },
+    });
+  });
+
+  it('step over a failed rollback to what it tried to undo', () => {
+    const h = doraHistory();
+    h.succeeded('d1', { release: 'v1', at: '2026-03-02T10:00:00Z' });
+    h.succeeded('d2', { release: 'v2', at: '2026-03-02T11:00:00Z' });
+    h.failed('f1', { release: 'v1', at: '2026-03-02T11:10:00Z', rollback: true });
+    h.succeeded('d3', { release: 'v1', at: '2026-03-02T11:40:00Z', rollback: true });
+    for (const events of [h.events, reversed(h.events)]) {
+      const [d2] = evidence(events, 'failedDeploymentRecoveryTime');
+      expect(d2).toMatchObject({ deploymentId: 'd2', failure: { recoverySeconds: 40 * 60 } });
+    }
+  });
+
+  it('count a rollback.requested as carried out by the next deployment of the requested version', () => {
+    const h = doraHistory();
+    h.succeeded('d1', { release: 'v1', at: '2026-03-02T10:00:00Z' });
+    h.succeeded('d2', { release: 'v2', at: '2026-03-02T11:00:00Z' });
+    h.rollbackRequested('d2', { at: '2026-03-02T11:05:00Z', toVersion: 'v1' });
+    h.succeeded('d3', { release: 'v1', at: '2026-03-02T11:20:00Z' }); // no rollback flag, no rollbackOf
+    for (const events of [h.events, reversed(h.events)]) {
+      const metrics = computeDora(events, { scope: {}, ...week });
+      expect(metrics.deploymentFrequency).toMatchObject({ count: 3, rollbacks: 1 });
+      expect(metrics.changeFailureRate).toMatchObject({ failed: 1, total: 2 });
+      expect(metrics.deploymentReworkRate).toMatchObject({ unplanned: 1, total: 3 });
+      expect(metrics.failedDeploymentRecoveryTime).toMatchObject({ medianSeconds: 20 * 60 });
+    }
+    const items = evidence(h.events, 'deploymentReworkRate');
+    expect(items.find((d) => d.kind === 'deployment' && d.deploymentId === 'd2')).toMatchObject({
+      failure: { reasons: [{ rule: 'rollback_requested', ref: 'd3' }] },
+    });
+    expect(items.find((d) => d.kind === 'deployment' && d.deploymentId === 'd3')).toMatchObject({
+      rollback: true,
+      unplanned: 'rollback',
+    });
+  });
+
+  it('do not count a request as carried out by a deployment that finished before it, or of another version', () => {
+    const early = doraHistory();
+    early.succeeded('d1', { release: 'v1', at: '2026-03-02T10:00:00Z' });
+    early.succeeded('d2', { release: 'v2', at: '2026-03-02T11:00:00Z' });
+    early.succeeded('d3', { release: 'v1', at: '2026-03-02T11:20:00Z' });
+    early.rollbackRequested('d2', { at: '2026-03-02T11:30:00Z', toVersion: 'v1' });
+    const other = doraHistory();
+    other.succeeded('d1', { release: 'v1', at: '2026-03-02T10:00:00Z' });
+    other.succeeded('d2', { release: 'v2', at: '2026-03-02T11:00:00Z' });
+    other.rollbackRequested('d2', { at: '2026-03-02T11:05:00Z', toVersion: 'v1' });
+    other.succeeded('d3', { release: 'v3', at: '2026-03-02T11:20:00Z' });
+    for (const h of [early, other]) {
+      expect(computeDora(h.events, { scope: {}, ...week }).changeFailureRate).toMatchObject({
+        failed: 0,
+        total: 3,
+      });
+    }
+  });
+});
