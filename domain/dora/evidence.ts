@@ -1,6 +1,6 @@
 import type { CellDoc, DeploymentEvidence } from './cell-evidence.ts';
 import { inScope } from './dora-metrics.ts';
-import type { DoraScope } from './rollups.ts';
+import type { DoraScope, Rollup } from './rollups.ts';
 
 export const doraMetricNames = [
   'deploymentFrequency',
@@ -72,6 +72,48 @@ export function evidenceFor(
     default:
       return assertNever(metric);
   }
+}
+
+/** How many evidence items of a metric a scope's day rollup stands for (what `evidenceFor` lists). */
+export function evidenceCount(metric: DoraMetricName, rollup: Rollup, byEnvironment: boolean): number {
+  switch (metric) {
+    case 'deploymentFrequency':
+    case 'deploymentReworkRate':
+      return rollup.deployments;
+    case 'changeFailureRate':
+      return rollup.changes;
+    case 'failedDeploymentRecoveryTime':
+      return rollup.failedChanges;
+    case 'leadTimeForChanges':
+      return (byEnvironment ? rollup.leadEnvironment : rollup.leadService).length;
+    default:
+      return assertNever(metric);
+  }
+}
+
+/**
+ * Which days one page of evidence lies on, from the scope's day rollups: the items before `cursor` are
+ * skipped by count, so a page reads the cells of the days it shows and no others.
+ */
+export function evidencePagePlan(
+  metric: DoraMetricName,
+  rollupsByDay: ReadonlyMap<string, Rollup>,
+  byEnvironment: boolean,
+  cursor: number,
+  limit: number,
+): { readonly total: number; readonly days: readonly string[]; readonly skip: number } {
+  let before = 0;
+  let total = 0;
+  const days: string[] = [];
+  for (const day of [...rollupsByDay.keys()].sort()) {
+    const count = evidenceCount(metric, rollupsByDay.get(day) as Rollup, byEnvironment);
+    if (count > 0 && total + count > cursor && total < cursor + limit) {
+      if (days.length === 0) before = total;
+      days.push(day);
+    }
+    total += count;
+  }
+  return { total, days, skip: cursor - before };
 }
 
 function assertNever(value: never): never {

@@ -1,5 +1,4 @@
 import type { Bucket } from '../../domain/dora/calendar.ts';
-import type { CellDoc } from '../../domain/dora/cell-evidence.ts';
 import { type DoraDefinitions, definitionsVersion } from '../../domain/dora/definitions.ts';
 import {
   cellsInWindow,
@@ -9,6 +8,12 @@ import {
   scopeRollups,
   summarize,
 } from '../../domain/dora/dora-metrics.ts';
+import {
+  type DoraMetricName,
+  type EvidenceItem,
+  evidenceFor,
+  evidencePagePlan,
+} from '../../domain/dora/evidence.ts';
 import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
@@ -44,7 +49,13 @@ export interface DoraReader {
     bucket: Bucket,
     asOf: string | undefined,
   ): Promise<DoraMetrics & { source: DoraSource }>;
-  cells(window: DoraWindow, asOf: string | undefined): Promise<{ cells: CellDoc[]; source: DoraSource }>;
+  evidence(
+    metric: DoraMetricName,
+    scope: DoraScope,
+    window: DoraWindow,
+    page: { readonly cursor: number; readonly limit: number },
+    asOf: string | undefined,
+  ): Promise<{ items: EvidenceItem[]; total: number; source: DoraSource }>;
 }
 
 /**
@@ -85,24 +96,24 @@ export function doraReader(
         source: { kind: 'projection', version: active.version, seq: checkpoint.seq, itemsRead },
       };
     },
-    async cells(window, asOf) {
+    async evidence(metric, scope, window, { cursor, limit }, asOf) {
       const active = asOf ? undefined : await doraStore.activeVersion(tenant);
       if (!active) {
         const { store, source } = await replay(asOf);
-        return { cells: cellsInWindow(store, window), source };
+        const items = evidenceFor(metric, cellsInWindow(store, window), scope);
+        return { items: items.slice(cursor, cursor + limit), total: items.length, source };
       }
-      // Only days the tenant-wide rollup knows had deployments hold cells.
-      const { rollups } = await doraStore.scopeRollups(
-        tenant,
-        active.version,
-        scopeKey({}),
-        window.firstDay,
-        window.lastDay,
-      );
-      const cells = await doraStore.cells(tenant, active.version, [...rollups.keys()].sort());
-      const checkpoint = await doraStore.checkpoint(tenant, active.version);
+      // The scope's rollups count every day's items, so only the days of this page have their cells read.
+      const [{ rollups }, checkpoint] = await Promise.all([
+        doraStore.scopeRollups(tenant, active.version, scopeKey(scope), window.firstDay, window.lastDay),
+        doraStore.checkpoint(tenant, active.version),
+      ]);
+      const plan = evidencePagePlan(metric, rollups, scope.environment !== undefined, cursor, limit);
+      const cells = await doraStore.cells(tenant, active.version, plan.days);
+      const items = evidenceFor(metric, cells, scope).slice(plan.skip, plan.skip + limit);
       return {
-        cells,
+        items,
+        total: plan.total,
         source: {
           kind: 'projection',
           version: active.version,

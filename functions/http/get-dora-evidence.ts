@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { doraMetricNames, evidenceFor } from '../../domain/dora/evidence.ts';
+import { doraMetricNames } from '../../domain/dora/evidence.ts';
 import { tenantDoraReader } from '../dora/dora-reader.ts';
 import { authorize } from './authorize.ts';
 import { DoraQuerySchema, scopeAndWindow } from './dora-query.ts';
@@ -25,17 +25,21 @@ export const handler = httpApi(async (event) => {
   const query = queryParams(event, DoraEvidenceQuerySchema);
   const { scope, window } = scopeAndWindow(query, new Date());
   const reader = tenantDoraReader(tenant);
-  const { cells, source } = await reader.cells(window, query.asOf);
-  const items = evidenceFor(query.metric, cells, scope);
-  const page = items.slice(query.cursor, query.cursor + query.limit);
-  const next = query.cursor + page.length < items.length ? query.cursor + page.length : null;
+  const { items, total, source } = await reader.evidence(
+    query.metric,
+    scope,
+    window,
+    { cursor: query.cursor, limit: query.limit },
+    query.asOf,
+  );
+  const next = query.cursor + items.length < total ? query.cursor + items.length : null;
   return json(200, {
     metric: query.metric,
     scope,
     window,
     asOf: query.asOf ?? null,
-    total: items.length,
-    items: page,
+    total,
+    items,
     next,
     source,
   });

@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DORA_DEFINITIONS, definitionsVersion } from '../../domain/dora/definitions.ts';
-import { computeDora, projectAll } from '../../domain/dora/dora-metrics.ts';
+import { cellsInWindow, computeDora, doraWindow, projectAll } from '../../domain/dora/dora-metrics.ts';
+import { doraMetricNames, evidenceFor } from '../../domain/dora/evidence.ts';
 import { scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import { DynamoDbDoraStore } from '../../functions/adapters/dynamodb-dora-store.ts';
 import { catchUp } from '../../functions/dora/catch-up.ts';
+import { doraReader } from '../../functions/dora/dora-reader.ts';
 import { doraHistory } from '../support/dora-history.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 
@@ -126,5 +128,30 @@ describe('the DORA projector on DynamoDB Local', () => {
     const finished = await catchUp('swap', deps(events, changed));
     expect(finished).toMatchObject({ caughtUp: true, seq: events.length, version: newVersion });
     expect(await dora.activeVersion('swap')).toMatchObject({ version: newVersion });
+  });
+
+  it('pages evidence reading only the cells of the page’s days, counted from the scope’s rollups', async () => {
+    const events = busyHistory('pages', 30, 3);
+    await catchUp('pages', deps(events));
+    const reader = doraReader('pages', deps(events));
+    const window = doraWindow('2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z');
+    const everything = cellsInWindow(projectAll(events, DEFAULT_DORA_DEFINITIONS), window);
+    for (const scope of [{}, { service: 'api', team: 'payments' }, { environment: 'production' }]) {
+      for (const metric of doraMetricNames) {
+        const expected = evidenceFor(metric, everything, scope);
+        const pages = [];
+        for (let cursor = 0; ; ) {
+          const page = await reader.evidence(metric, scope, window, { cursor, limit: 7 }, undefined);
+          expect(page.total, `${metric} ${JSON.stringify(scope)}`).toBe(expected.length);
+          expect(page.source.kind).toBe('projection');
+          // 30 rollups, then only the days the page's items lie on (seven items span at most seven days).
+          if (page.source.kind === 'projection') expect(page.source.itemsRead).toBeLessThanOrEqual(30 + 7);
+          pages.push(...page.items);
+          if (page.items.length === 0 || cursor + page.items.length >= page.total) break;
+          cursor += page.items.length;
+        }
+        expect(pages, `${metric} ${JSON.stringify(scope)}`).toEqual(expected);
+      }
+    }
   });
 });
