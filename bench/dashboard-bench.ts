@@ -9,6 +9,8 @@ export interface DashboardRun {
   readonly events: number;
   /** From navigation to every panel rendered (the page's own "Loaded" mark), median of the loads. */
   readonly firstRenderMs: number;
+  /** Medians over the loads: the page's `load` event, and each request's end, from navigation start. */
+  readonly breakdownMs: Readonly<Record<string, number>>;
   readonly loads: number;
 }
 
@@ -56,6 +58,7 @@ export async function benchDashboard(
     ],
   });
   const samples: number[] = [];
+  const marks = new Map<string, number[]>();
   try {
     for (let i = 0; i < loads; i += 1) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -63,12 +66,25 @@ export async function benchDashboard(
       await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
       // The page's own clock, from navigation start, so browser start-up is not counted.
       samples.push(Number(await page.getAttribute('body', 'data-rendered-ms')));
+      const timings = await page.evaluate(() => {
+        // Runs in the page; this project's types have no DOM, so the entries are described here.
+        type Entry = { name: string; responseEnd: number; loadEventEnd: number };
+        const perf = performance as unknown as { getEntriesByType(type: string): Entry[] };
+        return [
+          ['load event', perf.getEntriesByType('navigation')[0]?.loadEventEnd ?? 0],
+          ...perf.getEntriesByType('resource').map((r) => [new URL(r.name).pathname, r.responseEnd]),
+        ] as [string, number][];
+      });
+      for (const [name, ms] of timings) marks.set(name, [...(marks.get(name) ?? []), ms]);
       await page.close();
     }
   } finally {
     await browser.close();
   }
-  return { events, firstRenderMs: round(median(samples)), loads };
+  const breakdownMs = Object.fromEntries(
+    [...marks].map(([name, values]) => [name, round(median(values))] as const).sort((a, b) => a[1] - b[1]),
+  );
+  return { events, firstRenderMs: round(median(samples)), breakdownMs, loads };
 }
 
 /** The projector runs behind the bus; wait until the metrics it serves include the whole ledger. */

@@ -11,7 +11,9 @@ import {
   placement,
   previousInEnvironment,
   type Terminal,
+  type TimelineEntry,
   walkDeployments,
+  weekOf,
 } from './facts.ts';
 import type { ProjectionStore } from './projection-store.ts';
 
@@ -170,10 +172,11 @@ export function inferredRollbackTarget(
   final: Terminal,
   definitions: DoraDefinitions,
 ):
-  | { readonly target: DeploymentFacts; readonly rule: 'rollback_requested' | 'rolled_back_inferred' }
+  | { readonly target: TimelineEntry; readonly rule: 'rollback_requested' | 'rolled_back_inferred' }
   | undefined {
   if (!dep.identity || !final.ok || final.rollbackOf !== null || final.fixes !== null) return undefined;
   const { service, environment, version } = dep.identity;
+  if (!facts.senv(store, service)?.rollbacks) return undefined;
   const target = previousInEnvironment(
     store,
     service,
@@ -182,7 +185,8 @@ export function inferredRollbackTarget(
     definitions,
   );
   if (!target) return undefined;
-  const requested = target.rollbackRequests.some(
+  const targetFacts = facts.dep(store, target.id);
+  const requested = (targetFacts?.rollbackRequests ?? []).some(
     (r) => r.at <= final.at && (final.rollback || (r.toVersion !== null && r.toVersion === version)),
   );
   if (requested) return { target, rule: 'rollback_requested' };
@@ -197,20 +201,18 @@ function inferredRollbacksOf(
   definitions: DoraDefinitions,
 ): { rule: RemediationRule; id: string; at: string }[] {
   const identity = dep.identity as NonNullable<DeploymentFacts['identity']>;
+  if (!facts.senv(store, identity.service)?.rollbacks) return [];
   let found: { rule: RemediationRule; id: string; at: string } | undefined;
-  walkDeployments(
-    store,
-    identity.service,
-    { id: dep.id, at: final.at },
-    'ahead',
-    definitions,
-    (next, nextFinal) => {
-      if (next.identity?.environment !== identity.environment) return false;
+  walkDeployments(store, identity.service, { id: dep.id, at: final.at }, 'ahead', definitions, (entry) => {
+    if (entry.environment !== identity.environment) return false;
+    const next = facts.dep(store, entry.id);
+    const nextFinal = finalTerminal(next);
+    if (next && nextFinal) {
       const inferred = inferredRollbackTarget(store, next, nextFinal, definitions);
       if (inferred?.target.id === dep.id) found = { rule: inferred.rule, id: next.id, at: nextFinal.at };
-      return !isFailedRollback(nextFinal);
-    },
-  );
+    }
+    return !isFailedRollback(entry);
+  });
   return found ? [found] : [];
 }
 
@@ -366,27 +368,28 @@ function changesFirstDeployedBy(
   definitions: DoraDefinitions,
 ): CommitEvidence[] {
   const { service, environment } = dep.identity as NonNullable<DeploymentFacts['identity']>;
+  if (!facts.senv(store, service)?.changes) return [];
   const mine = { id: dep.id, at: final.at };
   let previousAny: string | undefined;
   let previousHere: string | undefined;
-  walkDeployments(store, service, mine, 'back', definitions, (other, otherFinal) => {
-    if (!otherFinal.ok) return false;
-    previousAny ??= otherFinal.at;
-    if (other.identity?.environment === environment) previousHere = otherFinal.at;
+  walkDeployments(store, service, mine, 'back', definitions, (entry) => {
+    if (!entry.ok) return false;
+    previousAny ??= entry.at;
+    if (entry.environment === environment) previousHere = entry.at;
     return previousHere !== undefined;
   });
   const horizon = addDays(final.at.slice(0, 10), -definitions.lookbackDays);
   const changes: ChangeFacts[] = [];
-  for (let day = final.at.slice(0, 10); day >= horizon; day = addDays(day, -1)) {
-    if (previousHere !== undefined && day < previousHere.slice(0, 10)) break;
-    for (const id of facts.chgday(store, service, day)?.changes ?? []) {
+  for (let week = weekOf(final.at.slice(0, 10)); week >= weekOf(horizon); week = addDays(week, -7)) {
+    if (previousHere !== undefined && week < weekOf(previousHere.slice(0, 10))) break;
+    for (const [id, at] of facts.chgwk(store, service, week)?.changes ?? []) {
+      if (at > final.at || at.slice(0, 10) < horizon || (previousHere !== undefined && at <= previousHere))
+        continue;
       const change = facts.chg(store, id);
-      if (change && change.merged.service === service && change.merged.at.slice(0, 10) === day)
-        changes.push(change);
+      if (change?.merged.service === service && change.merged.at === at) changes.push(change);
     }
   }
   return changes
-    .filter((c) => c.merged.at <= final.at && (previousHere === undefined || c.merged.at > previousHere))
     .sort((a, b) => cmp(a.merged.at, b.merged.at) || cmp(a.id, b.id))
     .map((c) => ({
       sha: c.merged.sha ?? c.id,

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../ledger/ledger-event.ts';
-import { addDays, dayOf } from './calendar.ts';
+import { addDays, bucketOf, dayOf } from './calendar.ts';
 import { type DoraDefinitions, gapDays, isProductionEnvironment } from './definitions.ts';
 import type { ProjectionStore } from './projection-store.ts';
 
@@ -90,19 +90,25 @@ export interface TimelineFacts {
   readonly incidents: readonly string[];
 }
 
-/** Production deployments of a service finishing on one day, in every environment. */
+/** Production deployments of a service finishing in one week, in every environment, by finish time. */
 export interface ServiceTimelineFacts {
-  readonly deployments: readonly string[];
+  readonly deployments: readonly StoredEntry[];
 }
 
-/** The production environments a service has deployed to (only ever grows). */
+/**
+ * What is known of a service across its events (only ever grows): the production environments it deployed
+ * to, and whether any of its events call for inference — a `change.merged`, or a rollback that names
+ * nothing or a `rollback.requested`. Services without them skip the neighbour walks entirely.
+ */
 export interface ServiceEnvironmentsFacts {
   readonly environments: readonly string[];
+  readonly changes?: true;
+  readonly rollbacks?: true;
 }
 
-/** Changes of a service merged on one day. */
-export interface ChangeDayFacts {
-  readonly changes: readonly string[];
+/** Changes of a service merged in one week: [changeId, merged at], by merge time. */
+export interface ChangeWeekFacts {
+  readonly changes: readonly (readonly [id: string, at: string])[];
 }
 
 export interface CommitFacts {
@@ -120,11 +126,11 @@ export const facts = {
     store.get(['tl', service, environment, day]) as TimelineFacts | undefined,
   commit: (store: ProjectionStore, service: string, sha: string) =>
     store.get(['commit', service, sha]) as CommitFacts | undefined,
-  stl: (store: ProjectionStore, service: string, day: string) =>
-    store.get(['stl', service, day]) as ServiceTimelineFacts | undefined,
+  stl: (store: ProjectionStore, service: string, week: string) =>
+    store.get(['stl', service, week]) as ServiceTimelineFacts | undefined,
   chg: (store: ProjectionStore, id: string) => store.get(['chg', id]) as ChangeFacts | undefined,
-  chgday: (store: ProjectionStore, service: string, day: string) =>
-    store.get(['chgday', service, day]) as ChangeDayFacts | undefined,
+  chgwk: (store: ProjectionStore, service: string, week: string) =>
+    store.get(['chgwk', service, week]) as ChangeWeekFacts | undefined,
   senv: (store: ProjectionStore, service: string) =>
     store.get(['senv', service]) as ServiceEnvironmentsFacts | undefined,
 };
@@ -216,16 +222,17 @@ function mergeDeployment(
   const after: DeploymentFacts = { ...before, identity, terminals };
   store.set(['dep', id], after);
   if (after.identity) {
-    const known = facts.senv(store, after.identity.service)?.environments ?? [];
-    if (!known.includes(after.identity.environment))
-      store.set(['senv', after.identity.service], {
-        environments: addSorted(known, after.identity.environment),
-      });
+    const inferable =
+      after.rollbackRequests.length > 0 || after.terminals.some((t) => t.rollback && t.rollbackOf === null);
+    noteService(store, after.identity.service, {
+      environment: after.identity.environment,
+      ...(inferable ? { rollbacks: true } : {}),
+    });
   }
 
   const dirty: CellRef[] = [];
   moveInTimeline(store, 'deployments', id, placement(before), placement(after));
-  moveInServiceTimeline(store, id, placement(before), placement(after));
+  updateServiceTimeline(store, before, after);
   for (const cell of [placement(before), placement(after)]) {
     if (cell) dirty.push(...gapNeighbourhood(cell, definitions));
   }
@@ -279,6 +286,9 @@ function mergeRollbackRequest(
       rollbackRequests: [...before.rollbackRequests, request].sort((a, b) => a.seq - b.seq),
     });
   }
+  for (const service of new Set([text(data.service), before.identity?.service ?? null])) {
+    if (service) noteService(store, service, { rollbacks: true });
+  }
   const final = finalTerminal(before);
   if (!before.identity || !final) return [];
   const here = placement(before);
@@ -304,21 +314,25 @@ function mergeChange(
     merged: { seq: event.seq, at: utc(event.occurredAt), service, sha: text(data.sha) },
   };
   store.set(['chg', id], after);
+  noteService(store, service, { changes: true });
   const dirty: CellRef[] = [];
+  if (before) {
+    const key = ['chgwk', before.merged.service, weekOf(dayOf(before.merged.at))] as const;
+    const rest = (facts.chgwk(store, key[1], key[2])?.changes ?? []).filter(([x]) => x !== id);
+    store.set(key, rest.length > 0 ? { changes: rest } : undefined);
+  }
+  const key = ['chgwk', service, weekOf(dayOf(after.merged.at))] as const;
+  const list = (facts.chgwk(store, key[1], key[2])?.changes ?? []).filter(([x]) => x !== id);
+  store.set(key, {
+    changes: [...list, [id, after.merged.at] as const].sort((a, b) =>
+      isBefore({ id: a[0], at: a[1] }, { id: b[0], at: b[1] }) ? -1 : 1,
+    ),
+  });
   for (const change of before ? [before, after] : [after]) {
-    const { service: s, at } = change.merged;
-    const day = dayOf(at);
-    const list = facts.chgday(store, s, day)?.changes ?? [];
-    if (change === after && !list.includes(id))
-      store.set(['chgday', s, day], { changes: addSorted(list, id) });
-    if (change === before && change.merged.service + day !== service + dayOf(after.merged.at)) {
-      const rest = list.filter((x) => x !== id);
-      store.set(['chgday', s, day], rest.length > 0 ? { changes: rest } : undefined);
-    }
     // The change is first shipped by the next successful deployment at or after its merge, per environment.
+    const { service: s, at } = change.merged;
     for (const next of nextSuccessPerEnvironment(store, s, { id: '', at }, definitions, true)) {
-      const cell = placement(next);
-      if (cell) dirty.push(cell);
+      dirty.push(cellOf(s, next));
     }
   }
   return dirty;
@@ -469,10 +483,33 @@ export function isBefore(a: Instant, b: Instant): boolean {
   return a.at < b.at || (a.at === b.at && a.id < b.id);
 }
 
+/** A finished production deployment as a service's weekly timeline holds it: enough to walk without its facts. */
+export interface TimelineEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly environment: string;
+  readonly ok: boolean;
+  /** Its producer called it a rollback (`rollbackOf` or `rollback: true`). */
+  readonly rollback: boolean;
+}
+
+type StoredEntry = readonly [id: string, at: string, environment: string, ok: boolean, rollback: boolean];
+
+/** The week (its Monday) a day falls in: service timelines and change indexes are kept per week. */
+export function weekOf(day: string): string {
+  return bucketOf(day, 'week');
+}
+
+function entryOf(dep: DeploymentFacts): StoredEntry | undefined {
+  const final = finalTerminal(dep);
+  if (!dep.identity || !final) return undefined;
+  return [dep.id, final.at, dep.identity.environment, final.ok, final.rollback];
+}
+
 /**
  * The production deployments of a service that finished (with any outcome) in order, walking from `from`
- * backwards or forwards day by day for at most `lookbackDays`, stopping when `visit` returns true.
- * `from` itself is never visited.
+ * backwards or forwards for at most `lookbackDays`, stopping when `visit` returns true. `from` itself is
+ * never visited. Reads one document per week walked.
  */
 export function walkDeployments(
   store: ProjectionStore,
@@ -480,28 +517,31 @@ export function walkDeployments(
   from: Instant,
   direction: 'back' | 'ahead',
   definitions: DoraDefinitions,
-  visit: (dep: DeploymentFacts, final: Terminal) => boolean,
+  visit: (entry: TimelineEntry) => boolean,
 ): void {
   const start = dayOf(from.at);
-  for (let step = 0; step <= definitions.lookbackDays; step += 1) {
-    const day = addDays(start, direction === 'back' ? -step : step);
-    const found: [DeploymentFacts, Terminal][] = [];
-    for (const id of facts.stl(store, service, day)?.deployments ?? []) {
-      const dep = facts.dep(store, id);
-      const final = finalTerminal(dep);
-      if (!dep?.identity || !final || dep.identity.service !== service || dayOf(final.at) !== day) continue;
-      const here = { id, at: final.at };
-      if (direction === 'back' ? isBefore(here, from) : isBefore(from, here)) found.push([dep, final]);
-    }
-    found.sort(([a, x], [b, y]) => (isBefore({ id: a.id, at: x.at }, { id: b.id, at: y.at }) ? -1 : 1));
-    if (direction === 'back') found.reverse();
-    for (const [dep, final] of found) if (visit(dep, final)) return;
+  const limit = addDays(start, direction === 'back' ? -definitions.lookbackDays : definitions.lookbackDays);
+  const step = direction === 'back' ? -7 : 7;
+  for (
+    let week = weekOf(start);
+    direction === 'back' ? week >= weekOf(limit) : week <= limit;
+    week = addDays(week, step)
+  ) {
+    const entries = (facts.stl(store, service, week)?.deployments ?? [])
+      .map(([id, at, environment, ok, rollback]): TimelineEntry => ({ id, at, environment, ok, rollback }))
+      .filter((e) =>
+        direction === 'back'
+          ? isBefore(e, from) && dayOf(e.at) >= limit
+          : isBefore(from, e) && dayOf(e.at) <= limit,
+      );
+    if (direction === 'back') entries.reverse();
+    for (const entry of entries) if (visit(entry)) return;
   }
 }
 
 /** A rollback that failed changed nothing, so a later rollback still undoes what came before it. */
-export function isFailedRollback(final: Terminal): boolean {
-  return !final.ok && final.rollback;
+export function isFailedRollback(entry: { readonly ok: boolean; readonly rollback: boolean }): boolean {
+  return !entry.ok && entry.rollback;
 }
 
 /**
@@ -514,11 +554,11 @@ export function previousInEnvironment(
   environment: string,
   from: Instant,
   definitions: DoraDefinitions,
-): DeploymentFacts | undefined {
-  let previous: DeploymentFacts | undefined;
-  walkDeployments(store, service, from, 'back', definitions, (dep, final) => {
-    if (dep.identity?.environment !== environment || isFailedRollback(final)) return false;
-    previous = dep;
+): TimelineEntry | undefined {
+  let previous: TimelineEntry | undefined;
+  walkDeployments(store, service, from, 'back', definitions, (entry) => {
+    if (entry.environment !== environment || isFailedRollback(entry)) return false;
+    previous = entry;
     return true;
   });
   return previous;
@@ -534,18 +574,22 @@ export function nextSuccessPerEnvironment(
   from: Instant,
   definitions: DoraDefinitions,
   inclusive = false,
-): DeploymentFacts[] {
-  const seen = new Map<string, DeploymentFacts>();
+): TimelineEntry[] {
+  const seen = new Map<string, TimelineEntry>();
   const origin = inclusive ? { id: '', at: from.at } : from;
   // Every environment with a deployment is known, so the walk can stop once each has its first success.
   const environments = facts.senv(store, service)?.environments ?? [];
   if (environments.length === 0) return [];
-  walkDeployments(store, service, origin, 'ahead', definitions, (dep, final) => {
-    const environment = dep.identity?.environment as string;
-    if (final.ok && !seen.has(environment)) seen.set(environment, dep);
+  walkDeployments(store, service, origin, 'ahead', definitions, (entry) => {
+    if (entry.ok && !seen.has(entry.environment)) seen.set(entry.environment, entry);
     return environments.every((e) => seen.has(e));
   });
   return [...seen.values()];
+}
+
+/** The cell a timeline entry's evidence lives in. */
+export function cellOf(service: string, entry: TimelineEntry): CellRef {
+  return [service, entry.environment, dayOf(entry.at)];
 }
 
 /**
@@ -560,39 +604,61 @@ function neighbourCells(
   definitions: DoraDefinitions,
 ): CellRef[] {
   const cells: CellRef[] = [];
-  const add = (dep: DeploymentFacts | undefined) => {
-    const cell = placement(dep);
-    if (cell) cells.push(cell);
-  };
+  const known = facts.senv(store, identity.service);
   // Failed rollbacks are stepped over when a rollback looks for what it undoes, so they are here too.
-  for (const direction of ['back', 'ahead'] as const) {
-    walkDeployments(store, identity.service, at, direction, definitions, (dep, final) => {
-      if (dep.identity?.environment !== identity.environment) return false;
-      add(dep);
-      return !isFailedRollback(final);
+  for (const direction of known?.rollbacks ? (['back', 'ahead'] as const) : []) {
+    walkDeployments(store, identity.service, at, direction, definitions, (entry) => {
+      if (entry.environment !== identity.environment) return false;
+      cells.push(cellOf(identity.service, entry));
+      return !isFailedRollback(entry);
     });
   }
-  for (const dep of nextSuccessPerEnvironment(store, identity.service, at, definitions)) add(dep);
+  if (known?.changes) {
+    for (const entry of nextSuccessPerEnvironment(store, identity.service, at, definitions))
+      cells.push(cellOf(identity.service, entry));
+  }
   return cells;
 }
 
-function moveInServiceTimeline(
+function noteService(
   store: ProjectionStore,
-  id: string,
-  from: CellRef | undefined,
-  to: CellRef | undefined,
+  service: string,
+  note: { readonly environment?: string; readonly changes?: true; readonly rollbacks?: true },
 ): void {
-  const key = (cell: CellRef) => ['stl', cell[0], cell[2]] as const;
-  if (from && !(to && from[0] === to[0] && from[2] === to[2])) {
-    const list = facts.stl(store, from[0], from[2])?.deployments ?? [];
-    if (list.includes(id)) {
-      const rest = list.filter((x) => x !== id);
-      store.set(key(from), rest.length > 0 ? { deployments: rest } : undefined);
-    }
+  const known = facts.senv(store, service) ?? { environments: [] };
+  const environments =
+    note.environment === undefined || known.environments.includes(note.environment)
+      ? known.environments
+      : addSorted(known.environments, note.environment);
+  const next: ServiceEnvironmentsFacts = {
+    environments,
+    ...(known.changes || note.changes ? { changes: true } : {}),
+    ...(known.rollbacks || note.rollbacks ? { rollbacks: true } : {}),
+  };
+  if (JSON.stringify(next) !== JSON.stringify(known)) store.set(['senv', service], next);
+}
+
+/** Keeps the deployment's entry in its service's weekly timeline equal to its facts. */
+function updateServiceTimeline(
+  store: ProjectionStore,
+  before: DeploymentFacts,
+  after: DeploymentFacts,
+): void {
+  const old = entryOf(before);
+  const next = entryOf(after);
+  if (JSON.stringify(old) === JSON.stringify(next)) return;
+  if (old && before.identity) {
+    const key = ['stl', before.identity.service, weekOf(dayOf(old[1]))] as const;
+    const rest = (facts.stl(store, key[1], key[2])?.deployments ?? []).filter(([id]) => id !== old[0]);
+    store.set(key, rest.length > 0 ? { deployments: rest } : undefined);
   }
-  if (to) {
-    const list = facts.stl(store, to[0], to[2])?.deployments ?? [];
-    if (!list.includes(id)) store.set(key(to), { deployments: addSorted(list, id) });
+  if (next && after.identity) {
+    const key = ['stl', after.identity.service, weekOf(dayOf(next[1]))] as const;
+    const list = (facts.stl(store, key[1], key[2])?.deployments ?? []).filter(([id]) => id !== next[0]);
+    const deployments = [...list, next].sort((a, b) =>
+      isBefore({ id: a[0], at: a[1] }, { id: b[0], at: b[1] }) ? -1 : 1,
+    );
+    store.set(key, { deployments });
   }
 }
 

@@ -12,13 +12,13 @@ export type ProjectionKey =
   | readonly ['tl', service: string, environment: string, day: string]
   /** The releases of a service that list a commit (only ever grows). */
   | readonly ['commit', service: string, sha: string]
-  /** Production deployments of a service finishing on one day, in every environment. */
-  | readonly ['stl', service: string, day: string]
+  /** Production deployments of a service finishing in one week (its Monday), in every environment. */
+  | readonly ['stl', service: string, week: string]
   /** The production environments a service has deployed to. */
   | readonly ['senv', service: string]
   /** A CDEvents change (`change.merged`) and the changes of a service merged on one day. */
   | readonly ['chg', changeId: string]
-  | readonly ['chgday', service: string, day: string]
+  | readonly ['chgwk', service: string, week: string]
   /** The evidence of one service, environment and day: every production deployment finishing then. */
   | readonly ['cell', service: string, environment: string, day: string]
   /** The additive rollup of one scope (any of service, environment, team) on one day. */
