@@ -136,3 +136,46 @@ export async function benchRollback(
   }
   return { p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), samples };
 }
+
+/**
+ * Time from a production deployment appended to the DORA metrics including it: the projection, nudged
+ * through the stream relay and the bus, has caught up to the event's seq. One deployment at a time.
+ */
+export async function benchFreshness(
+  runtime: LocalRuntime,
+  tokens: { writer: string; reader: string },
+  samples: number,
+): Promise<LatencyRun> {
+  const tick = progress('DORA projection freshness', samples);
+  const latencies: number[] = [];
+  const service = `bench-fresh-${Date.now()}`;
+  for (let i = 0; i < samples; i += 1) {
+    const response = await fetch(`${runtime.apiUrl}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.writer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: `${service}-d${i}`,
+        source: 'https://bench.local/freshness',
+        type: 'deployment.succeeded',
+        data: { deploymentId: `${service}-d${i}`, environment: 'production', service, version: `1.${i}` },
+      }),
+    });
+    const appended = performance.now();
+    if (response.status !== 201) throw new Error(`append answered ${response.status}`);
+    const { seq } = ((await response.json()) as { event: { seq: number } }).event;
+    for (let polls = 0; ; polls += 1) {
+      const metrics = (await (
+        await fetch(`${runtime.apiUrl}/v1/metrics/dora?service=${service}`, {
+          headers: { authorization: `Bearer ${tokens.reader}` },
+        })
+      ).json()) as { source?: { kind: string; seq: number } };
+      if (metrics.source?.kind === 'projection' && metrics.source.seq >= seq) break;
+      if (polls > 2000) throw new Error(`the projection did not reach seq ${seq} within a minute`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    latencies.push(performance.now() - appended);
+    tick(i + 1);
+  }
+  return { p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), samples };
+}

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { startLocalRuntime } from '../infra/local/runtime.ts';
 import { benchBundles } from './bundle-bench.ts';
 import { benchDashboard } from './dashboard-bench.ts';
-import { benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
+import { benchFreshness, benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { benchMetrics } from './metrics-bench.ts';
 import { renderReport } from './report.ts';
@@ -97,8 +97,16 @@ async function main(): Promise<void> {
     const concurrent = await benchIngest(runtime, tokens.writer, sizes.ingest, 16, 'concurrent');
     const gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
     const rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
+    const freshness = await benchFreshness(runtime, tokens, sizes.rollback);
     const dashboard = await benchDashboard(runtime, tokens, sizes.dashboardEvents, sizes.dashboardLoads);
-    results = { machine, ingest: { sequential, concurrent16: concurrent }, gate, rollback, dashboard };
+    results = {
+      machine,
+      ingest: { sequential, concurrent16: concurrent },
+      gate,
+      rollback,
+      freshness,
+      dashboard,
+    };
   } finally {
     await runtime.stop();
   }

@@ -256,6 +256,7 @@ async function showLedger() {
     },
     (error) => {
       document.querySelector('[data-testid="verify"]').textContent = `could not verify: ${error.message}`;
+      document.body.dataset.verified = 'error';
     },
   );
 }
