@@ -9,6 +9,7 @@ import {
 import {
   type AppendPlan,
   checkDuplicates,
+  type DuplicateCheck,
   type IdempotencyRecord,
   idempotencyKey,
   planAppend,
@@ -45,8 +46,9 @@ import {
   StorageUnavailableError,
   type TimeWindowQuery,
 } from '../../domain/ports/event-store.ts';
+import { GroupCommit, type Settled } from './group-commit.ts';
 import { EventItemKind, eventKeys, stateKeys } from './ledger-tables.ts';
-import { callStorage, isRetryableStorageError, withKeyedLock } from './storage-errors.ts';
+import { callStorage, isRetryableStorageError } from './storage-errors.ts';
 
 export interface DynamoDbEventStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -57,9 +59,11 @@ export interface DynamoDbEventStoreOptions {
   /** How long appends keep rebasing on a moving head before answering 503. @default 10_000 */
   readonly appendBudgetMs?: number;
   /**
-   * Queue a tenant's appends inside this process. Lambda runs one request per container so this only
-   * matters locally, where it avoids pointless conditional-check retries; correctness never depends on
-   * it, because the transaction's conditions still decide. @default true
+   * Queue a tenant's appends inside this process and commit what queued up behind an append in flight
+   * as one transaction (group commit). Lambda runs one request per container so this only matters where
+   * one process serves many requests (the local runtime), where it also avoids pointless conditional-check
+   * retries; correctness never depends on it, because the transaction's conditions still decide.
+   * @default true
    */
   readonly serializeInProcess?: boolean;
 }
@@ -68,6 +72,19 @@ export interface DynamoDbEventStoreOptions {
 const MAX_TRANSACTION_ITEMS = 100;
 const MAX_ITEM_BYTES = 390 * 1024;
 const BATCH_GET_LIMIT = 100;
+/** Events one group commit takes: about what fits one transaction's 100 items (else it is split). */
+const MAX_GROUP_EVENTS = 16;
+
+/**
+ * A submission joins a group while the group stays small and no event in it shares an idempotency key
+ * with an event already there: such a retry must see the first one stored, exactly as it would alone.
+ */
+function fitsGroup(group: readonly (readonly IncomingEvent[])[], next: readonly IncomingEvent[]): boolean {
+  if (group.reduce((count, events) => count + events.length, 0) + next.length > MAX_GROUP_EVENTS)
+    return false;
+  const keys = new Set(group.flatMap((events) => events.map((e) => idempotencyKey(e.source, e.id))));
+  return next.every((event) => !keys.has(idempotencyKey(event.source, event.id)));
+}
 
 /**
  * The ledger on two DynamoDB tables. Every append is one TransactWriteItems: the ledger entries and
@@ -81,7 +98,7 @@ export class DynamoDbEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly appendBudgetMs: number;
   private readonly serializeInProcess: boolean;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly groupCommit: GroupCommit<readonly IncomingEvent[], AppendOutcome>;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.client = options.client;
@@ -90,54 +107,100 @@ export class DynamoDbEventStore implements EventStore {
     this.clock = options.clock ?? (() => new Date());
     this.appendBudgetMs = options.appendBudgetMs ?? 10_000;
     this.serializeInProcess = options.serializeInProcess ?? true;
+    this.groupCommit = new GroupCommit({
+      commit: (tenant, group) => this.appendGroup(tenant, group),
+      fits: fitsGroup,
+    });
   }
 
   async appendEvents(tenant: string, events: readonly IncomingEvent[]): Promise<AppendOutcome> {
-    const run = () => this.appendWithRetries(tenant, events);
-    return this.serializeInProcess ? withKeyedLock(this.locks, tenant, run) : run();
+    if (this.serializeInProcess) return this.groupCommit.submit(tenant, events);
+    const [settled] = await this.appendGroup(tenant, [events]);
+    if (settled?.status === 'fulfilled') return settled.value;
+    throw settled?.reason;
   }
 
-  private async appendWithRetries(tenant: string, events: readonly IncomingEvent[]): Promise<AppendOutcome> {
+  /**
+   * Appends several submissions in one transaction, each answered on its own. A submission that cannot
+   * be stored (a conflicting replay, a batch or event too large) fails alone: the group is split until
+   * it stands by itself, so its error is exactly the one a lone append would get.
+   */
+  private async appendGroup(
+    tenant: string,
+    group: readonly (readonly IncomingEvent[])[],
+  ): Promise<readonly Settled<AppendOutcome>[]> {
     const deadline = Date.now() + this.appendBudgetMs;
     for (let attempt = 1; ; attempt += 1) {
-      const outcome = await this.tryAppend(tenant, events);
+      let outcome: readonly Settled<AppendOutcome>[] | 'rebase' | 'split';
+      try {
+        outcome = await this.tryAppendGroup(tenant, group);
+      } catch (error) {
+        return group.map(() => ({ status: 'rejected', reason: error }));
+      }
+      if (outcome === 'split') {
+        const half = Math.ceil(group.length / 2);
+        return [
+          ...(await this.appendGroup(tenant, group.slice(0, half))),
+          ...(await this.appendGroup(tenant, group.slice(half))),
+        ];
+      }
       if (outcome !== 'rebase') return outcome;
       if (Date.now() >= deadline) {
-        throw new StorageUnavailableError(
+        const reason = new StorageUnavailableError(
           `the ledger head kept moving for ${attempt} attempts; retry shortly`,
         );
+        return group.map(() => ({ status: 'rejected', reason }));
       }
       await sleep(backoffMs(attempt));
     }
   }
 
-  /** One read-plan-write round; 'rebase' when another writer got there first. */
-  private async tryAppend(
+  /**
+   * One read-plan-write round for a group; 'rebase' when another writer got there first, 'split' when
+   * the group's transaction could not be stored and one of its submissions is to blame.
+   */
+  private async tryAppendGroup(
     tenant: string,
-    events: readonly IncomingEvent[],
-  ): Promise<AppendOutcome | 'rebase'> {
+    group: readonly (readonly IncomingEvent[])[],
+  ): Promise<readonly Settled<AppendOutcome>[] | 'rebase' | 'split'> {
+    const all = group.flat();
     // One read for everything knowable up front: idempotency records, release facts, the ledger head and
     // the heads of every stream the events name. Only streams revealed by release resolution need a second.
-    const snapshot = await this.readSnapshot(tenant, events, streamsTouched(events));
-    const duplicates = checkDuplicates(events, snapshot.records);
-    if (duplicates.conflicts.length > 0) {
-      throw new IdempotencyConflictError(
-        duplicates.conflicts.map((index) => ({
-          index,
-          source: events[index]?.source ?? '',
-          id: events[index]?.id ?? '',
-        })),
-      );
-    }
-    if (duplicates.fresh.length === 0) {
-      return {
-        status: 'replayed',
-        results: events.map((_, index) => duplicates.replayed.get(index) as AppendResult),
-      };
-    }
+    const snapshot = await this.readSnapshot(tenant, all, streamsTouched(all));
+    const settled: Settled<AppendOutcome>[] = [];
+    const writing: { index: number; events: readonly IncomingEvent[]; duplicates: DuplicateCheck }[] = [];
+    group.forEach((events, index) => {
+      const duplicates = checkDuplicates(events, snapshot.records);
+      if (duplicates.conflicts.length > 0) {
+        settled[index] = {
+          status: 'rejected',
+          reason: new IdempotencyConflictError(
+            duplicates.conflicts.map((at) => ({
+              index: at,
+              source: events[at]?.source ?? '',
+              id: events[at]?.id ?? '',
+            })),
+          ),
+        };
+      } else if (duplicates.fresh.length === 0) {
+        settled[index] = {
+          status: 'fulfilled',
+          value: {
+            status: 'replayed',
+            results: events.map((_, at) => duplicates.replayed.get(at) as AppendResult),
+          },
+        };
+      } else {
+        writing.push({ index, events, duplicates });
+      }
+    });
+    if (writing.length === 0) return settled;
 
     const { catalog } = snapshot;
-    const resolved = resolveReleases(duplicates.fresh, catalog);
+    const resolved = resolveReleases(
+      writing.flatMap((submission) => submission.duplicates.fresh),
+      catalog,
+    );
     const toAppend = [...resolved.implicit, ...resolved.events];
     const unread = streamsTouched(toAppend).filter((stream) => !snapshot.streamsRead.has(stream));
     const more = unread.length > 0 ? await this.readSnapshot(tenant, [], unread) : undefined;
@@ -147,14 +210,22 @@ export class DynamoDbEventStore implements EventStore {
     };
     const recordedAt = this.clock().toISOString();
     const plan = planAppend(tenant, toAppend, state, recordedAt);
-    const input = this.transactionFor(tenant, plan, resolved.newReleases, catalog);
+    let input: TransactWriteCommandInput;
+    try {
+      input = this.transactionFor(tenant, plan, resolved.newReleases, catalog);
+    } catch (error) {
+      if (group.length > 1) return 'split';
+      throw error;
+    }
 
     try {
       await this.client.send(new TransactWriteCommand(input));
     } catch (error) {
       if (error instanceof TransactionCanceledException) return 'rebase';
-      if (isItemTooLarge(error))
+      if (isItemTooLarge(error)) {
+        if (group.length > 1) return 'split';
         throw new EventTooLargeError('an event is too large to store', { cause: error });
+      }
       if (isRetryableStorageError(error)) {
         throw new StorageUnavailableError('storage is unavailable; retry shortly', 1, { cause: error });
       }
@@ -162,12 +233,15 @@ export class DynamoDbEventStore implements EventStore {
     }
 
     const appended = new Map(plan.entries.map((entry) => [entry.idempotencyKey, entry.result]));
-    const results = events.map(
-      (event, index) =>
-        duplicates.replayed.get(index) ??
-        (appended.get(idempotencyKey(event.source, event.id)) as AppendResult),
-    );
-    return { status: 'created', results };
+    for (const { index, events, duplicates } of writing) {
+      const results = events.map(
+        (event, at) =>
+          duplicates.replayed.get(at) ??
+          (appended.get(idempotencyKey(event.source, event.id)) as AppendResult),
+      );
+      settled[index] = { status: 'fulfilled', value: { status: 'created', results } };
+    }
+    return settled;
   }
 
   private transactionFor(

@@ -48,20 +48,3 @@ export async function callStorage<T>(call: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
-
-/** Runs `task` after every earlier task queued under the same key has settled. */
-export async function withKeyedLock<T>(
-  locks: Map<string, Promise<unknown>>,
-  key: string,
-  task: () => Promise<T>,
-): Promise<T> {
-  const previous = locks.get(key) ?? Promise.resolve();
-  const current = previous.then(task, task);
-  const settled = current.catch(() => undefined);
-  locks.set(key, settled);
-  try {
-    return await current;
-  } finally {
-    if (locks.get(key) === settled) locks.delete(key);
-  }
-}

@@ -154,7 +154,9 @@ describe('storage faults', () => {
     }
     const total = Object.values(injected).reduce((a, b) => a + b, 0);
     expect(injected.lostAnswer).toBeGreaterThan(0);
-    expect(committedButTimedOut.size).toBe(injected.lostAnswer);
+    // A lost answer loses every event of its transaction: one, or several when concurrent appends were
+    // committed together (group commit).
+    expect(committedButTimedOut.size).toBeGreaterThanOrEqual(injected.lostAnswer);
     expect(
       Math.min(
         injected.InternalServerError,

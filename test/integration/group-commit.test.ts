@@ -1,0 +1,137 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchTooLargeError, IdempotencyConflictError } from '../../domain/ports/event-store.ts';
+import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store.ts';
+import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+import { incoming } from '../support/incoming-events.ts';
+
+let tables: TestTables;
+beforeAll(async () => {
+  tables = await createTestTables();
+});
+
+/** A store whose client counts the transactions it sends: the number of commits, not a timing. */
+function countingStore() {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: tables.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  const sent = { transactions: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'TransactWriteCommand') sent.transactions += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countTransactions' },
+  );
+  const store = new DynamoDbEventStore({
+    client,
+    eventsTable: tables.eventsTable,
+    stateTable: tables.stateTable,
+  });
+  return { store, sent };
+}
+
+const testRun = (tenant: string, n: number) =>
+  incoming(
+    'tests.completed',
+    { releaseId: `${tenant}-r`, suite: `suite-${n}`, passed: true },
+    { id: `${tenant}-t${n}` },
+  );
+
+describe('group commit: concurrent appends to one tenant share transactions', () => {
+  it('commits 16 concurrent appends in fewer transactions, each with its own result, seqs gapless', async () => {
+    const tenant = 'grouped';
+    const { store, sent } = countingStore();
+    const outcomes = await Promise.all(
+      Array.from({ length: 16 }, (_, n) => store.appendEvents(tenant, [testRun(tenant, n)])),
+    );
+    expect(outcomes.every((o) => o.status === 'created')).toBe(true);
+    expect(outcomes.map((o) => o.results[0]?.id)).toEqual(
+      Array.from({ length: 16 }, (_, n) => `${tenant}-t${n}`),
+    );
+    // Submission order is ledger order.
+    expect(outcomes.map((o) => o.results[0]?.seq)).toEqual(Array.from({ length: 16 }, (_, n) => n + 1));
+    expect(sent.transactions).toBeLessThan(16);
+    expect(await store.verifyLedger(tenant)).toMatchObject({ ok: true, checked: 16 });
+  });
+
+  it('answers a conflicting submission 409 alone while the rest of its group is stored', async () => {
+    const tenant = 'grouped-conflict';
+    const { store } = countingStore();
+    await store.appendEvents(tenant, [testRun(tenant, 0)]);
+    const changed = incoming(
+      'tests.completed',
+      { releaseId: `${tenant}-r`, suite: 'suite-0', passed: false },
+      { id: `${tenant}-t0` },
+    );
+    const submissions = [[testRun(tenant, 1)], [changed], [testRun(tenant, 2)]];
+    const settled = await Promise.allSettled(submissions.map((events) => store.appendEvents(tenant, events)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyConflictError);
+    const ledger = await store.readLedger(tenant, 0, 10);
+    expect(ledger.events.map((e) => e.id)).toEqual([`${tenant}-t0`, `${tenant}-t1`, `${tenant}-t2`]);
+  });
+
+  it('stores an event posted several times concurrently once: later copies replay the first', async () => {
+    const tenant = 'grouped-retries';
+    const { store } = countingStore();
+    const event = testRun(tenant, 1);
+    const outcomes = await Promise.all([
+      store.appendEvents(tenant, [testRun(tenant, 0)]),
+      store.appendEvents(tenant, [event]),
+      store.appendEvents(tenant, [event]),
+      store.appendEvents(tenant, [event]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['created', 'created', 'replayed', 'replayed']);
+    expect(new Set(outcomes.slice(1).map((o) => JSON.stringify(o.results)))).toHaveProperty('size', 1);
+    expect((await store.readLedger(tenant, 0, 10)).events).toHaveLength(2);
+  });
+
+  const deployments = (tenant: string, prefix: string, count: number) =>
+    Array.from({ length: count }, (_, n) =>
+      incoming('deployment.started', {
+        deploymentId: `${tenant}-${prefix}${n}`,
+        environment: `env-${n}`,
+        service: `${prefix}-svc-${n}`,
+        version: '1.0.0',
+      }),
+    );
+
+  it('splits a group whose transaction would exceed DynamoDB’s 100 items, storing every submission', async () => {
+    const tenant = 'grouped-split';
+    const { store } = countingStore();
+    const [first, a, b] = await Promise.all([
+      store.appendEvents(tenant, [testRun(tenant, 1)]),
+      // Each fits one transaction alone (a new service's deployment also records its implicit release);
+      // together they do not.
+      store.appendEvents(tenant, deployments(tenant, 'a', 6)),
+      store.appendEvents(tenant, deployments(tenant, 'b', 6)),
+    ]);
+    expect([first.status, a.status, b.status]).toEqual(['created', 'created', 'created']);
+    const lastOfA = Math.max(...a.results.map((r) => r.seq));
+    expect(Math.min(...b.results.map((r) => r.seq))).toBeGreaterThan(lastOfA);
+    expect(await store.verifyLedger(tenant)).toMatchObject({ ok: true, checked: 1 + 12 * 2 });
+  });
+
+  it('rejects a batch too large for one transaction alone, storing its group-mates', async () => {
+    const tenant = 'grouped-too-large';
+    const { store } = countingStore();
+    const settled = await Promise.allSettled([
+      store.appendEvents(tenant, [testRun(tenant, 1)]),
+      store.appendEvents(tenant, deployments(tenant, 'd', 12)),
+      store.appendEvents(tenant, [testRun(tenant, 2)]),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(BatchTooLargeError);
+    expect((await store.readLedger(tenant, 0, 100)).events.map((e) => e.id)).toEqual([
+      `${tenant}-t1`,
+      `${tenant}-t2`,
+    ]);
+  });
+});
