@@ -46,6 +46,7 @@ import {
   StorageUnavailableError,
   type TimeWindowQuery,
 } from '../../domain/ports/event-store.ts';
+import { AppendMemory } from './append-memory.ts';
 import { GroupCommit, type Settled } from './group-commit.ts';
 import { EventItemKind, eventKeys, stateKeys } from './ledger-tables.ts';
 import { callStorage, isRetryableStorageError } from './storage-errors.ts';
@@ -99,6 +100,8 @@ export class DynamoDbEventStore implements EventStore {
   private readonly appendBudgetMs: number;
   private readonly serializeInProcess: boolean;
   private readonly groupCommit: GroupCommit<readonly IncomingEvent[], AppendOutcome>;
+  /** Only when this process serialises the tenant's appends; otherwise two appends would share a guess. */
+  private readonly memory: AppendMemory | undefined;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.client = options.client;
@@ -107,6 +110,7 @@ export class DynamoDbEventStore implements EventStore {
     this.clock = options.clock ?? (() => new Date());
     this.appendBudgetMs = options.appendBudgetMs ?? 10_000;
     this.serializeInProcess = options.serializeInProcess ?? true;
+    this.memory = this.serializeInProcess ? new AppendMemory() : undefined;
     this.groupCommit = new GroupCommit({
       commit: (tenant, group) => this.appendGroup(tenant, group),
       fits: fitsGroup,
@@ -164,9 +168,13 @@ export class DynamoDbEventStore implements EventStore {
     group: readonly (readonly IncomingEvent[])[],
   ): Promise<readonly Settled<AppendOutcome>[] | 'rebase' | 'split'> {
     const all = group.flat();
-    // One read for everything knowable up front: idempotency records, release facts, the ledger head and
-    // the heads of every stream the events name. Only streams revealed by release resolution need a second.
-    const snapshot = await this.readSnapshot(tenant, all, streamsTouched(all));
+    // What this process committed last stands in for the read when it covers the submission; else one
+    // read for everything knowable up front: idempotency records, release facts, the ledger head and the
+    // heads of every stream the events name. Only streams revealed by release resolution need a second.
+    const remembered = this.memory?.recall(tenant, all);
+    const snapshot = remembered
+      ? { ...remembered, streamsRead: undefined }
+      : await this.readSnapshot(tenant, all, streamsTouched(all));
     const settled: Settled<AppendOutcome>[] = [];
     const writing: { index: number; events: readonly IncomingEvent[]; duplicates: DuplicateCheck }[] = [];
     group.forEach((events, index) => {
@@ -202,7 +210,8 @@ export class DynamoDbEventStore implements EventStore {
       catalog,
     );
     const toAppend = [...resolved.implicit, ...resolved.events];
-    const unread = streamsTouched(toAppend).filter((stream) => !snapshot.streamsRead.has(stream));
+    const { streamsRead } = snapshot;
+    const unread = streamsRead ? streamsTouched(toAppend).filter((stream) => !streamsRead.has(stream)) : [];
     const more = unread.length > 0 ? await this.readSnapshot(tenant, [], unread) : undefined;
     const state = {
       ledgerHead: snapshot.ledgerHead,
@@ -221,6 +230,7 @@ export class DynamoDbEventStore implements EventStore {
     try {
       await this.client.send(new TransactWriteCommand(input));
     } catch (error) {
+      this.memory?.forget(tenant);
       if (error instanceof TransactionCanceledException) return 'rebase';
       if (isItemTooLarge(error)) {
         if (group.length > 1) return 'split';
@@ -232,6 +242,7 @@ export class DynamoDbEventStore implements EventStore {
       throw error;
     }
 
+    this.memory?.remember(tenant, plan, catalog, resolved.newReleases);
     const appended = new Map(plan.entries.map((entry) => [entry.idempotencyKey, entry.result]));
     for (const { index, events, duplicates } of writing) {
       const results = events.map(

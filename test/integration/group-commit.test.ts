@@ -1,8 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchTooLargeError, IdempotencyConflictError } from '../../domain/ports/event-store.ts';
-import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { incoming } from '../support/incoming-events.ts';
 
@@ -10,32 +7,6 @@ let tables: TestTables;
 beforeAll(async () => {
   tables = await createTestTables();
 });
-
-/** A store whose client counts the transactions it sends: the number of commits, not a timing. */
-function countingStore() {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: tables.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
-  const sent = { transactions: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'TransactWriteCommand') sent.transactions += 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countTransactions' },
-  );
-  const store = new DynamoDbEventStore({
-    client,
-    eventsTable: tables.eventsTable,
-    stateTable: tables.stateTable,
-  });
-  return { store, sent };
-}
 
 const testRun = (tenant: string, n: number) =>
   incoming(
@@ -47,7 +18,7 @@ const testRun = (tenant: string, n: number) =>
 describe('group commit: concurrent appends to one tenant share transactions', () => {
   it('commits 16 concurrent appends in fewer transactions, each with its own result, seqs gapless', async () => {
     const tenant = 'grouped';
-    const { store, sent } = countingStore();
+    const { store, sent } = tables.countingStore();
     const outcomes = await Promise.all(
       Array.from({ length: 16 }, (_, n) => store.appendEvents(tenant, [testRun(tenant, n)])),
     );
@@ -57,13 +28,13 @@ describe('group commit: concurrent appends to one tenant share transactions', ()
     );
     // Submission order is ledger order.
     expect(outcomes.map((o) => o.results[0]?.seq)).toEqual(Array.from({ length: 16 }, (_, n) => n + 1));
-    expect(sent.transactions).toBeLessThan(16);
+    expect(sent.TransactWriteItems).toBeLessThan(16);
     expect(await store.verifyLedger(tenant)).toMatchObject({ ok: true, checked: 16 });
   });
 
   it('answers a conflicting submission 409 alone while the rest of its group is stored', async () => {
     const tenant = 'grouped-conflict';
-    const { store } = countingStore();
+    const { store } = tables.countingStore();
     await store.appendEvents(tenant, [testRun(tenant, 0)]);
     const changed = incoming(
       'tests.completed',
@@ -80,7 +51,7 @@ describe('group commit: concurrent appends to one tenant share transactions', ()
 
   it('stores an event posted several times concurrently once: later copies replay the first', async () => {
     const tenant = 'grouped-retries';
-    const { store } = countingStore();
+    const { store } = tables.countingStore();
     const event = testRun(tenant, 1);
     const outcomes = await Promise.all([
       store.appendEvents(tenant, [testRun(tenant, 0)]),
@@ -105,7 +76,7 @@ describe('group commit: concurrent appends to one tenant share transactions', ()
 
   it('splits a group whose transaction would exceed DynamoDB’s 100 items, storing every submission', async () => {
     const tenant = 'grouped-split';
-    const { store } = countingStore();
+    const { store } = tables.countingStore();
     const [first, a, b] = await Promise.all([
       store.appendEvents(tenant, [testRun(tenant, 1)]),
       // Each fits one transaction alone (a new service's deployment also records its implicit release);
@@ -121,7 +92,7 @@ describe('group commit: concurrent appends to one tenant share transactions', ()
 
   it('rejects a batch too large for one transaction alone, storing its group-mates', async () => {
     const tenant = 'grouped-too-large';
-    const { store } = countingStore();
+    const { store } = tables.countingStore();
     const settled = await Promise.allSettled([
       store.appendEvents(tenant, [testRun(tenant, 1)]),
       store.appendEvents(tenant, deployments(tenant, 'd', 12)),

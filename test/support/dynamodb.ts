@@ -15,6 +15,11 @@ export interface TestTables {
   readonly stateTable: string;
   readonly endpoint: string;
   store(options?: Partial<DynamoDbEventStoreOptions>): DynamoDbEventStore;
+  /** A store on its own client that counts the requests it sends: round trips, not timings. */
+  countingStore(options?: Partial<DynamoDbEventStoreOptions>): {
+    store: DynamoDbEventStore;
+    sent: Record<string, number>;
+  };
 }
 
 /** Fresh, uniquely named ledger tables on the run's DynamoDB Local. */
@@ -37,5 +42,25 @@ export async function createTestTables(): Promise<TestTables> {
     endpoint,
     ...names,
     store: (options = {}) => new DynamoDbEventStore({ client: documentClient, ...names, ...options }),
+    countingStore: (options = {}) => {
+      const counted = DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }),
+        { marshallOptions: { removeUndefinedValues: true } },
+      );
+      const sent: Record<string, number> = {};
+      counted.middlewareStack.add(
+        (next, context) => async (args) => {
+          const name = String(context.commandName).replace(/Command$/, '');
+          sent[name] = (sent[name] ?? 0) + 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countRequests' },
+      );
+      return { store: new DynamoDbEventStore({ client: counted, ...names, ...options }), sent };
+    },
   };
 }
