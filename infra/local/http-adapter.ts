@@ -29,13 +29,19 @@ interface CompiledRoute {
  */
 export function createHttpAdapter(options: HttpAdapterOptions): Server {
   const compiled = options.routes.map(compileRoute);
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     handle(request, response, compiled, options).catch((error: unknown) => {
       options.log?.(`local HTTP adapter failed: ${(error as Error).stack ?? String(error)}`);
       if (!response.headersSent) sendJson(response, 500, errorBody('internal_error', 'internal error'));
       else response.end();
     });
   });
+  // Node closes idle keep-alive sockets after 5 s; a client that reuses one just then (a CI job posting
+  // again after a pause, on a busy machine) gets ECONNRESET on a request that never arrived. API Gateway
+  // keeps idle connections far longer, so the stand-in does too (clients close first: they honour the
+  // Keep-Alive timeout it announces, less a margin).
+  server.keepAliveTimeout = 65_000;
+  return server;
 }
 
 async function handle(
