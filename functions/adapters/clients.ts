@@ -1,12 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FunctionConfig, readConfig } from '../config.ts';
 import { DynamoDbEventStore } from './dynamodb-event-store.ts';
 import { DynamoDbTokenStore } from './dynamodb-token-store.ts';
-
-// Locally the endpoints are loopback stand-ins that do not check signatures; any credentials will do.
-const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+import { localCredentials } from './local-credentials.ts';
 
 /**
  * Clients are created once per container (Lambda reuses them across invocations) and per
@@ -20,7 +17,7 @@ export interface Adapters {
   readonly dynamoDb: DynamoDBDocumentClient;
   readonly eventStore: DynamoDbEventStore;
   readonly tokenStore: DynamoDbTokenStore;
-  readonly eventBridge: EventBridgeClient;
+  // The EventBridge client is not here but in event-bus.ts, so only the relay's bundle carries it.
 }
 
 export function adapters(config: FunctionConfig = readConfig()): Adapters {
@@ -43,12 +40,6 @@ export function adapters(config: FunctionConfig = readConfig()): Adapters {
       stateTable: config.stateTable,
     }),
     tokenStore: new DynamoDbTokenStore({ client: documentClient, stateTable: config.stateTable }),
-    eventBridge: new EventBridgeClient({
-      region: config.region,
-      ...(config.eventBusEndpoint
-        ? { endpoint: config.eventBusEndpoint, credentials: localCredentials }
-        : {}),
-    }),
   };
   cache.set(key, created);
   return created;
