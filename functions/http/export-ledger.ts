@@ -1,18 +1,10 @@
-import * as z from 'zod';
 import { GENESIS_HASH } from '../../domain/ledger/hash-chain.ts';
 import { adapters } from '../adapters/clients.ts';
 import { DynamoDbLedgerEntries, type RawLedgerEntry } from '../adapters/dynamodb-ledger-entries.ts';
 import { authorize } from './authorize.ts';
 import { httpApi } from './http-api.ts';
 import { queryParams } from './query-params.ts';
-
-const seq = z.coerce.number().int().min(1);
-export const ExportQuerySchema = z
-  .object({ from: seq.default(1), to: seq.optional(), format: z.enum(['jsonl', 'csv']).default('jsonl') })
-  .refine((q) => q.to === undefined || q.to >= q.from, {
-    path: ['to'],
-    message: 'to must not be before from',
-  });
+import { ExportQuerySchema } from './request-schemas.ts';
 
 /**
  * Lambda answers through API Gateway are buffered, not streamed, and capped at 6 MB; one response holds
