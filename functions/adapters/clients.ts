@@ -1,9 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FunctionConfig, readConfig } from '../config.ts';
+import { documentClient as sharedDocumentClient } from './dynamodb-client.ts';
 import { DynamoDbEventStore } from './dynamodb-event-store.ts';
 import { DynamoDbTokenStore } from './dynamodb-token-store.ts';
-import { localCredentials } from './local-credentials.ts';
 
 /**
  * Clients are created once per container (Lambda reuses them across invocations) and per
@@ -24,13 +23,7 @@ export function adapters(config: FunctionConfig = readConfig()): Adapters {
   const key = JSON.stringify(config);
   const cached = cache.get(key);
   if (cached) return cached;
-  const dynamoDb = new DynamoDBClient({
-    region: config.region,
-    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint, credentials: localCredentials } : {}),
-  });
-  const documentClient = DynamoDBDocumentClient.from(dynamoDb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const documentClient = sharedDocumentClient(config);
   const created: Adapters = {
     config,
     dynamoDb: documentClient,

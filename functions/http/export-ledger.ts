@@ -1,6 +1,7 @@
 import { GENESIS_HASH } from '../../domain/ledger/hash-chain.ts';
-import { adapters } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamodb-client.ts';
 import { DynamoDbLedgerEntries, type RawLedgerEntry } from '../adapters/dynamodb-ledger-entries.ts';
+import { readConfig } from '../config.ts';
 import { authorize } from './authorize.ts';
 import { httpApi } from './http-api.ts';
 import { queryParams } from './query-params.ts';
@@ -21,8 +22,8 @@ const PAGE = 500;
 export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'reader');
   const { from, to, format } = queryParams(event, ExportQuerySchema);
-  const { dynamoDb, config } = adapters();
-  const ledger = new DynamoDbLedgerEntries({ client: dynamoDb, ...config });
+  const config = readConfig();
+  const ledger = new DynamoDbLedgerEntries({ client: documentClient(config), ...config });
   const head = await ledger.head(tenant);
   const last = Math.min(to ?? head?.seq ?? 0, head?.seq ?? 0);
   const previousHash =
