@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FunctionConfig, readConfig } from '../config.ts';
-import { documentClient as sharedDocumentClient } from './dynamodb-client.ts';
+import { documentClient as sharedDocumentClient } from './dynamodb-document-client.ts';
 import { DynamoDbEventStore } from './dynamodb-event-store.ts';
 import { DynamoDbTokenStore } from './dynamodb-token-store.ts';
 

@@ -1,24 +1,24 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FunctionConfig, readConfig } from '../config.ts';
 import { localCredentials } from './local-credentials.ts';
 
 /**
  * The one DynamoDB client of a configuration, created once per container (Lambda reuses it across
  * invocations). Apart from `adapters()` so functions that read tables directly (digest, export, sealer)
- * do not bundle the event and token stores; `adapters()` hands out this same client.
+ * do not bundle the event and token stores, and apart from the document client (its own file) because
+ * lib-dynamodb does not declare itself free of side effects: importing it at all keeps it in a bundle,
+ * and the sealer's scan needs only this low-level client.
  */
-const cache = new Map<string, DynamoDBDocumentClient>();
+const clients = new Map<string, DynamoDBClient>();
 
-export function documentClient(config: FunctionConfig = readConfig()): DynamoDBDocumentClient {
+export function dynamoDbClient(config: FunctionConfig = readConfig()): DynamoDBClient {
   const key = JSON.stringify(config);
-  const cached = cache.get(key);
+  const cached = clients.get(key);
   if (cached) return cached;
-  const client = new DynamoDBClient({
+  const created = new DynamoDBClient({
     region: config.region,
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint, credentials: localCredentials } : {}),
   });
-  const created = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  cache.set(key, created);
+  clients.set(key, created);
   return created;
 }

@@ -1,5 +1,5 @@
 import { GENESIS_HASH } from '../../domain/ledger/hash-chain.ts';
-import { documentClient } from '../adapters/dynamodb-client.ts';
+import { documentClient } from '../adapters/dynamodb-document-client.ts';
 import { DynamoDbLedgerEntries, type RawLedgerEntry } from '../adapters/dynamodb-ledger-entries.ts';
 import { readConfig } from '../config.ts';
 import { authorize } from './authorize.ts';

@@ -1,4 +1,4 @@
-import { documentClient } from '../adapters/dynamodb-client.ts';
+import { documentClient } from '../adapters/dynamodb-document-client.ts';
 import { DynamoDbLedgerEntries } from '../adapters/dynamodb-ledger-entries.ts';
 import { readConfig } from '../config.ts';
 import { authorize } from './authorize.ts';

@@ -1,7 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type SealResult, sealDigests } from '../../domain/ledger/ledger-digest.ts';
-import { documentClient } from '../adapters/dynamodb-client.ts';
+import { dynamoDbClient } from '../adapters/dynamodb-client.ts';
 import { scanLedgerHeads } from '../adapters/dynamodb-ledger-heads.ts';
 import { KmsDigestSigner } from '../adapters/kms-digest-signer.ts';
 import { S3DigestArchive } from '../adapters/s3-digest-archive.ts';
@@ -25,7 +25,7 @@ export async function handler(): Promise<SealResult> {
   const archive = new S3DigestArchive({ client: clients.s3, bucket: config.digestBucket });
   return sealDigests(
     {
-      heads: () => scanLedgerHeads(documentClient(config), config.stateTable),
+      heads: () => scanLedgerHeads(dynamoDbClient(config), config.stateTable),
       sign: (message) => signer.sign(message),
       store: (key, digest) => archive.store(key, digest),
     },
