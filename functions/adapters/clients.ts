@@ -1,12 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FunctionConfig, readConfig } from '../config.ts';
+import { documentClient as sharedDocumentClient } from './dynamodb-document-client.ts';
 import { DynamoDbEventStore } from './dynamodb-event-store.ts';
 import { DynamoDbTokenStore } from './dynamodb-token-store.ts';
-
-// Locally the endpoints are loopback stand-ins that do not check signatures; any credentials will do.
-const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
  * Clients are created once per container (Lambda reuses them across invocations) and per
@@ -20,20 +16,14 @@ export interface Adapters {
   readonly dynamoDb: DynamoDBDocumentClient;
   readonly eventStore: DynamoDbEventStore;
   readonly tokenStore: DynamoDbTokenStore;
-  readonly eventBridge: EventBridgeClient;
+  // The EventBridge client is not here but in event-bus.ts, so only the relay's bundle carries it.
 }
 
 export function adapters(config: FunctionConfig = readConfig()): Adapters {
   const key = JSON.stringify(config);
   const cached = cache.get(key);
   if (cached) return cached;
-  const dynamoDb = new DynamoDBClient({
-    region: config.region,
-    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint, credentials: localCredentials } : {}),
-  });
-  const documentClient = DynamoDBDocumentClient.from(dynamoDb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const documentClient = sharedDocumentClient(config);
   const created: Adapters = {
     config,
     dynamoDb: documentClient,
@@ -43,12 +33,6 @@ export function adapters(config: FunctionConfig = readConfig()): Adapters {
       stateTable: config.stateTable,
     }),
     tokenStore: new DynamoDbTokenStore({ client: documentClient, stateTable: config.stateTable }),
-    eventBridge: new EventBridgeClient({
-      region: config.region,
-      ...(config.eventBusEndpoint
-        ? { endpoint: config.eventBusEndpoint, credentials: localCredentials }
-        : {}),
-    }),
   };
   cache.set(key, created);
   return created;

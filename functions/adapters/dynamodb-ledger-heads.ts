@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import type { LedgerHead } from '../../domain/ledger/ledger-digest.ts';
 import { STATE_KEY, stateKeys } from './ledger-tables.ts';
 
@@ -11,7 +11,9 @@ const HEAD_SORT_KEY = stateKeys.ledgerHead('').sk;
  * The scan reads the whole table's keys, so its cost grows with idempotency records, not tenants.
  */
 export async function* scanLedgerHeads(
-  client: DynamoDBDocumentClient,
+  // The low-level client: three plain attributes need no document marshalling, and the sealer's bundle
+  // then carries no lib-dynamodb.
+  client: DynamoDBClient,
   stateTable: string,
 ): AsyncIterable<LedgerHead> {
   const pages = paginateScan(
@@ -21,19 +23,19 @@ export async function* scanLedgerHeads(
       FilterExpression: '#sk = :head',
       ProjectionExpression: '#pk, seq, chainHash',
       ExpressionAttributeNames: { '#pk': STATE_KEY.partition, '#sk': STATE_KEY.sort },
-      ExpressionAttributeValues: { ':head': HEAD_SORT_KEY },
+      ExpressionAttributeValues: { ':head': { S: HEAD_SORT_KEY } },
       // Strongly consistent, so a digest never seals a head older than one already acknowledged.
       ConsistentRead: true,
     },
   );
   for await (const page of pages) {
     for (const item of page.Items ?? []) {
-      const pk = String(item[STATE_KEY.partition]);
+      const pk = item[STATE_KEY.partition]?.S ?? '';
       if (!pk.endsWith(HEAD_SUFFIX) || pk.length === HEAD_SUFFIX.length) continue;
       yield {
         tenant: pk.slice(0, -HEAD_SUFFIX.length),
-        seq: Number(item.seq),
-        chainHash: String(item.chainHash),
+        seq: Number(item.seq?.N),
+        chainHash: String(item.chainHash?.S),
       };
     }
   }

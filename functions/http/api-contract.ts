@@ -3,15 +3,17 @@ import type { RoleSchema } from '../../domain/auth/roles.ts';
 import { nativeEventSchemas } from '../../domain/events/native-events.ts';
 import { CloudEventEnvelopeSchema } from '../../domain/ingest/normalise-event.ts';
 import { PolicySchema } from '../../domain/policies/policy.ts';
-import { TokenCreateBodySchema } from './create-token.ts';
 import { DoraQuerySchema } from './dora-query.ts';
-import { ExportQuerySchema } from './export-ledger.ts';
-import { DoraEvidenceQuerySchema } from './get-dora-evidence.ts';
-import { LedgerQuerySchema } from './list-events.ts';
-import { ReleaseListQuerySchema } from './list-releases.ts';
 import { TimeWindowQuerySchema } from './query-params.ts';
-import { TokenRevokeBodySchema } from './revoke-token.ts';
-import { WebhookSecretBodySchemas } from './webhooks/put-webhook-secret.ts';
+import {
+  DoraEvidenceQuerySchema,
+  ExportQuerySchema,
+  LedgerQuerySchema,
+  ReleaseListQuerySchema,
+  TokenCreateBodySchema,
+  TokenRevokeBodySchema,
+  WebhookSecretBodySchemas,
+} from './request-schemas.ts';
 
 /**
  * What each route accepts, for the OpenAPI document: the very zod schemas the handlers parse with, so

@@ -1,12 +1,9 @@
-import * as z from 'zod';
-import { RoleSchema } from '../../domain/auth/roles.ts';
 import { adapters } from '../adapters/clients.ts';
 import { generateToken } from '../adapters/dynamodb-token-store.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json, rawBody } from './http-api.ts';
 import { parseJsonBody } from './json-body.ts';
-
-export const TokenCreateBodySchema = z.strictObject({ role: RoleSchema });
+import { TokenCreateBodySchema } from './request-schemas.ts';
 
 /** POST /v1/tokens (admin) — a new token for the caller's own tenant; shown once, stored as a hash. */
 export const handler = httpApi(async (event) => {

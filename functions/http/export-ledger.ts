@@ -1,18 +1,11 @@
-import * as z from 'zod';
 import { GENESIS_HASH } from '../../domain/ledger/hash-chain.ts';
-import { adapters } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamodb-document-client.ts';
 import { DynamoDbLedgerEntries, type RawLedgerEntry } from '../adapters/dynamodb-ledger-entries.ts';
+import { readConfig } from '../config.ts';
 import { authorize } from './authorize.ts';
 import { httpApi } from './http-api.ts';
 import { queryParams } from './query-params.ts';
-
-const seq = z.coerce.number().int().min(1);
-export const ExportQuerySchema = z
-  .object({ from: seq.default(1), to: seq.optional(), format: z.enum(['jsonl', 'csv']).default('jsonl') })
-  .refine((q) => q.to === undefined || q.to >= q.from, {
-    path: ['to'],
-    message: 'to must not be before from',
-  });
+import { ExportQuerySchema } from './request-schemas.ts';
 
 /**
  * Lambda answers through API Gateway are buffered, not streamed, and capped at 6 MB; one response holds
@@ -29,8 +22,8 @@ const PAGE = 500;
 export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'reader');
   const { from, to, format } = queryParams(event, ExportQuerySchema);
-  const { dynamoDb, config } = adapters();
-  const ledger = new DynamoDbLedgerEntries({ client: dynamoDb, ...config });
+  const config = readConfig();
+  const ledger = new DynamoDbLedgerEntries({ client: documentClient(config), ...config });
   const head = await ledger.head(tenant);
   const last = Math.min(to ?? head?.seq ?? 0, head?.seq ?? 0);
   const previousHash =

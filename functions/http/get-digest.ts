@@ -1,5 +1,6 @@
-import { adapters } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamodb-document-client.ts';
 import { DynamoDbLedgerEntries } from '../adapters/dynamodb-ledger-entries.ts';
+import { readConfig } from '../config.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json } from './http-api.ts';
 
@@ -9,8 +10,8 @@ import { httpApi, json } from './http-api.ts';
  */
 export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'reader');
-  const { dynamoDb, config } = adapters();
-  const ledger = new DynamoDbLedgerEntries({ client: dynamoDb, ...config });
+  const config = readConfig();
+  const ledger = new DynamoDbLedgerEntries({ client: documentClient(config), ...config });
   const head = await ledger.head(tenant);
   if (!head) return json(200, { seq: 0, chainHash: '0'.repeat(64), recordedAt: null });
   const [last] = await ledger.entries(tenant, head.seq - 1, head.seq, 1);

@@ -1,20 +1,9 @@
-import * as z from 'zod';
-import { doraMetricNames } from '../../domain/dora/evidence.ts';
 import { tenantDoraReader } from '../dora/dora-reader.ts';
 import { authorize } from './authorize.ts';
-import { DoraQuerySchema, scopeAndWindow } from './dora-query.ts';
+import { scopeAndWindow } from './dora-query.ts';
 import { httpApi, json } from './http-api.ts';
 import { queryParams } from './query-params.ts';
-
-export const DoraEvidenceQuerySchema = z.intersection(
-  DoraQuerySchema,
-  z.object({
-    metric: z.enum(doraMetricNames),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-    /** The position to continue from, as returned in `next`. */
-    cursor: z.coerce.number().int().min(0).default(0),
-  }),
-);
+import { DoraEvidenceQuerySchema } from './request-schemas.ts';
 
 /**
  * GET /v1/metrics/dora/evidence — what stands behind one metric: the deployments (with the rule that

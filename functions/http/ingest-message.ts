@@ -1,4 +1,3 @@
-import { type CloudEventV1, HTTP } from 'cloudevents';
 import {
   type FieldIssue,
   looksLikeCdEvent,
@@ -6,6 +5,7 @@ import {
   normaliseCloudEvent,
 } from '../../domain/ingest/normalise-event.ts';
 import type { IncomingEvent } from '../../domain/ledger/ledger-event.ts';
+import { attributeIssues, binaryModeEvent } from './cloudevents-binding.ts';
 import { HttpError } from './http-error.ts';
 
 /** The API's body limit; EventBridge and Lambda both cap an event near this size as well. */
@@ -23,8 +23,8 @@ const CE_BATCH = 'application/cloudevents-batch+json';
 
 /**
  * Reads an HTTP request as one or more events: CloudEvents binary (ce-* headers), structured and
- * batched modes through the cloudevents SDK, and plain JSON that is a structured CloudEvent or a raw
- * CDEvent. Throws HttpError with the failing field path; never returns a partly valid submission.
+ * batched modes, and plain JSON that is a structured CloudEvent or a raw CDEvent. Throws HttpError with
+ * the failing field path; never returns a partly valid submission.
  */
 export function readIngestMessage(
   headers: Readonly<Record<string, string | undefined>>,
@@ -39,7 +39,12 @@ export function readIngestMessage(
     throw new HttpError(413, 'payload_too_large', `the body is over ${MAX_BODY_BYTES / 1024} KB`);
   }
   const contentType = (lower['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const binary = lower['ce-specversion'] !== undefined || lower['ce-id'] !== undefined;
+  // The content type decides the mode (binding §3.1): ce-* headers beside a CloudEvents media type are
+  // not binary mode.
+  const binary =
+    contentType !== CE_STRUCTURED &&
+    contentType !== CE_BATCH &&
+    (lower['ce-specversion'] !== undefined || lower['ce-id'] !== undefined);
   if (
     !binary &&
     contentType !== CE_STRUCTURED &&
@@ -61,19 +66,20 @@ export function readIngestMessage(
   }
   const parsed = parseJson(body);
 
-  if (binary) {
-    const [event] = readCloudEvents(lower, body, 'binary');
-    return [normalised(binaryAsJson(event as CloudEventV1<unknown>, lower['ce-time']), [])];
-  }
+  if (binary) return [normalised(binaryModeEvent(lower, parsed), [])];
   if (contentType === CE_BATCH) {
     if (!Array.isArray(parsed)) throw validation('a CloudEvents batch must be a JSON array', []);
     if (parsed.length === 0) throw validation('a CloudEvents batch must hold at least one event', []);
     if (parsed.length > MAX_BATCH_EVENTS) {
       throw new HttpError(400, 'batch_too_large', `a batch may hold at most ${MAX_BATCH_EVENTS} events`);
     }
-    const issues = parsed.flatMap((element, index) => structuralIssues(element, [index]));
+    const issues = parsed.flatMap((element, index) => {
+      const structural = structuralIssues(element, [index]);
+      return structural.length > 0
+        ? structural
+        : attributeIssues(element as Record<string, unknown>, [index]);
+    });
     if (issues.length > 0) throw validation('the batch is not valid; nothing was stored', issues);
-    readCloudEvents(lower, body, 'batch');
     return collect(
       parsed.map((element, index) => () => normalised(element as Record<string, unknown>, [index])),
     );
@@ -85,7 +91,6 @@ export function readIngestMessage(
   }
   const issues = structuralIssues(parsed, []);
   if (issues.length > 0) throw validation('the CloudEvent is not valid', issues);
-  readCloudEvents({ ...lower, 'content-type': CE_STRUCTURED }, body, 'structured');
   return [normalised(parsed as Record<string, unknown>, [])];
 }
 
@@ -117,7 +122,7 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** Structural checks the SDK would otherwise answer with an unhelpful TypeError. */
+/** The shape every mode needs before the envelope schema can name fields. */
 function structuralIssues(value: unknown, path: (string | number)[]): FieldIssue[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [{ path, message: 'expected a CloudEvent object (or send a CDEvent with context and subject)' }];
@@ -134,41 +139,6 @@ function structuralIssues(value: unknown, path: (string | number)[]): FieldIssue
     issues.push({ path: [...path, 'data_base64'], message: 'binary data is not accepted; send JSON data' });
   }
   return issues;
-}
-
-function readCloudEvents(
-  headers: Record<string, string>,
-  body: string,
-  mode: string,
-): CloudEventV1<unknown>[] {
-  try {
-    const events = HTTP.toEvent<unknown>({ headers, body });
-    return Array.isArray(events) ? events : [events];
-  } catch (error) {
-    const sdkErrors = (error as { errors?: unknown[] }).errors ?? [];
-    const issues = sdkErrors.flatMap((entry): FieldIssue[] => {
-      const e = entry as { instancePath?: string; message?: string; params?: { missingProperty?: string } };
-      if (typeof e !== 'object' || e === null) return [];
-      const path = (e.instancePath ?? '').split('/').filter(Boolean);
-      if (e.params?.missingProperty) path.push(e.params.missingProperty);
-      return [{ path, message: e.message ?? 'invalid' }];
-    });
-    throw validation(
-      `the CloudEvent (${mode} mode) is not valid: ${(error as Error).message.split('\n')[0]}`,
-      issues,
-    );
-  }
-}
-
-/**
- * The SDK validates, but its event is not the payload: it fills in a missing `time` with the current
- * time and reformats a given one, which would make every retry look like a new payload. Structured
- * events are therefore normalised from the JSON as sent; binary ones from the SDK's attributes with
- * `time` exactly as in the ce-time header, or absent.
- */
-function binaryAsJson(event: CloudEventV1<unknown>, timeHeader: string | undefined): Record<string, unknown> {
-  const { time: _sdkTime, ...attributes } = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
-  return timeHeader === undefined ? attributes : { ...attributes, time: timeHeader };
 }
 
 function normalised(json: Record<string, unknown>, path: (string | number)[]): IncomingEvent {

@@ -1,13 +1,8 @@
-import * as z from 'zod';
 import { adapters } from '../adapters/clients.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json } from './http-api.ts';
-import { LimitSchema, queryParams } from './query-params.ts';
-
-export const LedgerQuerySchema = z.object({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: LimitSchema,
-});
+import { queryParams } from './query-params.ts';
+import { LedgerQuerySchema } from './request-schemas.ts';
 
 /** GET /v1/events?after=SEQ&limit=N — the tenant's ledger in seq order; `next` is the following `after`. */
 export const handler = httpApi(async (event) => {

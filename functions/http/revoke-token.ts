@@ -1,11 +1,9 @@
-import * as z from 'zod';
 import { adapters } from '../adapters/clients.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json, rawBody } from './http-api.ts';
 import { notFound } from './http-error.ts';
 import { parseJsonBody } from './json-body.ts';
-
-export const TokenRevokeBodySchema = z.strictObject({ token: z.string().min(1).max(512) });
+import { TokenRevokeBodySchema } from './request-schemas.ts';
 
 /** POST /v1/tokens/revoke (admin) — revokes a token of the caller's own tenant at once. */
 export const handler = httpApi(async (event) => {

@@ -1,10 +1,11 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type SealResult, sealDigests } from '../../domain/ledger/ledger-digest.ts';
-import { adapters } from '../adapters/clients.ts';
+import { dynamoDbClient } from '../adapters/dynamodb-client.ts';
 import { scanLedgerHeads } from '../adapters/dynamodb-ledger-heads.ts';
 import { KmsDigestSigner } from '../adapters/kms-digest-signer.ts';
 import { S3DigestArchive } from '../adapters/s3-digest-archive.ts';
+import { readConfig } from '../config.ts';
 
 let clients: { kms: KMSClient; s3: S3Client } | undefined;
 
@@ -14,7 +15,7 @@ let clients: { kms: KMSClient; s3: S3Client } | undefined;
  * with the key's public half, then check that the ledger's chain still passes through (seq, chainHash).
  */
 export async function handler(): Promise<SealResult> {
-  const { config, dynamoDb } = adapters();
+  const config = readConfig();
   if (!config.digestBucket || !config.digestSigningKey) {
     throw new Error('LEDGER_DIGEST_BUCKET and LEDGER_DIGEST_SIGNING_KEY must be set for the digest sealer');
   }
@@ -24,7 +25,7 @@ export async function handler(): Promise<SealResult> {
   const archive = new S3DigestArchive({ client: clients.s3, bucket: config.digestBucket });
   return sealDigests(
     {
-      heads: () => scanLedgerHeads(dynamoDb, config.stateTable),
+      heads: () => scanLedgerHeads(dynamoDbClient(config), config.stateTable),
       sign: (message) => signer.sign(message),
       store: (key, digest) => archive.store(key, digest),
     },

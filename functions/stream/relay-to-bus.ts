@@ -3,8 +3,9 @@ import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-ev
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
-import { adapters } from '../adapters/clients.ts';
+import { eventBus } from '../adapters/event-bus.ts';
 import { EventItemKind } from '../adapters/ledger-tables.ts';
+import { readConfig } from '../config.ts';
 
 /** PutEvents takes at most 10 entries, each at most 256 KB. */
 const ENTRIES_PER_CALL = 10;
@@ -23,7 +24,8 @@ interface Pending {
  * (consumers are idempotent, so the redelivered successes are harmless).
  */
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const { eventBridge, config } = adapters();
+  const config = readConfig();
+  const eventBridge = eventBus(config);
   const pending = event.Records.flatMap((record) =>
     toPending(record, config.eventBusName, config.eventSource),
   );

@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { adapters } from '../../functions/adapters/clients.ts';
+import { eventBus } from '../../functions/adapters/event-bus.ts';
 import { handler } from '../../functions/stream/relay-to-bus.ts';
 import { type EventBridgeEvent, type RunningEventBus, startEventBus } from '../../infra/local/event-bus.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
@@ -32,7 +32,7 @@ beforeAll(async () => {
     LEDGER_EVENT_BUS_ENDPOINT: bus.endpoint,
   });
   // A real client against the real stand-in; the middleware only injects the faults a test asks for.
-  adapters().eventBridge.middlewareStack.add(
+  eventBus().middlewareStack.add(
     (next) => async (args) => {
       const fault = faults.shift();
       if (fault === 'throw')

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapters } from '../../functions/adapters/clients.ts';
+import { eventBus } from '../../functions/adapters/event-bus.ts';
 import type { EventBridgeEvent } from '../../infra/local/event-bus.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
 import { apiClient, cloudEvent, eventually } from '../support/http.ts';
@@ -49,7 +49,7 @@ beforeAll(async () => {
   admin = apiClient(runtime.apiUrl, tokens[0].token);
   writer = apiClient(runtime.apiUrl, tokens[1].token);
   // The relay's own client, in front of the real bus stand-in: refused entries never reach the bus.
-  adapters().eventBridge.middlewareStack.add(
+  eventBus().middlewareStack.add(
     (next) => async (args) => {
       if (mode === 'down') {
         injected.whileDown += 1;

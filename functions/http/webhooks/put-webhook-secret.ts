@@ -1,21 +1,10 @@
-import * as z from 'zod';
 import { zodIssues } from '../../../domain/ingest/normalise-event.ts';
 import { DEFAULT_ENVIRONMENT } from '../../../domain/webhooks/webhook-event.ts';
 import { authorize } from '../authorize.ts';
 import { header, httpApi, json, rawBody } from '../http-api.ts';
 import { HttpError } from '../http-error.ts';
+import { WebhookSecretBodySchemas } from '../request-schemas.ts';
 import { providerParam, webhookSecrets } from './webhook-route.ts';
-
-// Short shared secrets can be brute-forced offline from one captured signature.
-const secret = z.string().min(16, 'must be at least 16 characters').max(512);
-const environment = z.string().trim().min(1).max(256);
-
-/** Strict, so a misspelt field is refused with its path instead of silently ignored. */
-export const WebhookSecretBodySchemas = {
-  github: z.strictObject({ secret }),
-  gitlab: z.strictObject({ secret }),
-  pagerduty: z.strictObject({ secret, environment: environment.optional() }),
-} as const;
 
 /**
  * PUT /v1/webhooks/{provider}/secret (admin) — sets or rotates the caller's tenant's secret for a provider:

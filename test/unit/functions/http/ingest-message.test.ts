@@ -155,4 +155,72 @@ describe('reading an ingest request', () => {
     expect(error.code).toBe('validation_failed');
     expect(error.issues.map((i) => i.path)).toContainEqual(['time']);
   });
+
+  it('keeps binary-mode extensions and the content type as attributes, so both modes hash alike', () => {
+    const headers = {
+      'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-id': 'ext',
+      'ce-source': 'ci',
+      'ce-type': 'release.created',
+      'ce-subject': 'api',
+      'ce-partitionkey': 'p1',
+    };
+    const [binary] = readIngestMessage(headers, JSON.stringify(release));
+    expect(binary?.original.payload).toEqual({
+      specversion: '1.0',
+      id: 'ext',
+      source: 'ci',
+      type: 'release.created',
+      subject: 'api',
+      partitionkey: 'p1',
+      datacontenttype: 'application/json',
+      data: release,
+    });
+    const [structured] = readIngestMessage(json, JSON.stringify(binary?.original.payload));
+    expect(structured?.payloadHash).toBe(binary?.payloadHash);
+  });
+
+  it('refuses binary mode with an empty ce-id instead of inventing one', () => {
+    const error = failure(
+      { ...json, 'ce-specversion': '1.0', 'ce-id': '', 'ce-source': 'ci', 'ce-type': 'release.created' },
+      JSON.stringify(release),
+    );
+    expect(error.issues.map((i) => i.path)).toContainEqual(['id']);
+  });
+
+  it('reads ce-* headers beside a CloudEvents media type as the structured or batch mode it names', () => {
+    const events = [cloudEvent('release.created', release), cloudEvent('release.created', release)];
+    const read = readIngestMessage(
+      { 'content-type': 'application/cloudevents-batch+json', 'ce-id': 'ignored', 'ce-specversion': '1.0' },
+      JSON.stringify(events),
+    );
+    expect(read.map((event) => event.id)).toEqual(events.map((event) => event.id));
+  });
+
+  it('holds batch members to the CloudEvents attribute rules', () => {
+    const header = { 'content-type': 'application/cloudevents-batch+json' };
+    const member = (extra: Record<string, unknown>) => ({
+      ...cloudEvent('release.created', release),
+      ...extra,
+    });
+    const error = failure(
+      header,
+      JSON.stringify([
+        member({ source: 'not a uri' }),
+        member({ traceParent: 'x' }),
+        member({ dataschema: 'relative/path' }),
+        member({ subject: '' }),
+        member({ weight: 1.5 }),
+        member({ partitionkey: 'ok', count: 3 }),
+      ]),
+    );
+    expect(error.issues.map((i) => i.path)).toEqual([
+      [0, 'source'],
+      [1, 'traceParent'],
+      [2, 'dataschema'],
+      [3, 'subject'],
+      [4, 'weight'],
+    ]);
+  });
 });
