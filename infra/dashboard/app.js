@@ -2,6 +2,21 @@
 const $ = (id) => document.getElementById(id);
 const state = { token: '', releases: [] };
 
+// The chart library and the stylesheets load while the first API reads are in flight: only the chart waits
+// for them (the stylesheets size it). The library is asked for here, not in the page's head, so that parsing
+// it neither delays this module nor the reads it starts.
+const chartLibrary = new Promise((resolve) => {
+  const script = document.createElement('script');
+  script.src = '/dashboard/vendor/uPlot.iife.min.js';
+  script.addEventListener('load', () => resolve(window.uPlot ?? null));
+  script.addEventListener('error', () => resolve(null));
+  document.head.append(script);
+});
+const styled = new Promise((resolve) => {
+  if (document.readyState === 'complete') resolve();
+  else window.addEventListener('load', resolve, { once: true });
+});
+
 const TIERS = { elite: 'elite', high: 'high', medium: 'medium', low: 'low' };
 const text = (value) => document.createTextNode(String(value));
 function el(tag, attrs = {}, ...children) {
@@ -101,19 +116,20 @@ async function showMetrics() {
       null,
     ),
   );
-  drawTrend(m.series);
+  await drawTrend(m.series);
 }
 
-function drawTrend(series) {
+async function drawTrend(series) {
+  const [uPlot] = await Promise.all([chartLibrary, styled]);
   const target = $('trend');
   target.replaceChildren();
-  if (!window.uPlot || series.length === 0) return;
+  if (!uPlot || series.length === 0) return;
   const xs = series.map((s) => Date.parse(s.from) / 1000);
   const deployments = series.map((s) => s.deploymentFrequency.count);
   const failure = series.map((s) =>
     s.changeFailureRate.rate === null ? null : s.changeFailureRate.rate * 100,
   );
-  const chart = new window.uPlot(
+  const chart = new uPlot(
     {
       width: Math.min(target.clientWidth || 900, 1100),
       height: 260,
@@ -232,8 +248,8 @@ async function showRelease(releaseId) {
   $('release-detail').querySelector('h3').focus();
 }
 
-// The digest is a single read; verification re-hashes the whole ledger, so it never holds up the page.
-async function showLedger() {
+// The digest is a single read, part of the first render.
+async function showDigest() {
   const digest = await api('/v1/audit/digest');
   $('ledger').replaceChildren(
     el('dt', {}, 'Verification'),
@@ -245,6 +261,10 @@ async function showLedger() {
       `#${digest.seq} ${digest.chainHash} (${digest.recordedAt ?? 'empty ledger'})`,
     ),
   );
+}
+
+// Verification re-hashes the whole ledger on the server, so it never holds up the page.
+function showVerification() {
   api('/v1/audit/verify').then(
     (verify) => {
       const target = document.querySelector('[data-testid="verify"]');
@@ -268,11 +288,14 @@ async function refresh(event) {
   $('status').textContent = 'Loading…';
   const started = performance.now();
   try {
-    await Promise.all([showMetrics(), showReleases(), showLedger()]);
+    // Every read of the first render in flight at once. Verification starts only once they are answered:
+    // hashing the whole ledger holds the server's CPU, and started alongside it delayed the metrics.
+    await Promise.all([showMetrics(), showReleases(), showDigest()]);
     $('status').textContent = `Loaded in ${Math.round(performance.now() - started)} ms.`;
     // Milliseconds since navigation started: what the benchmark reports as first render.
     document.body.dataset.renderedMs = String(Math.round(performance.now()));
     document.body.dataset.loaded = 'true';
+    showVerification();
   } catch (error) {
     $('status').textContent = `Could not load: ${error.message}`;
   }
@@ -282,4 +305,6 @@ $('filters').addEventListener('submit', refresh);
 // A token may come in the URL fragment (never sent to the server), as `npm start` prints it.
 const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token');
 $('token').value = fromFragment ?? sessionStorage.getItem('release-ledger-token') ?? '';
-if ($('token').value) window.addEventListener('load', () => refresh());
+// This async module sits after the form, so the form is parsed whenever it runs; the reads start at once
+// rather than at the window's `load` event, after every script and stylesheet.
+if ($('token').value) refresh();

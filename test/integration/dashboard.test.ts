@@ -146,6 +146,38 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.textContent('[data-testid="digest"]')).toMatch(/^#\d+ [0-9a-f]{64} \(/);
   });
 
+  it('starts the first render’s reads without waiting for the chart library, and verifies only after', async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    try {
+      // Hold the chart library until the metrics are asked for: a page that waited for it would never load.
+      let metricsRequested!: () => void;
+      const held = new Promise<void>((resolve) => {
+        metricsRequested = resolve;
+      });
+      fresh.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/v1/metrics/dora') metricsRequested();
+      });
+      await fresh.route('**/dashboard/vendor/uPlot.iife.min.js', async (route) => {
+        await held;
+        await route.continue();
+      });
+      // Hashing the whole ledger holds the server's CPU, so it is asked for once the first render is done.
+      const loadedWhenVerifying = new Promise<string | null>((resolve) => {
+        void fresh.route('**/v1/audit/verify', async (route) => {
+          resolve(await fresh.getAttribute('body', 'data-loaded'));
+          await route.continue();
+        });
+      });
+      await fresh.goto(`${runtime.apiUrl}/#token=${tokens.reader}`);
+      await fresh.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 });
+      expect(Number(await fresh.getAttribute('#trend', 'data-points'))).toBeGreaterThan(0);
+      expect(await loadedWhenVerifying).toBe('true');
+      await fresh.waitForSelector('body[data-verified="true"]');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('labels every form control', async () => {
     const unlabelled = await page
       .locator('input, select')
