@@ -5,7 +5,7 @@ import { DEFAULT_DORA_DEFINITIONS, type DoraDefinitions, definitionsVersion } fr
 import { median, percentile } from './percentiles.ts';
 import { projectEvents } from './projection.ts';
 import { MemoryProjectionStore } from './projection-store.ts';
-import { addRollups, type DoraScope, EMPTY_ROLLUP, type Rollup, scopeKey } from './rollups.ts';
+import { type DoraScope, type Rollup, scopeKey, sumRollups } from './rollups.ts';
 import { changeFailureTier, frequencyTier, leadTimeTier, recoveryTier, type Tier } from './tiers.ts';
 
 /** Whole UTC days: metrics are kept per day, so a window covers every day it touches. */
@@ -119,14 +119,12 @@ function numbers(
   rollupsByDay: ReadonlyMap<string, Rollup>,
   byEnvironment: boolean,
 ): DoraNumbers {
-  let total = EMPTY_ROLLUP;
-  let deployDays = 0;
-  for (const day of days) {
+  const present = days.flatMap((day) => {
     const rollup = rollupsByDay.get(day);
-    if (!rollup) continue;
-    total = addRollups(total, rollup);
-    if (rollup.deployments > 0) deployDays += 1;
-  }
+    return rollup ? [rollup] : [];
+  });
+  const total = sumRollups(present);
+  const deployDays = present.filter((rollup) => rollup.deployments > 0).length;
   const lead = byEnvironment ? total.leadEnvironment : total.leadService;
   const perDay = days.length === 0 ? 0 : total.deployments / days.length;
   const leadMedian = median(lead);

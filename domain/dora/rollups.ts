@@ -1,6 +1,6 @@
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import type { DeploymentEvidence } from './cell-evidence.ts';
-import { mergeSorted, subtractSorted } from './percentiles.ts';
+import { mergeAllSorted, mergeSorted, subtractSorted } from './percentiles.ts';
 
 /**
  * What one scope contributed on one day. Every field is additive (counts, and multisets of sample
@@ -71,6 +71,24 @@ export function addRollups(a: Rollup, b: Rollup, sign: 1 | -1 = 1): Rollup {
     leadService: samples(a.leadService, b.leadService),
     leadEnvironment: samples(a.leadEnvironment, b.leadEnvironment),
     recovery: samples(a.recovery, b.recovery),
+  };
+}
+
+/** The sum of many rollups: the same as adding them one by one, without re-merging a growing total. */
+export function sumRollups(rollups: readonly Rollup[]): Rollup {
+  const count = (
+    field: 'deployments' | 'rollbacks' | 'changes' | 'failedChanges' | 'unplanned' | 'unrecovered',
+  ) => rollups.reduce((sum, rollup) => sum + rollup[field], 0);
+  return {
+    deployments: count('deployments'),
+    rollbacks: count('rollbacks'),
+    changes: count('changes'),
+    failedChanges: count('failedChanges'),
+    unplanned: count('unplanned'),
+    unrecovered: count('unrecovered'),
+    leadService: mergeAllSorted(rollups.map((rollup) => rollup.leadService)),
+    leadEnvironment: mergeAllSorted(rollups.map((rollup) => rollup.leadEnvironment)),
+    recovery: mergeAllSorted(rollups.map((rollup) => rollup.recovery)),
   };
 }
 
