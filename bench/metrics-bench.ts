@@ -9,13 +9,28 @@ import { catchUp } from '../functions/dora/catch-up.ts';
 import { doraReader } from '../functions/dora/dora-reader.ts';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { ensureLedgerTables } from '../infra/local/ledger-tables-local.ts';
+import { bulkLoad } from './bulk-load.ts';
+import { bulkProject } from './bulk-projection.ts';
 import { median, progress, round } from './stats.ts';
 import { syntheticHistory } from './synthetic-history.ts';
 
 export interface MetricsRun {
   readonly events: number;
+  /** How the history was stored: the real append path, or the bulk loader writing the same items. */
+  readonly loader?: 'append' | 'bulk';
   readonly loadEventsPerSec: number;
-  readonly projection: { readonly eventsPerSec: number; readonly seconds: number };
+  /** The real append path's rate on a copy of the same history, when measured beside the bulk loader. */
+  readonly appendEventsPerSec?: number;
+  /**
+   * Rebuilt from empty by the real projector (catch-up), as a deployment would; or, with `path: 'bulk'`,
+   * by the projection's fold in memory with its documents bulk-written (bulk-projection.ts): not a
+   * projector rate, only how long the build took.
+   */
+  readonly projection: {
+    readonly path?: 'projector' | 'bulk';
+    readonly eventsPerSec: number;
+    readonly seconds: number;
+  };
   readonly service: QueryRun;
   readonly tenant: QueryRun;
 }
@@ -30,17 +45,32 @@ export interface QueryRun {
 
 /** Ten events per append keeps each transaction under DynamoDB's 100 items. */
 const EVENTS_PER_APPEND = 10;
+/** The real append path is timed on histories up to this size; larger ones would take hours. */
+const APPEND_PATH_LIMIT = 10_000;
+
+export interface MetricsOptions {
+  /** 'bulk' (default) stores the history with the bulk loader, 'append' through `appendEvents`. */
+  readonly loader?: 'append' | 'bulk';
+  /** 'projector' (default) rebuilds with the real projector; 'bulk' folds in memory and bulk-writes. */
+  readonly projection?: 'projector' | 'bulk';
+}
 
 /**
- * For each history size: load it through the real append path into a fresh tenant, rebuild the DORA
- * projection from empty (the catch-up rate), then time a one-year query from the projection against
- * recomputing the same answer from the raw ledger, checking both answers agree.
+ * For each history size: store it in a fresh tenant (bulk loader, which writes exactly the append
+ * path's items; the append path itself is timed beside it on small histories), rebuild the DORA
+ * projection from empty with the real projector (the catch-up rate), then time a one-year query from the
+ * projection against recomputing the same answer from the raw ledger, checking both answers agree.
  */
 export async function benchMetrics(
   sizes: readonly number[],
   repetitions: number,
+  options: MetricsOptions = {},
 ): Promise<Record<string, MetricsRun>> {
-  const dynamoDb = await startDynamoDbLocal();
+  const loader = options.loader ?? 'bulk';
+  const projectionPath = options.projection ?? 'projector';
+  // In memory: DynamoDB Local on disk wrote ~10× fewer items per second here. A million events are
+  // ~6M ledger items, so the JVM gets room to hold them.
+  const dynamoDb = await startDynamoDbLocal({ javaOptions: ['-Xmx8g'] });
   const client = new DynamoDBClient({
     endpoint: dynamoDb.endpoint,
     region: 'us-east-1',
@@ -57,9 +87,36 @@ export async function benchMetrics(
     for (const size of sizes) {
       const tenant = `metrics-${size}`;
       const end = new Date();
-      const loaded = await load(eventStore, tenant, syntheticHistory(size, end), size);
+      const history = () => syntheticHistory(size, end);
+      const appendRate =
+        loader === 'append' || size <= APPEND_PATH_LIMIT
+          ? await load(eventStore, loader === 'append' ? tenant : `${tenant}-append`, history(), size)
+          : undefined;
+      const loaded =
+        loader === 'append'
+          ? (appendRate as number)
+          : (
+              await bulkLoad(tenant, history(), size, {
+                client: documents,
+                ...tables,
+                eventsPerAppend: EVENTS_PER_APPEND,
+                concurrency: 32,
+                label: `bulk-loading ${size} events`,
+              })
+            ).eventsPerSec;
       const started = performance.now();
       const rebuilt = progress(`projection rebuild of ${size} events`, size);
+      if (projectionPath === 'bulk') {
+        await bulkProject(tenant, size, {
+          client: documents,
+          stateTable: tables.stateTable,
+          eventStore,
+          doraStore,
+          definitions,
+          concurrency: 32,
+          label: `projection bulk build of ${size} events`,
+        });
+      }
       // Short slices (the projector's own deadline) so the rebuild can report progress as it goes.
       for (let caughtUp = false; !caughtUp; ) {
         const result = await catchUp(tenant, {
@@ -76,6 +133,8 @@ export async function benchMetrics(
       const projectionSeconds = (performance.now() - started) / 1000;
       const window = doraWindow(new Date(end.getTime() - 365 * 86_400_000).toISOString(), end.toISOString());
       const reader = doraReader(tenant, { eventStore, doraStore, definitions });
+      // A recompute reads the whole ledger: minutes at a million events, so it is timed once there.
+      const recomputeRepetitions = size >= 500_000 ? 1 : repetitions;
       const query = async (scope: { service?: string }) => {
         const projected: number[] = [];
         const recomputed: number[] = [];
@@ -86,6 +145,7 @@ export async function benchMetrics(
           const fast = await reader.metrics(scope, window, 'month', undefined);
           projected.push(performance.now() - t);
           itemsRead = fast.source.kind === 'projection' ? fast.source.itemsRead : Number.NaN;
+          if (i >= recomputeRepetitions) continue;
           t = performance.now();
           // The Four Keys / DevLake way: read the whole ledger and compute the answer from scratch.
           // asOf now: every event recorded so far, replayed from seq 1.
@@ -105,8 +165,13 @@ export async function benchMetrics(
       };
       results[String(size)] = {
         events: size,
+        loader,
         loadEventsPerSec: round(loaded, 1),
+        ...(appendRate !== undefined && loader === 'bulk'
+          ? { appendEventsPerSec: round(appendRate, 1) }
+          : {}),
         projection: {
+          path: projectionPath,
           eventsPerSec: round(size / projectionSeconds, 1),
           seconds: round(projectionSeconds, 1),
         },
@@ -147,7 +212,7 @@ async function load(
   events: Iterable<IncomingEvent>,
   total: number,
 ): Promise<number> {
-  const tick = progress(`loading ${total} events`, total);
+  const tick = progress(`appending ${total} events`, total);
   const started = performance.now();
   let batch: IncomingEvent[] = [];
   let done = 0;

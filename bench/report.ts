@@ -14,34 +14,45 @@ export interface BenchResults {
     commit: string;
     mode: string;
   };
-  readonly ingest: { sequential: IngestRun; concurrent16: IngestRun };
-  readonly gate: LatencyRun;
-  readonly rollback: LatencyRun;
+  /** Each part is absent when a run skipped it (`--only`). */
+  readonly ingest?: { sequential: IngestRun; concurrent16: IngestRun };
+  readonly gate?: LatencyRun;
+  readonly rollback?: LatencyRun;
   /** Absent in results written before it was measured. */
   readonly freshness?: LatencyRun;
-  readonly dashboard: DashboardRun;
-  readonly metrics: Record<string, MetricsRun>;
-  readonly bundles: Record<string, BundleRun>;
+  readonly dashboard?: DashboardRun;
+  readonly metrics?: Record<string, MetricsRun>;
+  readonly bundles?: Record<string, BundleRun>;
 }
 
 const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 /** The markdown summary the README quotes: every figure beside its target. */
 export function renderReport(r: BenchResults): string {
-  const s = r.ingest.sequential;
-  const c = r.ingest.concurrent16;
-  const bundleRows = Object.entries(r.bundles)
-    .map(
-      ([name, b]) =>
-        `| ${name} | ${(b.bytes / 1024).toFixed(1)} KB | ${b.coldImportMs} ms | ${mark(b.bytes <= BUNDLE_SIZE_LIMIT_BYTES && b.coldImportMs <= 100)} |`,
-    )
-    .join('\n');
-  return `# Benchmark results
+  return [
+    `# Benchmark results
 
 Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, commit \`${r.machine.commit}\`,
 ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run; ratios measured side by side.
+`,
+    r.ingest && r.gate && r.rollback ? runtimeSections(r.ingest, r.gate, r.rollback, r.freshness) : '',
+    r.dashboard ? dashboardSection(r.dashboard) : '',
+    r.metrics ? metricsSection(r.metrics) : '',
+    r.bundles ? bundlesSection(r.bundles) : '',
+  ]
+    .filter((section) => section !== '')
+    .join('\n');
+}
 
-## Ingest (HTTP → authorizer → handler → one TransactWriteItems on DynamoDB Local)
+function runtimeSections(
+  ingest: { sequential: IngestRun; concurrent16: IngestRun },
+  gate: LatencyRun,
+  rollback: LatencyRun,
+  freshness: LatencyRun | undefined,
+): string {
+  const s = ingest.sequential;
+  const c = ingest.concurrent16;
+  return `## Ingest (HTTP → authorizer → handler → one TransactWriteItems on DynamoDB Local)
 
 | clients | p50 | p99 | events/s | floor events/s (bare PutItem) | overhead ratio | target |
 |---|---|---|---|---|---|---|
@@ -52,34 +63,53 @@ ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run;
 
 | decision | p50 | p99 | samples | target |
 |---|---|---|---|---|
-| gate (\`deployment.requested\` → \`gate.evaluated\`) | ${r.gate.p50Ms} ms | ${r.gate.p99Ms} ms | ${r.gate.samples} | p99 ≤ 1 s: ${mark(r.gate.p99Ms <= 1000)} |
-| rollback (\`incident.opened\` → \`rollback.requested\`) | ${r.rollback.p50Ms} ms | ${r.rollback.p99Ms} ms | ${r.rollback.samples} | p99 ≤ 1 s: ${mark(r.rollback.p99Ms <= 1000)} |
-${r.freshness ? `| DORA projection (deployment appended → metrics include it) | ${r.freshness.p50Ms} ms | ${r.freshness.p99Ms} ms | ${r.freshness.samples} | within 1 s: ${mark(r.freshness.p99Ms <= 1000)} |\n` : ''}
-## Dashboard (headless Chromium, a year of history in the tenant)
+| gate (\`deployment.requested\` → \`gate.evaluated\`) | ${gate.p50Ms} ms | ${gate.p99Ms} ms | ${gate.samples} | p99 ≤ 1 s: ${mark(gate.p99Ms <= 1000)} |
+| rollback (\`incident.opened\` → \`rollback.requested\`) | ${rollback.p50Ms} ms | ${rollback.p99Ms} ms | ${rollback.samples} | p99 ≤ 1 s: ${mark(rollback.p99Ms <= 1000)} |
+${freshness ? `| DORA projection (deployment appended → metrics include it) | ${freshness.p50Ms} ms | ${freshness.p99Ms} ms | ${freshness.samples} | within 1 s: ${mark(freshness.p99Ms <= 1000)} |\n` : ''}`;
+}
+
+function dashboardSection(dashboard: DashboardRun): string {
+  return `## Dashboard (headless Chromium, a year of history in the tenant)
 
 | events | first render (navigation → every panel on screen), median | loads | target |
 |---|---|---|---|
-| ${r.dashboard.events} | ${r.dashboard.firstRenderMs} ms | ${r.dashboard.loads} | < 1 s: ${mark(r.dashboard.firstRenderMs < 1000)} |
+| ${dashboard.events} | ${dashboard.firstRenderMs} ms | ${dashboard.loads} | < 1 s: ${mark(dashboard.firstRenderMs < 1000)} |
+`;
+}
 
-## DORA queries: projection vs recomputing from the ledger (one-year window, monthly series)
+function metricsSection(metrics: Record<string, MetricsRun>): string {
+  const load = (m: MetricsRun) =>
+    m.loader === 'bulk'
+      ? `${m.loadEventsPerSec} (bulk loader${m.appendEventsPerSec === undefined ? '' : `; append path ${m.appendEventsPerSec}`})`
+      : `${m.loadEventsPerSec} (append path)`;
+  return `## DORA queries: projection vs recomputing from the ledger (one-year window, monthly series)
 
-| events | load (events/s, real append path) | projection rebuild (events/s) | scope | query | items read | recompute | speedup | same answer |
+| events | load (events/s) | projection rebuild (events/s, real projector) | scope | query | items read | recompute | speedup | same answer |
 |---|---|---|---|---|---|---|---|---|
-${Object.values(r.metrics)
+${Object.values(metrics)
   .flatMap((m) =>
     (['service', 'tenant'] as const).map(
       (scope) =>
-        `| ${m.events} | ${m.loadEventsPerSec} | ${m.projection.eventsPerSec} | ${scope === 'service' ? 'one service' : 'whole tenant'} | ${m[scope].queryMs} ms | ${m[scope].itemsRead} | ${m[scope].recomputeMs} ms | ${m[scope].speedup}× | ${m[scope].answersEqual ? 'yes' : '**no**'} |`,
+        `| ${m.events} | ${load(m)} | ${m.projection.path === 'bulk' ? `— (built by bulk fold in ${m.projection.seconds} s, not the projector)` : m.projection.eventsPerSec} | ${scope === 'service' ? 'one service' : 'whole tenant'} | ${m[scope].queryMs} ms | ${m[scope].itemsRead} | ${m[scope].recomputeMs} ms | ${m[scope].speedup}× | ${m[scope].answersEqual ? 'yes' : '**no**'} |`,
     ),
   )
   .join('\n')}
 
 Targets: items read identical at 100k and 1M events for the same window; speedup ≥ 100× at 1M; equal answers.
+`;
+}
 
-## Lambda bundles (the CDK stack's esbuild settings: ESM, minified, AWS SDK included; cold \`import\` median)
+function bundlesSection(bundles: Record<string, BundleRun>): string {
+  const rows = Object.entries(bundles)
+    .map(
+      ([name, b]) =>
+        `| ${name} | ${(b.bytes / 1024).toFixed(1)} KB | ${b.coldImportMs} ms | ${mark(b.bytes <= BUNDLE_SIZE_LIMIT_BYTES && b.coldImportMs <= 100)} |`,
+    )
+    .join('\n');
+  return `## Lambda bundles (the CDK stack's esbuild settings: ESM, minified, AWS SDK included; cold \`import\` median)
 
 | function | size | cold import | target ≤ 400 KB, ≤ 100 ms |
 |---|---|---|---|
-${bundleRows}
+${rows}
 `;
 }

@@ -13,11 +13,22 @@ import { renderReport } from './report.ts';
 
 const HELP = `Release Ledger benchmarks, on the local runtime (never part of npm test).
 
-Usage: npm run bench [-- --quick] [-- --out <dir>]
+Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 100000]
 
-  --quick       reduced counts and repetitions (a few minutes), for checking a change
-  --out <dir>   where to write latest.json and latest.md (default bench/results)
-  --sizes <n,…> history sizes for the metrics benchmark (default 10000,100000,1000000; quick: 10000)
+  --quick         reduced counts and repetitions (a few minutes), for checking a change
+  --out <dir>     where to write latest.json and latest.md (default bench/results)
+  --only <parts>  run only these parts, comma-separated: runtime (ingest, decisions, dashboard),
+                  metrics, bundles (default: all)
+  --sizes <n,…>   history sizes for the metrics benchmark (default 10000,100000,1000000; quick: 10000)
+  --loader <how>  how the metrics benchmark stores histories: bulk (default; the append path's own
+                  planning, items written with BatchWriteItem, ~6 items per event) or append
+                  (appendEvents, one transaction per 10 events: hours at 1M). With bulk, histories up
+                  to 10k events are also appended through appendEvents to time the real path.
+  --projection <how>  how the metrics benchmark builds the DORA projection: projector (default; the
+                  real catch-up, whose rate is the rebuild figure) or bulk (the projection's fold in
+                  memory, documents bulk-written; item-for-item what the projector writes, see
+                  test/integration/bulk-projection.test.ts; for 1M, where the projector takes hours).
+                  A 1M run needs a larger heap: NODE_OPTIONS=--max-old-space-size=12288.
 
 Every figure is a median or percentile over repeated runs; comparisons are ratios measured side by side
 in the same run. Absolute times on a shared 2-core machine are noise; compare ratios between commits.
@@ -29,6 +40,9 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       sizes: { type: 'string' },
+      only: { type: 'string' },
+      loader: { type: 'string', default: 'bulk' },
+      projection: { type: 'string', default: 'projector' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,6 +74,17 @@ async function main(): Promise<void> {
         dashboardLoads: 5,
       };
   const histories = values.sizes ? values.sizes.split(',').map(Number) : sizes.histories;
+  const parts = new Set(values.only ? values.only.split(',') : ['runtime', 'metrics', 'bundles']);
+  const unknown = [...parts].filter((part) => !['runtime', 'metrics', 'bundles'].includes(part));
+  if (
+    unknown.length > 0 ||
+    !['bulk', 'append'].includes(values.loader) ||
+    !['projector', 'bulk'].includes(values.projection)
+  ) {
+    throw new Error(
+      `unknown --only part (${unknown.join(', ')}), --loader ${values.loader} or --projection ${values.projection}; see --help`,
+    );
+  }
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -73,6 +98,25 @@ async function main(): Promise<void> {
     `release-ledger bench (${machine.mode}) on ${machine.cpus} CPUs, Node ${machine.node}, commit ${machine.commit}`,
   );
 
+  const results: Record<string, unknown> = { machine };
+  if (parts.has('runtime')) await benchRuntime(results, sizes);
+  if (parts.has('metrics')) {
+    results.metrics = await benchMetrics(histories, sizes.queryRepetitions, {
+      loader: values.loader as 'bulk' | 'append',
+      projection: values.projection as 'projector' | 'bulk',
+    });
+  }
+  if (parts.has('bundles')) results.bundles = await benchBundles(sizes.bundleRepetitions);
+
+  const outDir = resolve(values.out);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(outDir, 'latest.md'), renderReport(results as never));
+  console.error(`wrote ${join(outDir, 'latest.json')} and latest.md`);
+}
+
+/** Ingest, decisions and dashboard: everything that needs the whole local runtime. */
+async function benchRuntime(results: Record<string, unknown>, sizes: RunSizes): Promise<void> {
   const tokens = {
     writer: 'bench-writer-token-000001',
     admin: 'bench-admin-token-0000001',
@@ -91,33 +135,25 @@ async function main(): Promise<void> {
       { name: 'bench-decisions', eventPattern: { source: ['release-ledger'] }, target: watcher.target },
     ],
   });
-  let results: Record<string, unknown>;
   try {
     const sequential = await benchIngest(runtime, tokens.writer, sizes.ingest, 1, 'sequential');
     const concurrent = await benchIngest(runtime, tokens.writer, sizes.ingest, 16, 'concurrent');
-    const gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
-    const rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
-    const freshness = await benchFreshness(runtime, tokens, sizes.rollback);
-    const dashboard = await benchDashboard(runtime, tokens, sizes.dashboardEvents, sizes.dashboardLoads);
-    results = {
-      machine,
-      ingest: { sequential, concurrent16: concurrent },
-      gate,
-      rollback,
-      freshness,
-      dashboard,
-    };
+    results.ingest = { sequential, concurrent16: concurrent };
+    results.gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
+    results.rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
+    results.freshness = await benchFreshness(runtime, tokens, sizes.rollback);
+    results.dashboard = await benchDashboard(runtime, tokens, sizes.dashboardEvents, sizes.dashboardLoads);
   } finally {
     await runtime.stop();
   }
-  results.metrics = await benchMetrics(histories, sizes.queryRepetitions);
-  results.bundles = await benchBundles(sizes.bundleRepetitions);
+}
 
-  const outDir = resolve(values.out);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(outDir, 'latest.md'), renderReport(results as never));
-  console.error(`wrote ${join(outDir, 'latest.json')} and latest.md`);
+interface RunSizes {
+  readonly ingest: number;
+  readonly gate: number;
+  readonly rollback: number;
+  readonly dashboardEvents: number;
+  readonly dashboardLoads: number;
 }
 
 function gitCommit(): string {

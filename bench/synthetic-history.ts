@@ -30,9 +30,7 @@ export function* syntheticHistory(targetEvents: number, end: Date, seed = 42): G
     version: 0,
     lastGood: '',
   }));
-  const releasesNeeded = Math.ceil(targetEvents / 6.2);
   const start = end.getTime() - 365 * DAY;
-  const step = (365 * DAY) / releasesNeeded;
   let emitted = 0;
   let n = 0;
   const event = (type: IncomingEvent['type'], at: number, data: Record<string, unknown>): IncomingEvent => {
@@ -49,11 +47,14 @@ export function* syntheticHistory(targetEvents: number, end: Date, seed = 42): G
       payloadHash: sha256Hex(canonicalJson(payload)),
     };
   };
-  for (let r = 0; emitted < targetEvents; r += 1) {
+  for (; emitted < targetEvents; ) {
     const owner = services[Math.floor(next() * services.length)] ?? services[0];
     if (!owner) return;
     owner.version += 1;
-    const at = start + r * step;
+    // Placed by the share of events emitted so far, not by a guessed events-per-release: a guess that
+    // ran short piled the remaining ~20% of the history onto the last day (times are clamped to `end`),
+    // making that day's documents hundreds of KB and growing with the history size.
+    const at = start + (emitted / targetEvents) * (365 * DAY - 24 * HOUR);
     const releaseId = `${owner.service}-${owner.version}`;
     const commits = Array.from({ length: 1 + Math.floor(next() * 8) }, (_, c) => ({
       sha: sha256Hex(`${releaseId}-${c}`).slice(0, 40),

@@ -121,7 +121,10 @@ function numbers(
   rollupsByDay: ReadonlyMap<string, Rollup>,
   byEnvironment: boolean,
 ): DoraNumbers {
-  const present = days.flatMap((day) => rollupsByDay.get(day) ?? []);
+  const present = days.flatMap((day) => {
+    const rollup = rollupsByDay.get(day);
+    return rollup ? [rollup] : [];
+  });
   const total = sumRollups(present);
   const deployDays = present.filter((rollup) => rollup.deployments > 0).length;
   const lead = byEnvironment ? total.leadEnvironment : total.leadService;

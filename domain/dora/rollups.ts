@@ -1,6 +1,6 @@
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import type { DeploymentEvidence } from './cell-evidence.ts';
-import { mergeSorted, subtractSorted } from './percentiles.ts';
+import { mergeAllSorted, mergeSorted, subtractSorted } from './percentiles.ts';
 
 /**
  * What one scope contributed on one day. Every field is additive (counts, and multisets of sample
@@ -74,17 +74,11 @@ export function addRollups(a: Rollup, b: Rollup, sign: 1 | -1 = 1): Rollup {
   };
 }
 
-/**
- * The sum of many rollups at once: counts added, each sample list concatenated and sorted once. It is the
- * same multiset, in the same order, as folding `addRollups` over them, but a window's query no longer copies
- * the growing total once per day (quadratic in the samples of a tenant-wide year).
- */
+/** The sum of many rollups: the same as adding them one by one, without re-merging a growing total. */
 export function sumRollups(rollups: readonly Rollup[]): Rollup {
   const count = (
     field: 'deployments' | 'rollbacks' | 'changes' | 'failedChanges' | 'unplanned' | 'unrecovered',
-  ) => rollups.reduce((sum, r) => sum + r[field], 0);
-  const samples = (field: 'leadService' | 'leadEnvironment' | 'recovery') =>
-    rollups.flatMap((r) => r[field]).sort((a, b) => a - b);
+  ) => rollups.reduce((sum, rollup) => sum + rollup[field], 0);
   return {
     deployments: count('deployments'),
     rollbacks: count('rollbacks'),
@@ -92,9 +86,9 @@ export function sumRollups(rollups: readonly Rollup[]): Rollup {
     failedChanges: count('failedChanges'),
     unplanned: count('unplanned'),
     unrecovered: count('unrecovered'),
-    leadService: samples('leadService'),
-    leadEnvironment: samples('leadEnvironment'),
-    recovery: samples('recovery'),
+    leadService: mergeAllSorted(rollups.map((rollup) => rollup.leadService)),
+    leadEnvironment: mergeAllSorted(rollups.map((rollup) => rollup.leadEnvironment)),
+    recovery: mergeAllSorted(rollups.map((rollup) => rollup.recovery)),
   };
 }
 

@@ -48,7 +48,8 @@ import {
 } from '../../domain/ports/event-store.ts';
 import { AppendMemory } from './append-memory.ts';
 import { GroupCommit, type Settled } from './group-commit.ts';
-import { EventItemKind, eventKeys, stateKeys } from './ledger-tables.ts';
+import { eventKeys, stateKeys } from './ledger-tables.ts';
+import { type LedgerTable, ledgerWrites } from './ledger-writes.ts';
 import { callStorage, isRetryableStorageError } from './storage-errors.ts';
 
 export interface DynamoDbEventStoreOptions {
@@ -69,9 +70,8 @@ export interface DynamoDbEventStoreOptions {
   readonly serializeInProcess?: boolean;
 }
 
-/** DynamoDB caps a transaction at 100 items and an item at 400 KB (names and values). */
+/** DynamoDB caps a transaction at 100 items. */
 const MAX_TRANSACTION_ITEMS = 100;
-const MAX_ITEM_BYTES = 390 * 1024;
 const BATCH_GET_LIMIT = 100;
 /** Events one group commit takes: about what fits one transaction's 100 items (else it is split). */
 const MAX_GROUP_EVENTS = 16;
@@ -255,6 +255,7 @@ export class DynamoDbEventStore implements EventStore {
     return settled;
   }
 
+  /** The plan's items (see ledger-writes.ts) as one transaction, each under its condition. */
   private transactionFor(
     tenant: string,
     plan: AppendPlan,
@@ -262,108 +263,40 @@ export class DynamoDbEventStore implements EventStore {
     catalog: ReleaseCatalog,
   ): TransactWriteCommandInput {
     type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-    const items: Item[] = [];
-    const seqByStreamPosition = new Map<string, number>();
-    for (const entry of plan.entries) {
-      const { envelope } = entry;
-      const entryItem = {
-        pk: eventKeys.ledger(tenant),
-        sk: envelope.seq,
-        kind: EventItemKind.entry,
-        tenant,
-        type: envelope.type,
-        stream: envelope.stream,
-        version: envelope.version,
-        source: envelope.source,
-        ceId: envelope.id,
-        occurredAt: envelope.occurredAt,
-        recordedAt: envelope.recordedAt,
-        body: entry.body,
-        eventHash: entry.eventHash,
-        chainHash: entry.chainHash,
-      };
-      if (Buffer.byteLength(entry.body) + 1024 > MAX_ITEM_BYTES) {
-        throw new EventTooLargeError(
-          `event (${envelope.source}, ${envelope.id}) would be stored as ${Buffer.byteLength(entry.body)} bytes, ` +
-            `over DynamoDB's 400 KB item limit (the original payload is kept beside the normalised one)`,
-        );
-      }
-      items.push({
-        Put: {
-          TableName: this.eventsTable,
-          Item: entryItem,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-      for (const position of [{ stream: envelope.stream, version: envelope.version }, ...envelope.links]) {
-        seqByStreamPosition.set(`${position.stream}#${position.version}`, envelope.seq);
-        items.push({
+    const tableName = (table: LedgerTable) => (table === 'events' ? this.eventsTable : this.stateTable);
+    const items = ledgerWrites(tenant, plan, newReleases, catalog).map((write): Item => {
+      if (write.kind === 'put') {
+        return {
           Put: {
-            TableName: this.eventsTable,
-            Item: {
-              pk: eventKeys.stream(tenant, position.stream),
-              sk: position.version,
-              kind: EventItemKind.pointer,
-              seq: envelope.seq,
-              type: envelope.type,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            TableName: tableName(write.table),
+            Item: write.item,
+            ...(write.ifAbsent ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
           },
-        });
+        };
       }
-      items.push({
-        Put: {
-          TableName: this.stateTable,
-          Item: {
-            ...stateKeys.idempotency(tenant, entry.idempotencyKey),
-            payloadHash: entry.payloadHash,
-            result: entry.result,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
-    for (const head of plan.streamHeads) {
-      items.push({
+      const names = Object.keys(write.values);
+      const expected = write.expected ? Object.entries(write.expected) : [];
+      return {
         Update: {
-          TableName: this.stateTable,
-          Key: stateKeys.streamHead(tenant, head.stream),
-          UpdateExpression: 'SET version = :next',
-          ConditionExpression:
-            head.expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
-          ExpressionAttributeValues:
-            head.expectedVersion === 0
-              ? { ':next': head.nextVersion }
-              : { ':next': head.nextVersion, ':expected': head.expectedVersion },
+          TableName: tableName(write.table),
+          Key: write.key,
+          UpdateExpression: `SET ${names.map((name) => `${name} = :${name}`).join(', ')}`,
+          ConditionExpression: write.expected
+            ? expected.map(([name]) => `${name} = :expected_${name}`).join(' AND ')
+            : 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: Object.fromEntries([
+            ...Object.entries(write.values).map(([name, value]) => [`:${name}`, value]),
+            ...expected.map(([name, value]) => [`:expected_${name}`, value]),
+          ]),
         },
-      });
-    }
-    const expectedHead = plan.ledgerHead.expected;
-    items.push({
-      Update: {
-        TableName: this.stateTable,
-        Key: stateKeys.ledgerHead(tenant),
-        UpdateExpression: 'SET seq = :seq, chainHash = :hash',
-        ConditionExpression: expectedHead
-          ? 'seq = :expectedSeq AND chainHash = :expectedHash'
-          : 'attribute_not_exists(pk)',
-        ExpressionAttributeValues: {
-          ':seq': plan.ledgerHead.next.seq,
-          ':hash': plan.ledgerHead.next.chainHash,
-          ...(expectedHead
-            ? { ':expectedSeq': expectedHead.seq, ':expectedHash': expectedHead.chainHash }
-            : {}),
-        },
-      },
+      };
     });
-    items.push(...this.releaseIndexItems(tenant, plan, newReleases, catalog));
-    items.push(...this.alarmIndexItems(tenant, plan));
-    items.push(...this.gateBypassIndexItems(tenant, plan));
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
       );
     }
+    const expectedHead = plan.ledgerHead.expected;
     const token = sha256Hex(
       canonicalJson([
         tenant,
@@ -373,99 +306,6 @@ export class DynamoDbEventStore implements EventStore {
       ]),
     ).slice(0, 36);
     return { TransactItems: items, ClientRequestToken: token };
-  }
-
-  /** The release catalogue (by id, by service+version, newest-first lists) is written with the release. */
-  private releaseIndexItems(
-    tenant: string,
-    plan: AppendPlan,
-    newReleases: readonly (ReleaseFacts & { createdAt: string | undefined })[],
-    catalog: ReleaseCatalog,
-  ) {
-    const seqOfRelease = new Map(
-      plan.entries
-        .filter((entry) => entry.envelope.type === 'release.created')
-        .map((entry) => [String(entry.envelope.data.releaseId), entry]),
-    );
-    const indexedPairs = new Set<string>();
-    return newReleases.flatMap((release) => {
-      const entry = seqOfRelease.get(release.releaseId);
-      if (!entry) return [];
-      // Normalised to UTC so the list's sort key orders by instant whatever offset the producer used.
-      const createdAt = new Date(release.createdAt ?? entry.envelope.recordedAt).toISOString();
-      const summary = {
-        releaseId: release.releaseId,
-        service: release.service,
-        version: release.version,
-        createdAt,
-        seq: entry.envelope.seq,
-      };
-      const listKey = `${createdAt}#${String(entry.envelope.seq).padStart(12, '0')}`;
-      const put = (Item: Record<string, unknown>) => ({
-        Put: { TableName: this.stateTable, Item, ConditionExpression: 'attribute_not_exists(pk)' },
-      });
-      const pairKey = releaseKey(release.service, release.version);
-      const pairItems =
-        catalog.byServiceVersion.has(pairKey) || indexedPairs.has(pairKey)
-          ? []
-          : [put({ ...stateKeys.releaseByServiceVersion(tenant, pairKey), releaseId: release.releaseId })];
-      indexedPairs.add(pairKey);
-      return [
-        put({ ...stateKeys.release(tenant, release.releaseId), ...summary }),
-        ...pairItems,
-        put({ pk: stateKeys.releaseList(tenant), sk: listKey, ...summary }),
-        put({ pk: stateKeys.releaseListOfService(tenant, release.service), sk: listKey, ...summary }),
-      ];
-    });
-  }
-
-  /**
-   * A policy naming CloudWatch alarms is indexed by alarm name, because alarm events carry no tenant.
-   * Entries are only ever added; the rollback function re-checks the policy in force.
-   */
-  private alarmIndexItems(tenant: string, plan: AppendPlan) {
-    return plan.entries
-      .filter((entry) => entry.envelope.type === 'policy.updated')
-      .flatMap((entry) => {
-        const data = entry.envelope.data as {
-          service: string;
-          environment: string;
-          policy: { autoRollback?: { alarms?: string[] } };
-        };
-        return (data.policy.autoRollback?.alarms ?? []).map((alarm) => ({
-          Put: {
-            TableName: this.stateTable,
-            Item: {
-              ...stateKeys.alarmSubscription(alarm, tenant, data.service, data.environment),
-              tenant,
-              service: data.service,
-              environment: data.environment,
-            },
-          },
-        }));
-      });
-  }
-
-  /** Deployments that went ahead without a passed gate, newest first, for auditors. */
-  private gateBypassIndexItems(tenant: string, plan: AppendPlan) {
-    return plan.entries
-      .filter((entry) => entry.envelope.type === 'gate.bypassed')
-      .map((entry) => {
-        const { envelope } = entry;
-        return {
-          Put: {
-            TableName: this.stateTable,
-            Item: {
-              pk: stateKeys.gateBypassList(tenant),
-              sk: `${envelope.recordedAt}#${String(envelope.seq).padStart(12, '0')}`,
-              ...(envelope.data as Record<string, unknown>),
-              recordedAt: envelope.recordedAt,
-              seq: envelope.seq,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        };
-      });
   }
 
   /** Reads, in one consistent batch, the state items an append of these events depends on. */

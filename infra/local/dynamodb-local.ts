@@ -11,6 +11,8 @@ export interface DynamoDbLocalOptions {
   /** Directory for the database files; omitted means in memory. */
   readonly dataDir?: string | undefined;
   readonly log?: (line: string) => void;
+  /** Extra JVM options, e.g. a larger heap for a bench's million-event tables. */
+  readonly javaOptions?: readonly string[];
 }
 
 export interface RunningDynamoDbLocal {
@@ -36,6 +38,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const args = [
     '-Xms64m',
     '-XX:+UseSerialGC',
+    ...(options.javaOptions ?? []),
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
     '-jar',
     join(jarDir, 'DynamoDBLocal.jar'),

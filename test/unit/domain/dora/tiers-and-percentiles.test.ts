@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, mergeSorted, percentile, subtractSorted } from '../../../../domain/dora/percentiles.ts';
+import {
+  median,
+  mergeAllSorted,
+  mergeSorted,
+  percentile,
+  subtractSorted,
+} from '../../../../domain/dora/percentiles.ts';
+import { addRollups, EMPTY_ROLLUP, type Rollup, sumRollups } from '../../../../domain/dora/rollups.ts';
 import {
   changeFailureTier,
   frequencyTier,
@@ -29,6 +37,41 @@ describe('percentiles', () => {
     expect(mergeSorted([1, 3, 3], [2, 3])).toEqual([1, 2, 3, 3, 3]);
     expect(subtractSorted([1, 2, 3, 3, 3], [2, 3])).toEqual([1, 3, 3]);
     expect(subtractSorted([1, 2], [5])).toEqual([1, 2]);
+  });
+
+  it('merges many sorted lists at once into what merging them one by one gives', () => {
+    expect(mergeAllSorted([])).toEqual([]);
+    expect(mergeAllSorted([[], [2], [1, 3], [], [2, 2]])).toEqual([1, 2, 2, 2, 3]);
+    const sorted = fc
+      .array(fc.integer({ min: 0, max: 50 }), { maxLength: 8 })
+      .map((l) => l.sort((a, b) => a - b));
+    fc.assert(
+      fc.property(fc.array(sorted, { maxLength: 12 }), (lists) => {
+        expect(mergeAllSorted(lists)).toEqual(
+          lists.reduce<number[]>((all, list) => mergeSorted(all, list), []),
+        );
+      }),
+    );
+  });
+
+  it('sums a window of day rollups as adding them one by one does', () => {
+    const samples = fc.array(fc.nat(1000), { maxLength: 6 }).map((l) => l.sort((a, b) => a - b));
+    const rollup: fc.Arbitrary<Rollup> = fc.record({
+      deployments: fc.nat(9),
+      rollbacks: fc.nat(9),
+      changes: fc.nat(9),
+      failedChanges: fc.nat(9),
+      unplanned: fc.nat(9),
+      unrecovered: fc.nat(9),
+      leadService: samples,
+      leadEnvironment: samples,
+      recovery: samples,
+    });
+    fc.assert(
+      fc.property(fc.array(rollup, { maxLength: 40 }), (days) => {
+        expect(sumRollups(days)).toEqual(days.reduce((total, day) => addRollups(total, day), EMPTY_ROLLUP));
+      }),
+    );
   });
 });
 
