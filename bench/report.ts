@@ -80,7 +80,7 @@ function dashboardSection(dashboard: DashboardRun): string {
 function metricsSection(metrics: Record<string, MetricsRun>): string {
   const load = (m: MetricsRun) =>
     m.loader === 'bulk'
-      ? `${m.loadEventsPerSec} (bulk loader${m.appendEventsPerSec === undefined ? '' : `; append path ${m.appendEventsPerSec}`})`
+      ? `${m.loadEventsPerSec} (bulk loader${m.appendEventsPerSec === undefined ? '' : `; append path ${m.appendEventsPerSec} on the first ${m.appendSample ?? m.events}`})`
       : `${m.loadEventsPerSec} (append path)`;
   return `## DORA queries: projection vs recomputing from the ledger (one-year window, monthly series)
 
