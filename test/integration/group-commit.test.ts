@@ -1,19 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchTooLargeError, IdempotencyConflictError } from '../../domain/ports/event-store.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { incoming } from '../support/incoming-events.ts';
+import { incoming, testRun } from '../support/incoming-events.ts';
 
 let tables: TestTables;
 beforeAll(async () => {
   tables = await createTestTables();
 });
-
-const testRun = (tenant: string, n: number) =>
-  incoming(
-    'tests.completed',
-    { releaseId: `${tenant}-r`, suite: `suite-${n}`, passed: true },
-    { id: `${tenant}-t${n}` },
-  );
 
 describe('group commit: concurrent appends to one tenant share transactions', () => {
   it('commits 16 concurrent appends in fewer transactions, each with its own result, seqs gapless', async () => {

@@ -25,3 +25,12 @@ export function incoming(
     payloadHash: sha256Hex(canonicalJson(payload)),
   };
 }
+
+/** The n-th test run of a tenant's release, with an id that names both (so copies are recognisable). */
+export function testRun(tenant: string, n: number): IncomingEvent {
+  return incoming(
+    'tests.completed',
+    { releaseId: `${tenant}-r`, suite: `suite-${n}`, passed: true },
+    { id: `${tenant}-t${n}` },
+  );
+}
