@@ -1,14 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type FunctionConfig, readConfig } from '../config.ts';
-import { documentClient as sharedDocumentClient } from './dynamodb-document-client.ts';
+import type { FunctionConfig } from '../config.ts';
+import { documentClient } from './dynamodb-document-client.ts';
 import { DynamoDbEventStore } from './dynamodb-event-store.ts';
 import { DynamoDbTokenStore } from './dynamodb-token-store.ts';
-
-/**
- * Clients are created once per container (Lambda reuses them across invocations) and per
- * configuration, so the local runtime can run several isolated ledgers in one process.
- */
-const cache = new Map<string, Adapters>();
+import { perConfiguration } from './per-configuration.ts';
 
 export interface Adapters {
   readonly config: FunctionConfig;
@@ -19,21 +14,17 @@ export interface Adapters {
   // The EventBridge client is not here but in event-bus.ts, so only the relay's bundle carries it.
 }
 
-export function adapters(config: FunctionConfig = readConfig()): Adapters {
-  const key = JSON.stringify(config);
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const documentClient = sharedDocumentClient(config);
-  const created: Adapters = {
+/** The stores of a configuration over its one document client. */
+export const adapters = /* @__PURE__ */ perConfiguration((config): Adapters => {
+  const client = documentClient(config);
+  return {
     config,
-    dynamoDb: documentClient,
+    dynamoDb: client,
     eventStore: new DynamoDbEventStore({
-      client: documentClient,
+      client,
       eventsTable: config.eventsTable,
       stateTable: config.stateTable,
     }),
-    tokenStore: new DynamoDbTokenStore({ client: documentClient, stateTable: config.stateTable }),
+    tokenStore: new DynamoDbTokenStore({ client, stateTable: config.stateTable }),
   };
-  cache.set(key, created);
-  return created;
-}
+});

@@ -47,7 +47,7 @@ import {
   type TimeWindowQuery,
 } from '../../domain/ports/event-store.ts';
 import { AppendMemory } from './append-memory.ts';
-import { GroupCommit, type Settled } from './group-commit.ts';
+import { GroupCommit } from './group-commit.ts';
 import { eventKeys, stateKeys } from './ledger-tables.ts';
 import { type LedgerTable, ledgerWrites } from './ledger-writes.ts';
 import { callStorage, isRetryableStorageError } from './storage-errors.ts';
@@ -132,10 +132,10 @@ export class DynamoDbEventStore implements EventStore {
   private async appendGroup(
     tenant: string,
     group: readonly (readonly IncomingEvent[])[],
-  ): Promise<readonly Settled<AppendOutcome>[]> {
+  ): Promise<readonly PromiseSettledResult<AppendOutcome>[]> {
     const deadline = Date.now() + this.appendBudgetMs;
     for (let attempt = 1; ; attempt += 1) {
-      let outcome: readonly Settled<AppendOutcome>[] | 'rebase' | 'split';
+      let outcome: readonly PromiseSettledResult<AppendOutcome>[] | 'rebase' | 'split';
       try {
         outcome = await this.tryAppendGroup(tenant, group);
       } catch (error) {
@@ -166,7 +166,7 @@ export class DynamoDbEventStore implements EventStore {
   private async tryAppendGroup(
     tenant: string,
     group: readonly (readonly IncomingEvent[])[],
-  ): Promise<readonly Settled<AppendOutcome>[] | 'rebase' | 'split'> {
+  ): Promise<readonly PromiseSettledResult<AppendOutcome>[] | 'rebase' | 'split'> {
     const all = group.flat();
     // What this process committed last stands in for the read when it covers the submission; else one
     // read for everything knowable up front: idempotency records, release facts, the ledger head and the
@@ -175,7 +175,7 @@ export class DynamoDbEventStore implements EventStore {
     const snapshot = remembered
       ? { ...remembered, streamsRead: undefined }
       : await this.readSnapshot(tenant, all, streamsTouched(all));
-    const settled: Settled<AppendOutcome>[] = [];
+    const settled: PromiseSettledResult<AppendOutcome>[] = [];
     const writing: { index: number; events: readonly IncomingEvent[]; duplicates: DuplicateCheck }[] = [];
     group.forEach((events, index) => {
       const duplicates = checkDuplicates(events, snapshot.records);

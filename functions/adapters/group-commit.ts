@@ -1,11 +1,9 @@
-/** How one request of a group ended: its own result or its own error, never another request's. */
-export type Settled<Result> =
-  | { readonly status: 'fulfilled'; readonly value: Result }
-  | { readonly status: 'rejected'; readonly reason: unknown };
-
 export interface GroupCommitOptions<Request, Result> {
-  /** Commits a group of requests, in queue order, answering each one. */
-  readonly commit: (key: string, group: readonly Request[]) => Promise<readonly Settled<Result>[]>;
+  /** Commits a group of requests, in queue order, answering each one with its own result or error. */
+  readonly commit: (
+    key: string,
+    group: readonly Request[],
+  ) => Promise<readonly PromiseSettledResult<Result>[]>;
   /** Whether `next` may join `group` (size limits, requests that must not share a commit). */
   readonly fits: (group: readonly Request[], next: Request) => boolean;
 }
@@ -43,7 +41,7 @@ export class GroupCommit<Request, Result> {
     const queue = this.queues.get(key) ?? [];
     while (queue.length > 0) {
       const group = this.takeGroup(queue);
-      let settled: readonly Settled<Result>[];
+      let settled: readonly PromiseSettledResult<Result>[];
       try {
         settled = await this.options.commit(
           key,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type Settled } from '../../../../functions/adapters/group-commit.ts';
+import { GroupCommit } from '../../../../functions/adapters/group-commit.ts';
 
 /** A commit that records the groups it was given and answers each request with its own value. */
 function recordingCommit(
-  answer: (request: string) => Settled<string> = (r) => ({ status: 'fulfilled', value: r }),
+  answer: (request: string) => PromiseSettledResult<string> = (r) => ({ status: 'fulfilled', value: r }),
 ) {
   const groups: string[][] = [];
   let release: () => void = () => undefined;
