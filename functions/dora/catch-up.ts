@@ -2,7 +2,11 @@ import { type DoraDefinitions, definitionsVersion } from '../../domain/dora/defi
 import { type ProjectionLoader, projectBatch } from '../../domain/dora/projection.ts';
 import { keyId } from '../../domain/dora/projection-store.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
-import { type DynamoDbDoraStore, MAX_TRANSACTION_ITEMS } from '../adapters/dynamodb-dora-store.ts';
+import {
+  type DoraCheckpoint,
+  type DynamoDbDoraStore,
+  MAX_TRANSACTION_ITEMS,
+} from '../adapters/dynamodb-dora-store.ts';
 
 export interface CatchUpDeps {
   readonly eventStore: EventStore;
@@ -11,6 +15,24 @@ export interface CatchUpDeps {
   readonly now: () => number;
   /** Stop starting new batches after this instant (ms); the next nudge continues. */
   readonly deadline: number;
+  /** What this process remembers from its earlier runs (see `catchUpMemory`); none reads everything. */
+  readonly memory?: CatchUpMemory;
+}
+
+/**
+ * What a process that ran the projector before may assume instead of reading: the checkpoints it
+ * committed, and the versions it saw active. A remembered checkpoint is only a guess: the commit is
+ * conditional on the stored checkpoint, so a stale guess loses the commit ('moved'), is forgotten, and
+ * the run re-reads. Per nudge this leaves one ledger Query and one write, instead of reading the
+ * checkpoint, the ledger and the active version twice over.
+ */
+export interface CatchUpMemory {
+  readonly checkpoints: Map<string, number>;
+  readonly active: Set<string>;
+}
+
+export function catchUpMemory(): CatchUpMemory {
+  return { checkpoints: new Map(), active: new Set() };
 }
 
 export interface CatchUpResult {
@@ -33,19 +55,30 @@ const LEASE_MS = 120_000;
 export async function catchUp(tenant: string, deps: CatchUpDeps): Promise<CatchUpResult> {
   const { eventStore, doraStore, definitions } = deps;
   const version = definitionsVersion(definitions);
+  const memoryKey = `${tenant}\u0000${version}`;
+  const remembered = deps.memory?.checkpoints;
+  // Queries read the version marked active; it is marked once, when it first catches up.
+  const caughtUpAt = async (seq: number): Promise<CatchUpResult> => {
+    if (!deps.memory?.active.has(memoryKey)) {
+      const active = await doraStore.activeVersion(tenant);
+      if (active?.version !== version) await doraStore.activate(tenant, version, seq);
+      deps.memory?.active.add(memoryKey);
+    }
+    return { version, seq, batches, caughtUp: true };
+  };
   let batches = 0;
   let size = PAGE;
   for (;;) {
-    const checkpoint = await doraStore.checkpoint(tenant, version);
+    const guess = remembered?.get(memoryKey);
+    const checkpoint: DoraCheckpoint =
+      guess === undefined
+        ? await doraStore.checkpoint(tenant, version)
+        : { seq: guess, lease: undefined, leaseUntil: undefined };
     if (checkpoint.lease && (checkpoint.leaseUntil ?? 0) > deps.now()) {
       return { version, seq: checkpoint.seq, batches, caughtUp: false };
     }
     const page = await eventStore.readLedger(tenant, checkpoint.seq, size);
-    if (page.events.length === 0) {
-      const active = await doraStore.activeVersion(tenant);
-      if (active?.version !== version) await doraStore.activate(tenant, version, checkpoint.seq);
-      return { version, seq: checkpoint.seq, batches, caughtUp: true };
-    }
+    if (page.events.length === 0) return caughtUpAt(checkpoint.seq);
     if (deps.now() > deps.deadline) return { version, seq: checkpoint.seq, batches, caughtUp: false };
     let events = page.events;
     let outcome: 'committed' | 'moved';
@@ -65,7 +98,16 @@ export async function catchUp(tenant: string, deps: CatchUpDeps): Promise<CatchU
       }
       events = events.slice(0, Math.ceil(events.length / 2));
     }
-    if (outcome === 'committed') batches += 1;
+    if (outcome === 'moved') {
+      remembered?.delete(memoryKey);
+      continue;
+    }
+    batches += 1;
+    const to = events.at(-1)?.seq ?? checkpoint.seq;
+    remembered?.set(memoryKey, to);
+    // The whole page was folded and the ledger had nothing after it when read: caught up as of that
+    // read. Whatever was appended since nudges the projector again.
+    if (events.length === page.events.length && page.next === undefined) return caughtUpAt(to);
     // Busy days make a page's writes outgrow one transaction, and every halving costs a whole fold.
     // Start the next page at the size that fitted, growing back by a quarter as days get quieter.
     size = Math.min(PAGE, Math.ceil(events.length * 1.25));

@@ -2,12 +2,14 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { adapters } from '../adapters/clients.ts';
 import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
-import { catchUp } from '../dora/catch-up.ts';
+import { catchUp, catchUpMemory } from '../dora/catch-up.ts';
 
 const NudgeSchema = z.looseObject({ tenant: z.string().min(1) });
 
 const running = new Map<string, Promise<void>>();
 const again = new Set<string>();
+/** Checkpoints this container committed and versions it saw active, kept across invocations. */
+const memory = catchUpMemory();
 
 /**
  * Any ledger event → catch the tenant's DORA projection up. The bus event only says which tenant to
@@ -41,5 +43,6 @@ async function catchUpTenant(tenant: string, context: Context | undefined): Prom
     definitions: config.doraDefinitions,
     now: () => Date.now(),
     deadline: Date.now() + Math.max(1_000, remaining - 10_000),
+    memory,
   });
 }

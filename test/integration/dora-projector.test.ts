@@ -6,7 +6,7 @@ import { scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import { DynamoDbDoraStore } from '../../functions/adapters/dynamodb-dora-store.ts';
-import { catchUp } from '../../functions/dora/catch-up.ts';
+import { catchUp, catchUpMemory } from '../../functions/dora/catch-up.ts';
 import { doraReader } from '../../functions/dora/dora-reader.ts';
 import { doraHistory } from '../support/dora-history.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
@@ -153,5 +153,91 @@ describe('the DORA projector on DynamoDB Local', () => {
         expect(pages, `${metric} ${JSON.stringify(scope)}`).toEqual(expected);
       }
     }
+  });
+
+  describe('with the memory a projector process keeps between nudges', () => {
+    const storedDocs = async (tenant: string, events: readonly StoredEvent[]) => {
+      const expected = projectAll(events, DEFAULT_DORA_DEFINITIONS);
+      const stored = await dora.load(
+        tenant,
+        definitionsVersion(DEFAULT_DORA_DEFINITIONS),
+        [...expected.docs.values()].map((doc) => doc.key),
+      );
+      return { expected, stored };
+    };
+
+    it('answers a nudge for a new event with the fold’s reads and one write, and a spurious nudge with nothing but the ledger read', async () => {
+      const events = busyHistory('nudged', 3, 2);
+      const counting = tables.countingClient();
+      const memoryDeps = (upTo: number) => ({
+        ...deps(events.slice(0, upTo)),
+        doraStore: new DynamoDbDoraStore({ client: counting.client, stateTable: tables.stateTable }),
+        memory,
+      });
+      const memory = catchUpMemory();
+      await catchUp('nudged', memoryDeps(events.length - 1));
+      for (const key of Object.keys(counting.sent)) delete counting.sent[key];
+
+      const last = await catchUp('nudged', memoryDeps(events.length));
+      expect(last).toMatchObject({ caughtUp: true, seq: events.length, batches: 1 });
+      // The ledger here is in memory, so what was sent is the projector's own: reads of the documents
+      // the event touches (the fold's), then one write. No checkpoint or active-version reads.
+      const { BatchGetItem = 0, ...writes } = counting.sent;
+      expect(BatchGetItem).toBeGreaterThan(0);
+      expect([{ TransactWriteItems: 1 }, { UpdateItem: 1 }]).toContainEqual(writes);
+      for (const key of Object.keys(counting.sent)) delete counting.sent[key];
+      expect(await catchUp('nudged', memoryDeps(events.length))).toMatchObject({
+        caughtUp: true,
+        batches: 0,
+      });
+      expect(counting.sent).toEqual({});
+
+      const { expected, stored } = await storedDocs('nudged', events);
+      for (const [id, doc] of expected.docs) expect(stored.get(id), id).toEqual(doc.value);
+    });
+
+    it('moves the checkpoint with a single conditional update when the events change no document', async () => {
+      const events = busyHistory('quiet', 2, 1);
+      const counting = tables.countingClient();
+      const memory = catchUpMemory();
+      const quietDeps = (upTo: readonly StoredEvent[]) => ({
+        ...deps(upTo),
+        doraStore: new DynamoDbDoraStore({ client: counting.client, stateTable: tables.stateTable }),
+        memory,
+      });
+      await catchUp('quiet', quietDeps(events));
+      const testRun: StoredEvent = {
+        ...(events.at(-1) as StoredEvent),
+        seq: events.length + 1,
+        type: 'tests.completed',
+        stream: 'release-r-1-0',
+        data: { releaseId: 'r-1-0', suite: 'unit', passed: true, total: 3 },
+      };
+      for (const key of Object.keys(counting.sent)) delete counting.sent[key];
+      const result = await catchUp('quiet', quietDeps([...events, testRun]));
+      expect(result).toMatchObject({ caughtUp: true, seq: events.length + 1, batches: 1 });
+      expect(counting.sent).toEqual({ UpdateItem: 1 });
+      expect((await dora.checkpoint('quiet', definitionsVersion(DEFAULT_DORA_DEFINITIONS))).seq).toBe(
+        events.length + 1,
+      );
+    });
+
+    it('loses the commit on a checkpoint another process moved, forgets its guess and projects every event once', async () => {
+      const events = busyHistory('two-processes', 12, 3);
+      const [first, second] = [catchUpMemory(), catchUpMemory()];
+      const upTo = (n: number, memory: ReturnType<typeof catchUpMemory>) => ({
+        ...deps(events.slice(0, n)),
+        memory,
+      });
+      await catchUp('two-processes', upTo(20, first));
+      await catchUp('two-processes', upTo(50, second));
+      // The first process still believes the checkpoint is at 20: its fold of 21..50 over documents that
+      // already hold them must not be written.
+      const result = await catchUp('two-processes', upTo(events.length, first));
+      expect(result).toMatchObject({ caughtUp: true, seq: events.length });
+      const { expected, stored } = await storedDocs('two-processes', events);
+      for (const [id, doc] of expected.docs) expect(stored.get(id), id).toEqual(doc.value);
+      expect(stored.size).toBe(expected.docs.size);
+    });
   });
 });

@@ -15,7 +15,9 @@ export interface TestTables {
   readonly stateTable: string;
   readonly endpoint: string;
   store(options?: Partial<DynamoDbEventStoreOptions>): DynamoDbEventStore;
-  /** A store on its own client that counts the requests it sends: round trips, not timings. */
+  /** A document client of its own that counts the requests it sends, by operation: round trips, not timings. */
+  countingClient(): { client: DynamoDBDocumentClient; sent: Record<string, number> };
+  /** A store on a counting client. */
   countingStore(options?: Partial<DynamoDbEventStoreOptions>): {
     store: DynamoDbEventStore;
     sent: Record<string, number>;
@@ -42,25 +44,31 @@ export async function createTestTables(): Promise<TestTables> {
     endpoint,
     ...names,
     store: (options = {}) => new DynamoDbEventStore({ client: documentClient, ...names, ...options }),
+    countingClient: () => countingClient(endpoint),
     countingStore: (options = {}) => {
-      const counted = DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }),
-        { marshallOptions: { removeUndefinedValues: true } },
-      );
-      const sent: Record<string, number> = {};
-      counted.middlewareStack.add(
-        (next, context) => async (args) => {
-          const name = String(context.commandName).replace(/Command$/, '');
-          sent[name] = (sent[name] ?? 0) + 1;
-          return next(args);
-        },
-        { step: 'initialize', name: 'countRequests' },
-      );
+      const { client: counted, sent } = countingClient(endpoint);
       return { store: new DynamoDbEventStore({ client: counted, ...names, ...options }), sent };
     },
   };
+}
+
+function countingClient(endpoint: string): { client: DynamoDBDocumentClient; sent: Record<string, number> } {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  const sent: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, '');
+      sent[name] = (sent[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return { client, sent };
 }
