@@ -22,10 +22,20 @@ export interface BenchResults {
   readonly freshness?: LatencyRun;
   readonly dashboard?: DashboardRun;
   readonly metrics?: Record<string, MetricsRun>;
+  /** The real projector's rebuild rate from empty (events/s), from the metrics runs that used it. */
+  readonly projection?: { eventsPerSec: number; events: number; bySize: Record<string, number> };
   readonly bundles?: Record<string, BundleRun>;
+  /** Wall-clock seconds of each part and the whole run (absent in older results). */
+  readonly durationsSec?: Record<string, number>;
 }
 
 const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+function durationsLine(durations: Record<string, number>): string {
+  const { total, ...parts } = durations;
+  const each = Object.entries(parts).map(([part, seconds]) => `${part} ${seconds} s`);
+  return `The run took ${total ?? '?'} s: ${each.join(', ')}.`;
+}
 
 /** The markdown summary the README quotes: every figure beside its target. */
 export function renderReport(r: BenchResults): string {
@@ -34,7 +44,7 @@ export function renderReport(r: BenchResults): string {
 
 Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, commit \`${r.machine.commit}\`,
 ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run; ratios measured side by side.
-`,
+${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
     r.ingest && r.gate && r.rollback ? runtimeSections(r.ingest, r.gate, r.rollback, r.freshness) : '',
     r.dashboard ? dashboardSection(r.dashboard) : '',
     r.metrics ? metricsSection(r.metrics) : '',

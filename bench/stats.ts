@@ -48,3 +48,22 @@ export function progress(label: string, total: number): (done: number) => void {
     process.stderr.write(`\r  ${label} ${done}/${total}${done >= total ? '\n' : ''}`);
   };
 }
+
+/**
+ * Runs one part of the benchmark, prints how long it took, and records the seconds under `label`
+ * (the JSON's `durationsSec`), so a slow `--quick` run shows which part to look at.
+ */
+export async function phase<T>(
+  durations: Record<string, number>,
+  label: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    const seconds = round((performance.now() - started) / 1000, 1);
+    durations[label] = seconds;
+    process.stderr.write(`  ${label}: ${seconds} s\n`);
+  }
+}

@@ -13,7 +13,12 @@ import { type BusRule, type EventBridgeEvent, type RunningEventBus, startEventBu
 import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ensureLedgerTables } from './ledger-tables-local.ts';
-import { type RunningStreamPoller, startStreamPoller } from './stream-poller.ts';
+import {
+  type CheckpointStore,
+  type RunningStreamPoller,
+  skipStreamBacklog,
+  startStreamPoller,
+} from './stream-poller.ts';
 
 export interface TokenSpec {
   readonly token: string;
@@ -33,6 +38,15 @@ export interface LocalRuntimeOptions {
   readonly tokens: readonly TokenSpec[];
   /** Rules added to the topology's (tests use these to observe the bus). */
   readonly extraRules?: readonly BusRule[];
+  /** How long the stream poller waits after finding a shard empty. @default 50 */
+  readonly streamPollMs?: number;
+  /**
+   * Writes data before anything reacts to it, as if the tables had been restored from a backup: it runs
+   * once the tables and tokens exist, with the handlers' environment set, and the relay's checkpoints
+   * are then moved past everything in the stream, so no reaction sees it. The bench seeds its dashboard
+   * history this way.
+   */
+  readonly seed?: (runtime: { dynamoDbEndpoint: string; tables: typeof LOCAL_TABLES }) => Promise<void>;
   readonly log?: (line: string) => void;
 }
 
@@ -137,39 +151,53 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const table = await client.send(new DescribeTableCommand({ TableName: LOCAL_TABLES.eventsTable }));
     const streamArn = table.Table?.LatestStreamArn;
     if (!streamArn) throw new Error('the events table has no stream');
-    const poller: RunningStreamPoller = startStreamPoller({
-      endpoint: dynamoDb.endpoint,
-      region: REGION,
-      streamArn,
-      batchSize: streamRelay.batchSize,
-      // EventBridge keeps what PutEvents accepted; the stand-in holds it in memory. Checkpoint a batch only
-      // once the bus has delivered it, so a crash redelivers from the stream instead of losing reactions.
-      handler: async (event) => {
-        const response = await invoke(streamRelay.function, event);
-        await bus.idle();
-        return response as never;
+    const checkpoints: CheckpointStore = {
+      load: async (shardId) => {
+        const { Item } = await documentClient.send(
+          new GetCommand({
+            TableName: LOCAL_TABLES.stateTable,
+            Key: stateKeys.checkpoint(`relay#${shardId}`),
+          }),
+        );
+        return Item?.sequenceNumber as string | undefined;
       },
-      checkpoints: {
-        load: async (shardId) => {
-          const { Item } = await documentClient.send(
-            new GetCommand({
-              TableName: LOCAL_TABLES.stateTable,
-              Key: stateKeys.checkpoint(`relay#${shardId}`),
-            }),
-          );
-          return Item?.sequenceNumber as string | undefined;
-        },
-        save: async (shardId, sequenceNumber) => {
-          await documentClient.send(
-            new PutCommand({
-              TableName: LOCAL_TABLES.stateTable,
-              Item: { ...stateKeys.checkpoint(`relay#${shardId}`), sequenceNumber },
-            }),
-          );
-        },
+      save: async (shardId, sequenceNumber) => {
+        await documentClient.send(
+          new PutCommand({
+            TableName: LOCAL_TABLES.stateTable,
+            Item: { ...stateKeys.checkpoint(`relay#${shardId}`), sequenceNumber },
+          }),
+        );
       },
-      log,
-    });
+    };
+    if (options.seed) {
+      await options.seed({ dynamoDbEndpoint: dynamoDb.endpoint, tables: LOCAL_TABLES });
+      const skipped = await skipStreamBacklog({
+        endpoint: dynamoDb.endpoint,
+        region: REGION,
+        streamArn,
+        checkpoints,
+      });
+      log(`seeded: the relay skips the ${skipped} stream records the seed wrote`);
+    }
+    const poller: RunningStreamPoller = process.env.NO_POLLER
+      ? ({ stop: async () => undefined } as never)
+      : startStreamPoller({
+          endpoint: dynamoDb.endpoint,
+          region: REGION,
+          streamArn,
+          batchSize: streamRelay.batchSize,
+          idleMs: options.streamPollMs,
+          // EventBridge keeps what PutEvents accepted; the stand-in holds it in memory. Checkpoint a batch only
+          // once the bus has delivered it, so a crash redelivers from the stream instead of losing reactions.
+          handler: async (event) => {
+            const response = await invoke(streamRelay.function, event);
+            await bus.idle();
+            return response as never;
+          },
+          checkpoints,
+          log,
+        });
     cleanups.push(() => poller.stop());
 
     const server: Server = createHttpAdapter({

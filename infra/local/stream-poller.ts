@@ -197,6 +197,68 @@ export function startStreamPoller(options: StreamPollerOptions): RunningStreamPo
   };
 }
 
+/**
+ * Moves every shard's checkpoint past the records the stream holds now, so the poller, started after,
+ * delivers only what is written later: what a table restored from a backup looks like on AWS, where the
+ * new table's stream has no records for the items it starts with. For data seeded before start-up.
+ */
+export async function skipStreamBacklog(
+  options: Pick<StreamPollerOptions, 'endpoint' | 'region' | 'streamArn' | 'checkpoints'>,
+): Promise<number> {
+  const client = new DynamoDBStreamsClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  let skipped = 0;
+  try {
+    const shards: Shard[] = [];
+    let startShard: string | undefined;
+    do {
+      const described = await client.send(
+        new DescribeStreamCommand({ StreamArn: options.streamArn, ExclusiveStartShardId: startShard }),
+      );
+      shards.push(...(described.StreamDescription?.Shards ?? []));
+      startShard = described.StreamDescription?.LastEvaluatedShardId;
+    } while (startShard);
+    for (const shard of shards) {
+      const shardId = shard.ShardId as string;
+      const checkpoint = await options.checkpoints.load(shardId);
+      let iterator: string | undefined;
+      try {
+        iterator = (
+          await client.send(
+            new GetShardIteratorCommand({
+              StreamArn: options.streamArn,
+              ShardId: shardId,
+              ShardIteratorType: checkpoint ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON',
+              ...(checkpoint ? { SequenceNumber: checkpoint } : {}),
+            }),
+          )
+        ).ShardIterator;
+      } catch (error) {
+        // A fresh shard with nothing in it yet: nothing to skip.
+        if ((error as Error).name === 'TrimmedDataAccessException') continue;
+        throw error;
+      }
+      let last: string | undefined;
+      while (iterator) {
+        const response = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        const records = response.Records ?? [];
+        // DynamoDB Local answers with everything up to the shard's end, so an empty page is the end.
+        if (records.length === 0) break;
+        skipped += records.length;
+        last = records.at(-1)?.dynamodb?.SequenceNumber ?? last;
+        iterator = response.NextShardIterator;
+      }
+      if (last) await options.checkpoints.save(shardId, last);
+    }
+  } finally {
+    client.destroy();
+  }
+  return skipped;
+}
+
 function toLambdaRecord(record: _Record, options: StreamPollerOptions): DynamoDBRecord {
   const created = record.dynamodb?.ApproximateCreationDateTime;
   return {

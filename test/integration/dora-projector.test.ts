@@ -210,7 +210,7 @@ describe('the DORA projector on DynamoDB Local', () => {
         ...(events.at(-1) as StoredEvent),
         seq: events.length + 1,
         type: 'tests.completed',
-        stream: 'release-r-1-0',
+        stream: 'release/r-1-0',
         data: { releaseId: 'r-1-0', suite: 'unit', passed: true, total: 3 },
       };
       for (const key of Object.keys(counting.sent)) delete counting.sent[key];
