@@ -2,10 +2,10 @@ import type { StoredEvent } from '../ledger/ledger-event.ts';
 import { addDays, type Bucket, bucketOf, dayOf, daysBetween } from './calendar.ts';
 import type { CellDoc, DeploymentEvidence } from './cell-evidence.ts';
 import { DEFAULT_DORA_DEFINITIONS, type DoraDefinitions, definitionsVersion } from './definitions.ts';
-import { median, percentile } from './percentiles.ts';
+import { medianOfRuns, percentileOfRuns, sizeOf } from './percentiles.ts';
 import { projectEvents } from './projection.ts';
 import { MemoryProjectionStore } from './projection-store.ts';
-import { type DoraScope, type Rollup, scopeKey, sumRollups } from './rollups.ts';
+import { type DoraScope, type Rollup, scopeKey, totalOf } from './rollups.ts';
 import { changeFailureTier, frequencyTier, leadTimeTier, recoveryTier, type Tier } from './tiers.ts';
 
 /** Whole UTC days: metrics are kept per day, so a window covers every day it touches. */
@@ -125,12 +125,12 @@ function numbers(
     const rollup = rollupsByDay.get(day);
     return rollup ? [rollup] : [];
   });
-  const total = sumRollups(present);
+  const total = totalOf(present);
   const deployDays = present.filter((rollup) => rollup.deployments > 0).length;
   const lead = byEnvironment ? total.leadEnvironment : total.leadService;
   const perDay = days.length === 0 ? 0 : total.deployments / days.length;
-  const leadMedian = median(lead);
-  const recoveryMedian = median(total.recovery);
+  const leadMedian = medianOfRuns(lead);
+  const recoveryMedian = medianOfRuns(total.recovery);
   const rate = total.changes === 0 ? null : total.failedChanges / total.changes;
   return {
     deploymentFrequency: {
@@ -143,8 +143,8 @@ function numbers(
     },
     leadTimeForChanges: {
       medianSeconds: leadMedian,
-      p90Seconds: percentile(lead, 90),
-      samples: lead.length,
+      p90Seconds: percentileOfRuns(lead, 90),
+      samples: sizeOf(lead),
       tier: leadTimeTier(leadMedian),
     },
     changeFailureRate: {
@@ -155,8 +155,8 @@ function numbers(
     },
     failedDeploymentRecoveryTime: {
       medianSeconds: recoveryMedian,
-      p90Seconds: percentile(total.recovery, 90),
-      samples: total.recovery.length,
+      p90Seconds: percentileOfRuns(total.recovery, 90),
+      samples: sizeOf(total.recovery),
       unrecovered: total.unrecovered,
       tier: recoveryTier(recoveryMedian),
     },

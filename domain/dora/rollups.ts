@@ -1,6 +1,6 @@
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import type { DeploymentEvidence } from './cell-evidence.ts';
-import { mergeAllSorted, mergeSorted, subtractSorted } from './percentiles.ts';
+import { mergeSorted, type SortedRuns, subtractSorted } from './percentiles.ts';
 
 /**
  * What one scope contributed on one day. Every field is additive (counts, and multisets of sample
@@ -74,8 +74,24 @@ export function addRollups(a: Rollup, b: Rollup, sign: 1 | -1 = 1): Rollup {
   };
 }
 
-/** The sum of many rollups: the same as adding them one by one, without re-merging a growing total. */
-export function sumRollups(rollups: readonly Rollup[]): Rollup {
+/** A window's rollups added up: counts summed, samples left as each day's sorted run (never merged). */
+export interface RollupTotals {
+  readonly deployments: number;
+  readonly rollbacks: number;
+  readonly changes: number;
+  readonly failedChanges: number;
+  readonly unplanned: number;
+  readonly unrecovered: number;
+  readonly leadService: SortedRuns;
+  readonly leadEnvironment: SortedRuns;
+  readonly recovery: SortedRuns;
+}
+
+/**
+ * The totals of many rollups, holding what adding them one by one would (the same counts, the same
+ * multisets of samples) without merging any sample list: order statistics select across the runs.
+ */
+export function totalOf(rollups: readonly Rollup[]): RollupTotals {
   const count = (
     field: 'deployments' | 'rollbacks' | 'changes' | 'failedChanges' | 'unplanned' | 'unrecovered',
   ) => rollups.reduce((sum, rollup) => sum + rollup[field], 0);
@@ -86,9 +102,9 @@ export function sumRollups(rollups: readonly Rollup[]): Rollup {
     failedChanges: count('failedChanges'),
     unplanned: count('unplanned'),
     unrecovered: count('unrecovered'),
-    leadService: mergeAllSorted(rollups.map((rollup) => rollup.leadService)),
-    leadEnvironment: mergeAllSorted(rollups.map((rollup) => rollup.leadEnvironment)),
-    recovery: mergeAllSorted(rollups.map((rollup) => rollup.recovery)),
+    leadService: rollups.map((rollup) => rollup.leadService),
+    leadEnvironment: rollups.map((rollup) => rollup.leadEnvironment),
+    recovery: rollups.map((rollup) => rollup.recovery),
   };
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addRollups, EMPTY_ROLLUP, type Rollup, sumRollups } from '../../../../domain/dora/rollups.ts';
+import { median, medianOfRuns, percentile, percentileOfRuns } from '../../../../domain/dora/percentiles.ts';
+import { addRollups, EMPTY_ROLLUP, type Rollup, totalOf } from '../../../../domain/dora/rollups.ts';
 
 const sortedSamples = fc.array(fc.integer({ min: 0, max: 30 * 86_400 })).map((s) => s.sort((a, b) => a - b));
 const count = fc.nat({ max: 50 });
@@ -16,20 +17,28 @@ const rollup: fc.Arbitrary<Rollup> = fc.record({
   recovery: sortedSamples,
 });
 
-describe('summing rollups', () => {
-  it('gives what adding them one by one gives', () => {
+describe('the totals of a window of rollups', () => {
+  const flat = (runs: readonly (readonly number[])[]) => runs.flat().sort((a, b) => a - b);
+
+  it('hold the counts and sample multisets that adding the days one by one gives, without merging', () => {
     fc.assert(
       fc.property(fc.array(rollup, { maxLength: 40 }), (rollups) => {
-        expect(sumRollups(rollups)).toEqual(rollups.reduce((total, r) => addRollups(total, r), EMPTY_ROLLUP));
+        const added = rollups.reduce((total, r) => addRollups(total, r), EMPTY_ROLLUP);
+        const { leadService, leadEnvironment, recovery, ...counts } = totalOf(rollups);
+        const { leadService: s, leadEnvironment: e, recovery: r, ...addedCounts } = added;
+        expect(counts).toEqual(addedCounts);
+        expect([flat(leadService), flat(leadEnvironment), flat(recovery)]).toEqual([s, e, r]);
+        expect(medianOfRuns(leadService)).toBe(median(s));
+        expect(percentileOfRuns(recovery, 90)).toBe(percentile(r, 90));
       }),
     );
   });
 
-  it('keeps every sample of a window in one sorted list', () => {
+  it('keep each day’s samples as its own sorted run', () => {
     const day = (leadService: number[]): Rollup => ({ ...EMPTY_ROLLUP, deployments: 1, leadService });
-    expect(sumRollups([day([5, 9]), day([1, 9, 12]), day([])])).toMatchObject({
+    expect(totalOf([day([5, 9]), day([1, 9, 12]), day([])])).toMatchObject({
       deployments: 3,
-      leadService: [1, 5, 9, 9, 12],
+      leadService: [[5, 9], [1, 9, 12], []],
     });
   });
 });
