@@ -54,9 +54,28 @@ export interface ReleasePage {
   readonly next?: string | undefined;
 }
 
+/**
+ * A caller whose bearer token was not re-read for this request (the authorizer remembered its grant):
+ * the append stores nothing unless the token still exists with this tenant and role, checked in the
+ * same transaction as the write, so a revoked token writes nothing from the moment it is revoked.
+ */
+export interface UnverifiedCaller {
+  /** The SHA-256 of the token, the key its grant is stored under. */
+  readonly tokenHash: string;
+  readonly role: string;
+}
+
+export interface AppendOptions {
+  readonly unverifiedCaller?: UnverifiedCaller | undefined;
+}
+
 /** The append-only, hash-chained event log of every tenant. */
 export interface EventStore {
-  appendEvents(tenant: string, events: readonly IncomingEvent[]): Promise<AppendOutcome>;
+  appendEvents(
+    tenant: string,
+    events: readonly IncomingEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendOutcome>;
   readLedger(tenant: string, afterSeq: number, limit: number): Promise<LedgerPage>;
   readStream(tenant: string, stream: StreamName): Promise<readonly StoredEvent[]>;
   listReleases(tenant: string, query: ReleaseQuery): Promise<ReleasePage>;
@@ -87,6 +106,11 @@ export class StorageUnavailableError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The caller's token no longer grants what the request was authorised with (revoked since). */
+export class CallerRevokedError extends Error {
+  readonly code = 'unauthorized';
 }
 
 export class EventTooLargeError extends Error {

@@ -34,8 +34,10 @@ import type {
   StreamName,
 } from '../../domain/ledger/ledger-event.ts';
 import {
+  type AppendOptions,
   type AppendOutcome,
   BatchTooLargeError,
+  CallerRevokedError,
   type EventStore,
   EventTooLargeError,
   type GateBypassPage,
@@ -45,6 +47,7 @@ import {
   type ReleaseQuery,
   StorageUnavailableError,
   type TimeWindowQuery,
+  type UnverifiedCaller,
 } from '../../domain/ports/event-store.ts';
 import { AppendMemory } from './append-memory.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -76,15 +79,21 @@ const BATCH_GET_LIMIT = 100;
 /** Events one group commit takes: about what fits one transaction's 100 items (else it is split). */
 const MAX_GROUP_EVENTS = 16;
 
+/** One caller's events, and the caller to prove still authorised when its token was not re-read. */
+interface Submission {
+  readonly events: readonly IncomingEvent[];
+  readonly caller: UnverifiedCaller | undefined;
+}
+
 /**
  * A submission joins a group while the group stays small and no event in it shares an idempotency key
  * with an event already there: such a retry must see the first one stored, exactly as it would alone.
  */
-function fitsGroup(group: readonly (readonly IncomingEvent[])[], next: readonly IncomingEvent[]): boolean {
-  if (group.reduce((count, events) => count + events.length, 0) + next.length > MAX_GROUP_EVENTS)
+function fitsGroup(group: readonly Submission[], next: Submission): boolean {
+  if (group.reduce((count, s) => count + s.events.length, 0) + next.events.length > MAX_GROUP_EVENTS)
     return false;
-  const keys = new Set(group.flatMap((events) => events.map((e) => idempotencyKey(e.source, e.id))));
-  return next.every((event) => !keys.has(idempotencyKey(event.source, event.id)));
+  const keys = new Set(group.flatMap((s) => s.events.map((e) => idempotencyKey(e.source, e.id))));
+  return next.events.every((event) => !keys.has(idempotencyKey(event.source, event.id)));
 }
 
 /**
@@ -99,7 +108,7 @@ export class DynamoDbEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly appendBudgetMs: number;
   private readonly serializeInProcess: boolean;
-  private readonly groupCommit: GroupCommit<readonly IncomingEvent[], AppendOutcome>;
+  private readonly groupCommit: GroupCommit<Submission, AppendOutcome>;
   /** Only when this process serialises the tenant's appends; otherwise two appends would share a guess. */
   private readonly memory: AppendMemory | undefined;
 
@@ -117,9 +126,14 @@ export class DynamoDbEventStore implements EventStore {
     });
   }
 
-  async appendEvents(tenant: string, events: readonly IncomingEvent[]): Promise<AppendOutcome> {
-    if (this.serializeInProcess) return this.groupCommit.submit(tenant, events);
-    const [settled] = await this.appendGroup(tenant, [events]);
+  async appendEvents(
+    tenant: string,
+    events: readonly IncomingEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendOutcome> {
+    const submission = { events, caller: options.unverifiedCaller };
+    if (this.serializeInProcess) return this.groupCommit.submit(tenant, submission);
+    const [settled] = await this.appendGroup(tenant, [submission]);
     if (settled?.status === 'fulfilled') return settled.value;
     throw settled?.reason;
   }
@@ -131,15 +145,26 @@ export class DynamoDbEventStore implements EventStore {
    */
   private async appendGroup(
     tenant: string,
-    group: readonly (readonly IncomingEvent[])[],
+    group: readonly Submission[],
   ): Promise<readonly PromiseSettledResult<AppendOutcome>[]> {
     const deadline = Date.now() + this.appendBudgetMs;
     for (let attempt = 1; ; attempt += 1) {
-      let outcome: readonly PromiseSettledResult<AppendOutcome>[] | 'rebase' | 'split';
+      let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
       try {
         outcome = await this.tryAppendGroup(tenant, group);
       } catch (error) {
         return group.map(() => ({ status: 'rejected', reason: error }));
+      }
+      if (typeof outcome === 'object' && 'revoked' in outcome) {
+        // Callers whose tokens are gone get 401; the rest are appended without them.
+        const revoked = new Set(outcome.revoked);
+        const rest = group.filter((_, index) => !revoked.has(index));
+        const answers = rest.length > 0 ? [...(await this.appendGroup(tenant, rest))] : [];
+        return group.map((_, index) =>
+          revoked.has(index)
+            ? { status: 'rejected', reason: new CallerRevokedError('the bearer token is not valid') }
+            : (answers.shift() as PromiseSettledResult<AppendOutcome>),
+        );
       }
       if (outcome === 'split') {
         const half = Math.ceil(group.length / 2);
@@ -165,9 +190,11 @@ export class DynamoDbEventStore implements EventStore {
    */
   private async tryAppendGroup(
     tenant: string,
-    group: readonly (readonly IncomingEvent[])[],
-  ): Promise<readonly PromiseSettledResult<AppendOutcome>[] | 'rebase' | 'split'> {
-    const all = group.flat();
+    group: readonly Submission[],
+  ): Promise<
+    readonly PromiseSettledResult<AppendOutcome>[] | 'rebase' | 'split' | { readonly revoked: number[] }
+  > {
+    const all = group.flatMap((submission) => submission.events);
     // What this process committed last stands in for the read when it covers the submission; else one
     // read for everything knowable up front: idempotency records, release facts, the ledger head and the
     // heads of every stream the events name. Only streams revealed by release resolution need a second.
@@ -176,8 +203,13 @@ export class DynamoDbEventStore implements EventStore {
       ? { ...remembered, streamsRead: undefined }
       : await this.readSnapshot(tenant, all, streamsTouched(all));
     const settled: PromiseSettledResult<AppendOutcome>[] = [];
-    const writing: { index: number; events: readonly IncomingEvent[]; duplicates: DuplicateCheck }[] = [];
-    group.forEach((events, index) => {
+    const writing: {
+      index: number;
+      events: readonly IncomingEvent[];
+      caller: UnverifiedCaller | undefined;
+      duplicates: DuplicateCheck;
+    }[] = [];
+    group.forEach(({ events, caller }, index) => {
       const duplicates = checkDuplicates(events, snapshot.records);
       if (duplicates.conflicts.length > 0) {
         settled[index] = {
@@ -199,9 +231,22 @@ export class DynamoDbEventStore implements EventStore {
           },
         };
       } else {
-        writing.push({ index, events, duplicates });
+        writing.push({ index, events, caller, duplicates });
       }
     });
+    // A replay or a conflict writes nothing, so no transaction can prove an unverified caller: read its
+    // token before answering, so a revoked token learns nothing about what is stored.
+    const answeredUnverified = group.flatMap((submission, index) =>
+      submission.caller && settled[index] ? [index] : [],
+    );
+    if (answeredUnverified.length > 0) {
+      const gone = await this.revokedCallers(
+        tenant,
+        answeredUnverified.map((index) => group[index]?.caller as UnverifiedCaller),
+      );
+      const revoked = answeredUnverified.filter((_, at) => gone[at]);
+      if (revoked.length > 0) return { revoked };
+    }
     if (writing.length === 0) return settled;
 
     const { catalog } = snapshot;
@@ -219,9 +264,24 @@ export class DynamoDbEventStore implements EventStore {
     };
     const recordedAt = this.clock().toISOString();
     const plan = planAppend(tenant, toAppend, state, recordedAt);
+    // Each unverified caller's token is checked once, in the transaction that writes its events.
+    const callers = new Map<string, { caller: UnverifiedCaller; submissions: number[] }>();
+    for (const { index, caller } of writing) {
+      if (!caller) continue;
+      const key = `${caller.tokenHash}\u0000${caller.role}`;
+      const known = callers.get(key);
+      if (known) known.submissions.push(index);
+      else callers.set(key, { caller, submissions: [index] });
+    }
     let input: TransactWriteCommandInput;
     try {
-      input = this.transactionFor(tenant, plan, resolved.newReleases, catalog);
+      input = this.transactionFor(
+        tenant,
+        plan,
+        resolved.newReleases,
+        catalog,
+        [...callers.values()].map(({ caller }) => caller),
+      );
     } catch (error) {
       if (group.length > 1) return 'split';
       throw error;
@@ -230,8 +290,17 @@ export class DynamoDbEventStore implements EventStore {
     try {
       await this.client.send(new TransactWriteCommand(input));
     } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        // The caller checks come first in the transaction; a failed one names a revoked token.
+        const reasons = error.CancellationReasons ?? [];
+        const revoked = [...callers.values()].flatMap(({ submissions }, at) =>
+          reasons[at]?.Code === 'ConditionalCheckFailed' ? submissions : [],
+        );
+        if (revoked.length > 0) return { revoked };
+        this.memory?.forget(tenant);
+        return 'rebase';
+      }
       this.memory?.forget(tenant);
-      if (error instanceof TransactionCanceledException) return 'rebase';
       if (isItemTooLarge(error)) {
         if (group.length > 1) return 'split';
         throw new EventTooLargeError('an event is too large to store', { cause: error });
@@ -261,10 +330,22 @@ export class DynamoDbEventStore implements EventStore {
     plan: AppendPlan,
     newReleases: readonly (ReleaseFacts & { createdAt: string | undefined })[],
     catalog: ReleaseCatalog,
+    callers: readonly UnverifiedCaller[],
   ): TransactWriteCommandInput {
     type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const tableName = (table: LedgerTable) => (table === 'events' ? this.eventsTable : this.stateTable);
-    const items = ledgerWrites(tenant, plan, newReleases, catalog).map((write): Item => {
+    const callerChecks = callers.map(
+      (caller): Item => ({
+        ConditionCheck: {
+          TableName: this.stateTable,
+          Key: stateKeys.token(caller.tokenHash),
+          ConditionExpression: 'tenant = :tenant AND #role = :role',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':tenant': tenant, ':role': caller.role },
+        },
+      }),
+    );
+    const ledgerItems = ledgerWrites(tenant, plan, newReleases, catalog).map((write): Item => {
       if (write.kind === 'put') {
         return {
           Put: {
@@ -291,6 +372,7 @@ export class DynamoDbEventStore implements EventStore {
         },
       };
     });
+    const items = [...callerChecks, ...ledgerItems];
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
@@ -306,6 +388,20 @@ export class DynamoDbEventStore implements EventStore {
       ]),
     ).slice(0, 36);
     return { TransactItems: items, ClientRequestToken: token };
+  }
+
+  /** For each caller, whether its token no longer grants its role on the tenant (one consistent read). */
+  private async revokedCallers(tenant: string, callers: readonly UnverifiedCaller[]): Promise<boolean[]> {
+    const hashes = [...new Set(callers.map((caller) => caller.tokenHash))];
+    const found = await this.batchGet(
+      this.stateTable,
+      hashes.map((hash) => stateKeys.token(hash)),
+    );
+    const grants = new Map(found.map((item) => [String(item.pk), item]));
+    return callers.map((caller) => {
+      const grant = grants.get(stateKeys.token(caller.tokenHash).pk);
+      return grant?.tenant !== tenant || grant.role !== caller.role;
+    });
   }
 
   /** Reads, in one consistent batch, the state items an append of these events depends on. */

@@ -4,9 +4,27 @@ import type {
 } from 'aws-lambda';
 import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import { adapters } from '../adapters/clients.ts';
-import type { TokenGrant } from '../adapters/dynamodb-token-store.ts';
+import { hashToken, type TokenGrant } from '../adapters/dynamodb-token-store.ts';
+import { WRITE_CHECKED_ROUTES } from './write-checked-routes.ts';
 
-type AuthorizerContext = { tenant?: string; role?: string; reason?: string; unavailable?: string };
+type AuthorizerContext = {
+  tenant?: string;
+  role?: string;
+  reason?: string;
+  unavailable?: string;
+  /** Set when the grant was not read for this request: the route's write must prove the token. */
+  unverifiedTokenHash?: string;
+};
+
+/**
+ * Grants this container has read, by token hash. Only routes that re-check the token in their write's
+ * own transaction (WRITE_CHECKED_ROUTES) are answered from here, so a revoked token is still refused on
+ * its very next request; entries expire so a revoked token does not cost those routes a failed
+ * transaction for long.
+ */
+const remembered = new Map<string, { readonly grant: TokenGrant; readonly at: number }>();
+const REMEMBER_MS = 5 * 60_000;
+const REMEMBER_MAX = 1_000;
 
 /**
  * API Gateway v2 simple-response authorizer over token hashes in the state table. It always
@@ -25,6 +43,14 @@ export async function handler(
       isAuthorized: true,
       context: { reason: 'a bearer token is required (Authorization: Bearer <token>)' },
     };
+  const tokenHash = hashToken(match[1]);
+  if (WRITE_CHECKED_ROUTES.has(event.routeKey)) {
+    const known = remembered.get(tokenHash);
+    if (known && Date.now() - known.at < REMEMBER_MS) {
+      const { tenant, role } = known.grant;
+      return { isAuthorized: true, context: { tenant, role, unverifiedTokenHash: tokenHash } };
+    }
+  }
   let grant: TokenGrant | undefined;
   try {
     grant = await adapters().tokenStore.find(match[1]);
@@ -35,6 +61,11 @@ export async function handler(
       return { isAuthorized: true, context: { unavailable: error.message } };
     throw error;
   }
-  if (!grant) return { isAuthorized: true, context: { reason: 'the bearer token is not valid' } };
+  if (!grant) {
+    remembered.delete(tokenHash);
+    return { isAuthorized: true, context: { reason: 'the bearer token is not valid' } };
+  }
+  if (remembered.size >= REMEMBER_MAX) remembered.delete(remembered.keys().next().value as string);
+  remembered.set(tokenHash, { grant, at: Date.now() });
   return { isAuthorized: true, context: { tenant: grant.tenant, role: grant.role } };
 }

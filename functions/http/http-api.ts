@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import {
   BatchTooLargeError,
+  CallerRevokedError,
   EventTooLargeError,
   IdempotencyConflictError,
   StorageUnavailableError,
@@ -51,6 +52,11 @@ function toHttpError(error: unknown): HttpError {
     return new HttpError(409, 'idempotency_conflict', error.message);
   if (error instanceof EventTooLargeError) return new HttpError(413, 'payload_too_large', error.message);
   if (error instanceof BatchTooLargeError) return new HttpError(400, 'batch_too_large', error.message);
+  if (error instanceof CallerRevokedError) {
+    return new HttpError(401, 'unauthorized', 'the bearer token is not valid', [], {
+      'www-authenticate': 'Bearer',
+    });
+  }
   if (error instanceof StorageUnavailableError) {
     return new HttpError(503, 'storage_unavailable', error.message, [], {
       'retry-after': String(error.retryAfterSeconds),

@@ -9,6 +9,8 @@ import type { FunctionName } from '../topology.ts';
  * - `ledger-append`: read, plus the conditional puts and updates of one append transaction.
  * - `token-read`: get token records, and nothing else, from the state table.
  * - `token-admin`: get, put and delete token records (an admin managing its tenant's tokens), nothing else.
+ * - `token-check`: condition-check token records inside a transaction, nothing else: an append whose
+ *   caller's grant the authorizer did not re-read proves the token still exists in its own write.
  * - `projection-write`: put, update and delete projection items in the state table (not tokens).
  * - `bus-publish`: PutEvents on the ledger's bus (the relay also reads the stream; the event source grants that).
  * - `digest-seal`: scan the state table for ledger heads, sign with the digest key, write digests.
@@ -18,6 +20,7 @@ export type Access =
   | 'ledger-append'
   | 'token-read'
   | 'token-admin'
+  | 'token-check'
   | 'projection-write'
   | 'bus-publish'
   | 'digest-seal';
@@ -31,7 +34,7 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   health: [],
   getOpenApi: [],
   getStaticFile: [],
-  postEvents: ['ledger-append'],
+  postEvents: ['ledger-append', 'token-check'],
   putPolicy: ['ledger-append'],
   // The webhook secret is a tenant-prefixed state item, inside what an append may already read and put.
   putWebhookSecret: ['ledger-append'],
@@ -119,6 +122,9 @@ function statementsFor(kind: Access, r: LedgerResources): PolicyStatement[] {
         allow(['dynamodb:GetItem'], [r.stateTableArn], ONLY_TOKENS),
         allow(['kms:Decrypt', 'kms:DescribeKey'], [r.dataKeyArn], VIA_DYNAMODB),
       ];
+    case 'token-check':
+      // Neither reads nor writes: a failed check only cancels the caller's own transaction.
+      return [allow(['dynamodb:ConditionCheckItem'], [r.stateTableArn], ONLY_TOKENS)];
     case 'token-admin':
       // Which tenant a token belongs to is an attribute, not the key (the key is the token's hash), so
       // the handler, not IAM, keeps an admin to its own tenant's tokens.

@@ -11,8 +11,9 @@ const tokens = [
   { token: 'alpha-reader-token-0001', tenant: 'alpha', role: 'reader' },
   { token: 'bravo-admin-token-00001', tenant: 'bravo', role: 'admin' },
   { token: 'alpha-doomed-token-0001', tenant: 'alpha', role: 'writer' },
+  { token: 'alpha-doomed-token-0002', tenant: 'alpha', role: 'writer' },
 ] as const;
-const [alphaAdmin, alphaWriter, alphaReader, bravoAdmin, doomed] = tokens;
+const [alphaAdmin, alphaWriter, alphaReader, bravoAdmin, doomed, doomedRetrier] = tokens;
 
 /** Alpha's real ids, and ids of the same length that exist nowhere: a 404 for either must look the same. */
 const existing: Record<string, string> = {
@@ -174,6 +175,26 @@ describe('access control', () => {
     );
     expect(after.status).toBe(401);
     expect(after.json.error.code).toBe('unauthorized');
+  });
+
+  it('refuses a revoked token’s retry of what it stored, and its reads, without a hint of what exists', async () => {
+    const writer = apiClient(runtime.apiUrl, doomedRetrier.token);
+    const stored = cloudEvent('incident.resolved', { incidentId: 'retried' });
+    // The second post is answered from a grant the authorizer remembered, checked in the write.
+    expect((await writer('POST', '/v1/events', stored)).status).toBe(201);
+    expect((await writer('POST', '/v1/events', stored)).status).toBe(200);
+    expect(await adapters().tokenStore.revoke(doomedRetrier.token)).toBe(true);
+    const answers = [
+      await writer('POST', '/v1/events', stored),
+      await writer('POST', '/v1/events', { ...stored, data: { incidentId: 'changed' } }),
+      await writer('POST', '/v1/events', cloudEvent('incident.resolved', { incidentId: 'new' })),
+      await writer('GET', '/v1/deployments/secret-dep-1'),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(401);
+      expect(answer.json.error.code).toBe('unauthorized');
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    }
   });
 });
 
