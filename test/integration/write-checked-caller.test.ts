@@ -53,7 +53,9 @@ describe('appends by a caller whose token was not re-read (the authorizer rememb
     const store = tables.store();
     const stored = testRun(tenant, 0);
     await store.appendEvents(tenant, [stored], { unverifiedCaller: caller });
-    expect((await store.appendEvents(tenant, [stored], { unverifiedCaller: caller })).status).toBe('replayed');
+    expect((await store.appendEvents(tenant, [stored], { unverifiedCaller: caller })).status).toBe(
+      'replayed',
+    );
     await tokens.revoke(token);
     const changed = incoming(
       'tests.completed',
