@@ -60,10 +60,11 @@ export interface MetricsOptions {
   /** With the bulk loader, how many of a history's first events are also appended to time that path. */
   readonly appendSample?: number;
   /**
-   * Time the projector's rebuild on the append-path copy of the first `appendSample` events and bulk-build
-   * the whole history's projection (quick runs: the rate is flat with history size, the minute is not).
+   * Histories larger than this have the projector's rebuild timed on the append-path copy of their first
+   * `appendSample` events, and their own projection bulk-built: the rate is flat with history size, the
+   * hours of a 1M rebuild are not. @default Infinity (always rebuild the whole history)
    */
-  readonly rebuildOnAppendSample?: boolean;
+  readonly rebuildWholeUpTo?: number;
 }
 
 /**
@@ -121,7 +122,10 @@ export async function benchMetrics(
             ).eventsPerSec;
       // The real projector's rebuild rate is measured on the whole history, or (quick runs) on the
       // append-path copy of its first events, with the whole history's projection then bulk-built.
-      const onSample = projectionPath === 'projector' && loader === 'bulk' && options.rebuildOnAppendSample;
+      const onSample =
+        projectionPath === 'projector' &&
+        loader === 'bulk' &&
+        size > (options.rebuildWholeUpTo ?? Number.POSITIVE_INFINITY);
       if (projectionPath === 'bulk' || onSample) {
         const started = performance.now();
         await bulkProject(tenant, size, {
