@@ -74,27 +74,18 @@ export function addRollups(a: Rollup, b: Rollup, sign: 1 | -1 = 1): Rollup {
   };
 }
 
+type SampleField = 'leadService' | 'leadEnvironment' | 'recovery';
+
 /** A window's rollups added up: counts summed, samples left as each day's sorted run (never merged). */
-export interface RollupTotals {
-  readonly deployments: number;
-  readonly rollbacks: number;
-  readonly changes: number;
-  readonly failedChanges: number;
-  readonly unplanned: number;
-  readonly unrecovered: number;
-  readonly leadService: SortedRuns;
-  readonly leadEnvironment: SortedRuns;
-  readonly recovery: SortedRuns;
-}
+export type RollupTotals = Omit<Rollup, SampleField> & { readonly [field in SampleField]: SortedRuns };
 
 /**
  * The totals of many rollups, holding what adding them one by one would (the same counts, the same
  * multisets of samples) without merging any sample list: order statistics select across the runs.
  */
 export function totalOf(rollups: readonly Rollup[]): RollupTotals {
-  const count = (
-    field: 'deployments' | 'rollbacks' | 'changes' | 'failedChanges' | 'unplanned' | 'unrecovered',
-  ) => rollups.reduce((sum, rollup) => sum + rollup[field], 0);
+  const count = (field: Exclude<keyof Rollup, SampleField>) =>
+    rollups.reduce((sum, rollup) => sum + rollup[field], 0);
   return {
     deployments: count('deployments'),
     rollbacks: count('rollbacks'),

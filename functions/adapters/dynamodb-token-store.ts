@@ -29,11 +29,16 @@ export class DynamoDbTokenStore {
   }
 
   async find(token: string): Promise<TokenGrant | undefined> {
+    return this.findByHash(hashToken(token));
+  }
+
+  /** For callers that already hashed the token (the authorizer keys what it remembers by the hash). */
+  async findByHash(tokenHash: string): Promise<TokenGrant | undefined> {
     try {
       const { Item } = await this.client.send(
         new GetCommand({
           TableName: this.stateTable,
-          Key: stateKeys.token(hashToken(token)),
+          Key: stateKeys.token(tokenHash),
           ConsistentRead: true,
         }),
       );

@@ -53,7 +53,7 @@ export async function handler(
   }
   let grant: TokenGrant | undefined;
   try {
-    grant = await adapters().tokenStore.find(match[1]);
+    grant = await adapters().tokenStore.findByHash(tokenHash);
   } catch (error) {
     // A throwing authorizer is a bare 500 from API Gateway, which tells no client to retry: pass the
     // outage on so the route answers 503 with Retry-After, as it does for every other storage outage.

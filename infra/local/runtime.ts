@@ -38,8 +38,6 @@ export interface LocalRuntimeOptions {
   readonly tokens: readonly TokenSpec[];
   /** Rules added to the topology's (tests use these to observe the bus). */
   readonly extraRules?: readonly BusRule[];
-  /** How long the stream poller waits after finding a shard empty. @default 50 */
-  readonly streamPollMs?: number;
   /**
    * Writes data before anything reacts to it, as if the tables had been restored from a backup: it runs
    * once the tables and tokens exist, with the handlers' environment set, and the relay's checkpoints
@@ -187,7 +185,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           region: REGION,
           streamArn,
           batchSize: streamRelay.batchSize,
-          idleMs: options.streamPollMs,
           // EventBridge keeps what PutEvents accepted; the stand-in holds it in memory. Checkpoint a batch only
           // once the bus has delivered it, so a crash redelivers from the stream instead of losing reactions.
           handler: async (event) => {
