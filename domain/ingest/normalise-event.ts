@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isDecisionEventType } from '../events/decision-events.ts';
 import { isNativeEventType, nativeEventSchemas } from '../events/native-events.ts';
+import { LEDGER_SOURCE } from '../ledger/append-plan.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
@@ -43,6 +44,8 @@ export function normaliseCloudEvent(cloudEvent: CloudEventJson): Normalised {
   const type = String(cloudEvent.type);
   const source = String(cloudEvent.source);
   const id = String(cloudEvent.id);
+  const reserved = reservedSourceIssues(source, ['source']);
+  if (reserved.length > 0) return { ok: false, issues: reserved };
   const time = typeof cloudEvent.time === 'string' ? cloudEvent.time : undefined;
   const subject = typeof cloudEvent.subject === 'string' ? cloudEvent.subject : undefined;
   const original = { format: 'cloudevent' as const, payload: cloudEvent };
@@ -88,6 +91,8 @@ export function normaliseCdEvent(cdevent: unknown): Normalised {
   const mapped = mapCdEvent(cdevent);
   if (!mapped.ok) return mapped;
   const { event } = mapped;
+  const reserved = reservedSourceIssues(event.source, ['context', 'source']);
+  if (reserved.length > 0) return { ok: false, issues: reserved };
   return {
     ok: true,
     event: {
@@ -104,6 +109,24 @@ export function normaliseCdEvent(cdevent: unknown): Normalised {
 }
 
 export { looksLikeCdEvent };
+
+/**
+ * The ledger's own source is reserved for what the ledger derives (its decisions, implicit releases,
+ * policy changes): those are idempotency-keyed `(release-ledger, <namespace>:<subject>)`, so an event
+ * posted under that source could claim a decision before it is made. Reserving the source reserves every
+ * namespace under it; a client's own source may use any id, since the identity is the (source, id) pair.
+ * Compared trimmed and case-insensitively so no look-alike of the ledger's source reaches an audit either.
+ */
+export function reservedSourceIssues(source: string, path: (string | number)[]): FieldIssue[] {
+  return source.trim().toLowerCase() === LEDGER_SOURCE
+    ? [
+        {
+          path,
+          message: `'${LEDGER_SOURCE}' is reserved for events the ledger records itself; use your own source`,
+        },
+      ]
+    : [];
+}
 
 function hashPayload(payload: unknown): string {
   return sha256Hex(canonicalJson(payload));

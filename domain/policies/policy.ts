@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { SeveritySchema } from '../events/native-events.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
+import type { StoredEvent } from '../ledger/ledger-event.ts';
 
 const isoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
@@ -70,4 +71,15 @@ export type Policy = z.infer<typeof PolicySchema>;
 /** The version every decision names: the hash of the policy's canonical form. */
 export function policyVersion(policy: Policy): string {
   return sha256Hex(canonicalJson(policy));
+}
+
+/** The policy in force, from a policy stream's history, as of a ledger position (all of it when omitted). */
+export function policyInForce(
+  history: readonly StoredEvent[],
+  beforeSeq = Number.POSITIVE_INFINITY,
+): { policy: Policy; version: string; seq: number } | undefined {
+  const latest = history.filter((e) => e.type === 'policy.updated' && e.seq < beforeSeq).at(-1);
+  if (!latest) return undefined;
+  const data = latest.data as { policy: Policy; policyVersion: string };
+  return { policy: data.policy, version: data.policyVersion, seq: latest.seq };
 }

@@ -84,11 +84,18 @@ export interface EventStore {
   verifyLedger(tenant: string): Promise<VerificationResult>;
 }
 
+/** One submitted event whose (source, id) was already recorded with another payload. */
+export interface IdempotencyConflict {
+  readonly index: number;
+  readonly source: string;
+  readonly id: string;
+  /** What was recorded under that identity, when the store knows it (the ledger checks its own decisions). */
+  readonly stored?: AppendResult | undefined;
+}
+
 export class IdempotencyConflictError extends Error {
   readonly code = 'idempotency_conflict';
-  constructor(
-    readonly conflicts: readonly { readonly index: number; readonly source: string; readonly id: string }[],
-  ) {
+  constructor(readonly conflicts: readonly IdempotencyConflict[]) {
     super(
       `an event with the same (source, id) was already recorded with a different payload: ${conflicts
         .map((c) => `(${c.source}, ${c.id})`)

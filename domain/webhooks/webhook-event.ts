@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { NativeEventType } from '../events/native-events.ts';
 import { nativeEventSchemas } from '../events/native-events.ts';
-import { type FieldIssue, zodIssues } from '../ingest/normalise-event.ts';
+import { type FieldIssue, reservedSourceIssues, zodIssues } from '../ingest/normalise-event.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
@@ -50,9 +50,12 @@ interface EventSpec {
  * from the provider's own object ids and states: a redelivery (or a second hook on the same repository)
  * replays instead of conflicting, and so do states that collapse onto one ledger event (`queued` and
  * `pending` are both `deployment.requested`). The data is validated with the native schema so a mapping
- * bug is a 400 with a path, never a malformed ledger entry.
+ * bug is a 400 with a path, never a malformed ledger entry, and so is a source the ledger reserves.
  */
 export function webhookEvent(delivery: WebhookDelivery, spec: EventSpec): WebhookMapping {
+  // Providers' sources are URLs, never the bare name; checked here so no future mapping can produce it.
+  const reserved = reservedSourceIssues(spec.source, ['source']);
+  if (reserved.length > 0) return { outcome: 'invalid', issues: reserved };
   const data = compact(spec.data);
   const parsed = nativeEventSchemas[spec.type].safeParse(data);
   if (!parsed.success) return { outcome: 'invalid', issues: zodIssues(parsed.error.issues, ['data']) };

@@ -219,6 +219,8 @@ export class DynamoDbEventStore implements EventStore {
               index: at,
               source: events[at]?.source ?? '',
               id: events[at]?.id ?? '',
+              stored: snapshot.records.get(idempotencyKey(events[at]?.source ?? '', events[at]?.id ?? ''))
+                ?.result,
             })),
           ),
         };

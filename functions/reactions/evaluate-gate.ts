@@ -3,7 +3,7 @@ import { evaluateGate } from '../../domain/gates/evaluate-gate.ts';
 import { before } from '../../domain/gates/gate-facts.ts';
 import { serviceStream, streamName } from '../../domain/ledger/streams.ts';
 import { adapters } from '../adapters/clients.ts';
-import { appendDecision, eventData, LedgerBusDetailSchema, policyAsOf } from './ledger-reader.ts';
+import { appendDecision, policyAsOf, verifiedTrigger } from './ledger-reader.ts';
 
 /**
  * `deployment.requested` → `gate.evaluated`. The decision sees only what the ledger held before the
@@ -12,8 +12,9 @@ import { appendDecision, eventData, LedgerBusDetailSchema, policyAsOf } from './
  */
 export async function handler(event: EventBridgeEvent<string, unknown>): Promise<void> {
   const { eventStore: store } = adapters();
-  const detail = LedgerBusDetailSchema.parse(event.detail);
-  const data = await eventData(store, detail);
+  const trigger = await verifiedTrigger(store, event, ['deployment.requested']);
+  if (!trigger) return;
+  const { detail, data } = trigger;
   const deploymentId = String(data.deploymentId);
   const environment = String(data.environment);
   const service = typeof data.service === 'string' ? data.service : null;

@@ -6,7 +6,7 @@ import { serviceStream } from '../../domain/ledger/streams.ts';
 import { decideRollback, type RollbackTrigger } from '../../domain/rollback/decide-rollback.ts';
 import { adapters } from '../adapters/clients.ts';
 import { stateKeys } from '../adapters/ledger-tables.ts';
-import { appendDecision, eventData, LedgerBusDetailSchema, policyAsOf } from './ledger-reader.ts';
+import { appendDecision, policyAsOf, verifiedTrigger } from './ledger-reader.ts';
 
 const AlarmDetailSchema = z.looseObject({
   alarmName: z.string(),
@@ -25,8 +25,9 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
 
 async function onIncident(event: EventBridgeEvent<string, unknown>): Promise<void> {
   const { eventStore: store } = adapters();
-  const detail = LedgerBusDetailSchema.parse(event.detail);
-  const data = await eventData(store, detail);
+  const verified = await verifiedTrigger(store, event, ['incident.opened']);
+  if (!verified) return;
+  const { detail, data } = verified;
   const service = String(data.service);
   const environment = String(data.environment);
   const trigger: RollbackTrigger = {

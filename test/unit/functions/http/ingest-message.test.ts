@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../../functions/http/http-error.ts';
 import { MAX_BATCH_EVENTS, readIngestMessage } from '../../../../functions/http/ingest-message.ts';
@@ -222,5 +223,57 @@ describe('reading an ingest request', () => {
       [3, 'subject'],
       [4, 'weight'],
     ]);
+  });
+});
+
+describe("the ledger's own source is reserved", () => {
+  const forged = { source: 'release-ledger', id: 'gate-bypass:evil-1' };
+  const testsCompleted = { releaseId: 'r1', suite: 'unit', passed: true };
+
+  it('refuses a structured CloudEvent naming it, with the field path', () => {
+    const error = failure(json, JSON.stringify(cloudEvent('tests.completed', testsCompleted, forged)));
+    expect([error.status, error.code]).toEqual([400, 'validation_failed']);
+    expect(error.issues.map((i) => i.path)).toEqual([['source']]);
+  });
+
+  it('refuses it in binary mode', () => {
+    const error = failure(
+      {
+        ...json,
+        'ce-specversion': '1.0',
+        'ce-id': 'rollback:evil-2',
+        'ce-source': 'release-ledger',
+        'ce-type': 'release.created',
+      },
+      JSON.stringify(release),
+    );
+    expect(error.issues.map((i) => i.path)).toEqual([['source']]);
+  });
+
+  it('refuses a batch member naming it, by index, and stores nothing of the batch', () => {
+    const batch = [cloudEvent('release.created', release), cloudEvent('release.created', release, forged)];
+    const error = failure({ 'content-type': 'application/cloudevents-batch+json' }, JSON.stringify(batch));
+    expect(error.issues.map((i) => i.path)).toEqual([[1, 'source']]);
+  });
+
+  it('refuses a raw CDEvent whose context names it', () => {
+    const cdevent = JSON.parse(
+      readFileSync(
+        new URL('../../../fixtures/cdevents/testsuiterun-finished.v0.5.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    cdevent.context.source = 'release-ledger';
+    cdevent.context.id = 'implicit-release:api@1.0';
+    const error = failure(json, JSON.stringify(cdevent));
+    expect(error.issues.map((i) => i.path)).toEqual([['context', 'source']]);
+  });
+
+  it('accepts a decision-like id under a client source: the identity is the (source, id) pair', () => {
+    const [read] = readIngestMessage(
+      json,
+      JSON.stringify(cloudEvent('tests.completed', testsCompleted, { id: 'gate-bypass:evil-1' })),
+    );
+    expect(read).toMatchObject({ id: 'gate-bypass:evil-1', source: 'https://ci.example.com/pipelines/42' });
   });
 });
