@@ -61,6 +61,12 @@ describe('tokens', () => {
     await expect(tokensCli('create', '--tenant', 'acme', '--role', 'owner')).rejects.toMatchObject({
       code: 2,
     });
+    for (const reserved of ['token', 'alarm', 'checkpoint']) {
+      await expect(tokensCli('create', '--tenant', reserved, '--role', 'admin')).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('reserved'),
+      });
+    }
     const help = await tokensCli('--help');
     expect(help.stdout).toContain('npm run tokens -- create --tenant');
   });
