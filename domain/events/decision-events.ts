@@ -3,7 +3,8 @@ import { PolicySchema } from '../policies/policy.ts';
 
 /**
  * Events only the ledger's own functions append (source `release-ledger`): policy changes, gate
- * decisions and rollback decisions. Ingest refuses them, so no client can forge a decision.
+ * decisions and rollback decisions. Ingest refuses these types and the source itself, so no client can
+ * forge a decision or claim its identity before the ledger makes it.
  */
 
 const id = z.string().min(1).max(256);
