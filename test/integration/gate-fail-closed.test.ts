@@ -83,6 +83,17 @@ describe('a gate never passes what it cannot judge', () => {
       }),
     ).toEqual([['data', 'version']]);
     expect((await ledger()).filter((e) => String(e.data.deploymentId).startsWith('liar-'))).toEqual([]);
+    // Nor can the release itself be re-created as another service's.
+    const recreated = await send('release.created', {
+      releaseId: 'api-7',
+      service: 'unpoliced',
+      version: '7',
+    });
+    expect(recreated.status).toBe(409);
+    expect(recreated.json.error).toMatchObject({
+      code: 'release_id_taken',
+      issues: [{ path: ['data', 'releaseId'] }],
+    });
   });
 
   it('refuses a deployment event that contradicts the deployment’s earlier events', async () => {

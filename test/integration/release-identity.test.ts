@@ -1,0 +1,121 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EventRefusedError, LedgerIntegrityError } from '../../domain/ports/event-store.ts';
+import { eventKeys, stateKeys } from '../../functions/adapters/ledger-tables.ts';
+import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+import { incoming } from '../support/incoming-events.ts';
+
+let tables: TestTables;
+beforeAll(async () => {
+  tables = await createTestTables();
+});
+
+// A short budget: before the fix these appends rebased until it ran out and answered 503.
+const store = () => tables.store({ appendBudgetMs: 1_000 });
+const deploy = (deploymentId: string, service: string, version: string) =>
+  incoming('deployment.started', { deploymentId, environment: 'production', service, version });
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+describe('implicit release ids', () => {
+  it('gives (a@b, c) and (a, b@c) two releases', async () => {
+    const tenant = 'separators';
+    const ledger = store();
+    await ledger.appendEvents(tenant, [deploy('d-1', 'a@b', 'c')]);
+    await ledger.appendEvents(tenant, [deploy('d-2', 'a', 'b@c')]);
+    const releases = await ledger.listReleases(tenant, { limit: 10 });
+    expect(releases.releases.map((r) => [r.releaseId, r.service, r.version]).sort()).toEqual([
+      ['a%40b@c', 'a@b', 'c'],
+      ['a@b%40c', 'a', 'b@c'],
+    ]);
+    expect(await ledger.verifyLedger(tenant)).toMatchObject({ ok: true });
+  });
+
+  it('keeps the id a release already has, found by service and version rather than recomputed', async () => {
+    const tenant = 'older-ids';
+    const ledger = store();
+    // The id the ledger gave (a@b, c) before ids were escaped, now held as any stored release is.
+    await ledger.appendEvents(tenant, [
+      incoming('release.created', { releaseId: 'a@b@c', service: 'a@b', version: 'c' }),
+    ]);
+    const outcome = await ledger.appendEvents(tenant, [deploy('d-1', 'a@b', 'c'), deploy('d-2', 'a', 'b@c')]);
+    const stored = await ledger.readLedger(tenant, 0, 10);
+    expect(stored.events.map((e) => [e.type, e.data.releaseId])).toEqual([
+      ['release.created', 'a@b@c'],
+      ['release.created', 'a@b%40c'],
+      ['deployment.started', 'a@b@c'],
+      ['deployment.started', 'a@b%40c'],
+    ]);
+    expect(outcome.results).toHaveLength(2);
+  });
+
+  it('refuses a client release that takes the id of another service version’s implicit release', async () => {
+    const tenant = 'squatter';
+    const error = await refusal(
+      store().appendEvents(tenant, [
+        incoming('release.created', { releaseId: 'api@1.0', service: 'web', version: '9' }),
+      ]),
+    );
+    expect(error).toBeInstanceOf(EventRefusedError);
+    expect(error).toMatchObject({
+      code: 'validation_failed',
+      issues: [{ index: 0, path: ['data', 'releaseId'] }],
+    });
+    // Its own implicit id is the natural one to choose, and is accepted.
+    await store().appendEvents(tenant, [
+      incoming('release.created', { releaseId: 'web@9', service: 'web', version: '9' }),
+    ]);
+  });
+
+  it('answers a deployment whose implicit id an older release holds with 409, not a retry loop', async () => {
+    const tenant = 'squatted';
+    // A ledger written before client ids were checked may hold such a release.
+    await tables.documentClient.send(
+      new PutCommand({
+        TableName: tables.stateTable,
+        Item: { ...stateKeys.release(tenant, 'api@1.0'), releaseId: 'api@1.0', service: 'web', version: '9' },
+      }),
+    );
+    const error = await refusal(store().appendEvents(tenant, [deploy('d-1', 'api', '1.0')]));
+    expect(error).toBeInstanceOf(EventRefusedError);
+    expect(error).toMatchObject({
+      code: 'release_id_taken',
+      issues: [{ index: 0, path: ['data', 'releaseId'] }],
+    });
+    expect((await store().readLedger(tenant, 0, 10)).events).toEqual([]);
+  });
+
+  it('refuses a second release.created that gives an existing release id another service or version', async () => {
+    const tenant = 'recreated';
+    await store().appendEvents(tenant, [
+      incoming('release.created', { releaseId: 'r1', service: 'api', version: '1' }),
+    ]);
+    const error = await refusal(
+      store().appendEvents(tenant, [
+        incoming('release.created', { releaseId: 'r1', service: 'web', version: '1' }),
+      ]),
+    );
+    expect(error).toMatchObject({ code: 'release_id_taken', issues: [{ path: ['data', 'releaseId'] }] });
+  });
+});
+
+describe('cancelled transactions', () => {
+  it('fails at once with an integrity error when an entry the head does not cover is already stored', async () => {
+    const tenant = 'written-around';
+    await store().appendEvents(tenant, [incoming('incident.resolved', { incidentId: 'i-1' })]);
+    // Seq 2 exists although the head says 1: no rebase can ever place the next event.
+    await tables.documentClient.send(
+      new PutCommand({
+        TableName: tables.eventsTable,
+        Item: { pk: eventKeys.ledger(tenant), sk: 2, body: '{}', eventHash: 'x', chainHash: 'y' },
+      }),
+    );
+    const error = await refusal(
+      store().appendEvents(tenant, [incoming('incident.resolved', { incidentId: 'i-2' })]),
+    );
+    expect(error).toBeInstanceOf(LedgerIntegrityError);
+  });
+});
