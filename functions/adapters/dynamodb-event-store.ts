@@ -297,7 +297,7 @@ export class DynamoDbEventStore implements EventStore {
         plan,
         resolved.newReleases,
         catalog,
-        resolved.deployments,
+        new Map([...deployments, ...resolved.deployments]),
         [...callers.values()].map(({ caller }) => caller),
       );
     } catch (error) {

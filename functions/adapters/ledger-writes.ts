@@ -85,8 +85,9 @@ export function ledgerWrites(
     });
   }
   for (const head of plan.streamHeads) {
-    // A deployment's head also keeps what its events established, so the next event is checked against
-    // it in the same read; the head's version condition keeps the two consistent.
+    // A deployment's head also keeps what its events established (every known fact on every write, so
+    // the item stays key + values), and the next event is checked against it in the same read; the
+    // head's version condition keeps the two consistent.
     const facts = head.stream.startsWith('deployment/')
       ? deployments.get(head.stream.slice('deployment/'.length))
       : undefined;

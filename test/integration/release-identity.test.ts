@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EventRefusedError, LedgerIntegrityError } from '../../domain/ports/event-store.ts';
 import { eventKeys, stateKeys } from '../../functions/adapters/ledger-tables.ts';
@@ -117,5 +117,96 @@ describe('cancelled transactions', () => {
       store().appendEvents(tenant, [incoming('incident.resolved', { incidentId: 'i-2' })]),
     );
     expect(error).toBeInstanceOf(LedgerIntegrityError);
+  });
+});
+
+describe('what a deployment’s earlier events established', () => {
+  it('is derived from the stream for a deployment head written before heads kept it, then kept', async () => {
+    const tenant = 'older-heads';
+    await store().appendEvents(tenant, [
+      incoming('deployment.requested', {
+        deploymentId: 'd-1',
+        environment: 'staging',
+        service: 'api',
+        version: '1',
+      }),
+    ]);
+    const head = stateKeys.streamHead(tenant, 'deployment/d-1');
+    // As a ledger written before this change holds it: the version alone.
+    await tables.documentClient.send(
+      new UpdateCommand({
+        TableName: tables.stateTable,
+        Key: head,
+        UpdateExpression: 'REMOVE releaseId, service, environment, succeeded',
+      }),
+    );
+    const contradiction = await refusal(
+      store().appendEvents(tenant, [
+        incoming('deployment.started', {
+          deploymentId: 'd-1',
+          environment: 'production',
+          service: 'api',
+          version: '1',
+        }),
+      ]),
+    );
+    expect(contradiction).toMatchObject({
+      code: 'validation_failed',
+      issues: [{ path: ['data', 'environment'] }],
+    });
+    await store().appendEvents(tenant, [
+      incoming('deployment.succeeded', { deploymentId: 'd-1', environment: 'staging', releaseId: 'api@1' }),
+    ]);
+    const { Item } = await tables.documentClient.send(
+      new GetCommand({ TableName: tables.stateTable, Key: head }),
+    );
+    expect(Item).toMatchObject({
+      version: 2,
+      releaseId: 'api@1',
+      service: 'api',
+      environment: 'staging',
+      succeeded: true,
+    });
+  });
+
+  it('refuses one caller’s contradiction alone when appends are committed together', async () => {
+    const tenant = 'grouped';
+    const ledger = tables.store();
+    await ledger.appendEvents(tenant, [
+      incoming('deployment.requested', {
+        deploymentId: 'd-1',
+        environment: 'staging',
+        service: 'api',
+        version: '1',
+      }),
+    ]);
+    // The first append is in flight while the next two queue up behind it and commit as one group.
+    const [, good, bad] = await Promise.allSettled([
+      ledger.appendEvents(tenant, [incoming('incident.resolved', { incidentId: 'i-1' })]),
+      ledger.appendEvents(tenant, [
+        incoming('deployment.started', {
+          deploymentId: 'd-1',
+          environment: 'staging',
+          service: 'api',
+          version: '1',
+        }),
+      ]),
+      ledger.appendEvents(tenant, [
+        incoming('deployment.started', {
+          deploymentId: 'd-1',
+          environment: 'production',
+          service: 'api',
+          version: '1',
+        }),
+      ]),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { status: 'created' } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'validation_failed' } });
+    expect((await ledger.readLedger(tenant, 0, 10)).events.map((e) => e.type)).toEqual([
+      'release.created',
+      'deployment.requested',
+      'incident.resolved',
+      'deployment.started',
+    ]);
   });
 });
