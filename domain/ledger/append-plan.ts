@@ -8,7 +8,7 @@ import type {
   StreamName,
   StreamPosition,
 } from './ledger-event.ts';
-import { streamsOf } from './streams.ts';
+import { escapeIdPart, streamsOf } from './streams.ts';
 
 /** The source the ledger itself uses for events it derives (implicit releases, later decisions). */
 export const LEDGER_SOURCE = 'release-ledger';
@@ -98,12 +98,6 @@ function refersToRelease(event: IncomingEvent): boolean {
  */
 export function implicitReleaseId(service: string, version: string): string {
   return `${escapeIdPart(service, '@')}@${escapeIdPart(version, '@')}`;
-}
-
-/** Percent-encodes `%` and the separator, so joined parts split back one way only. */
-export function escapeIdPart(part: string, separator: string): string {
-  const encoded = `%${separator.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
-  return part.replaceAll('%', '%25').replaceAll(separator, encoded);
 }
 
 /** The (service, version) whose implicit release id this is, if it has that form. */

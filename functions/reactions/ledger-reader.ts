@@ -3,9 +3,9 @@ import type { DecisionEventType } from '../../domain/events/decision-events.ts';
 import { LEDGER_SOURCE } from '../../domain/ledger/append-plan.ts';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';
 import { sha256Hex } from '../../domain/ledger/hash-chain.ts';
-import { policyStream } from '../../domain/ledger/streams.ts';
 import type { Policy } from '../../domain/policies/policy.ts';
 import { type EventStore, IdempotencyConflictError } from '../../domain/ports/event-store.ts';
+import { readPairHistory } from './pair-history.ts';
 
 /** The `detail` the relay puts on the bus for every ledger event. */
 export const LedgerBusDetailSchema = z.looseObject({
@@ -39,7 +39,7 @@ export async function policyAsOf(
   environment: string,
   beforeSeq = Number.POSITIVE_INFINITY,
 ): Promise<{ policy: Policy; version: string; seq: number } | undefined> {
-  const events = await store.readStream(tenant, policyStream(service, environment));
+  const events = await readPairHistory(store, tenant, 'policy', service, environment);
   const latest = events.filter((e) => e.type === 'policy.updated' && e.seq < beforeSeq).at(-1);
   if (!latest) return undefined;
   const data = latest.data as { policy: Policy; policyVersion: string };
