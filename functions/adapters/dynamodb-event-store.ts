@@ -269,7 +269,12 @@ export class DynamoDbEventStore implements EventStore {
         return 'rebase';
       }
       if (group.length > 1) return 'split';
-      throw refusedError(writing[0]?.events ?? [], resolved.refusals);
+      // A refusal writes nothing, so it cannot prove an unverified caller: a revoked one learns nothing.
+      const [lone] = writing;
+      if (lone?.caller && (await this.revokedCallers(tenant, [lone.caller]))[0]) {
+        return { revoked: [lone.index] };
+      }
+      throw refusedError(lone?.events ?? [], resolved.refusals);
     }
     const toAppend = [...resolved.implicit, ...resolved.events];
     const { streamsRead } = snapshot;
@@ -318,7 +323,9 @@ export class DynamoDbEventStore implements EventStore {
         if (revoked.length > 0) return { revoked };
         this.memory?.forget(tenant);
         const cancelled = classifyCancellation(reasons.slice(callers.size), input.writes);
-        if (cancelled === 'integrity') {
+        // Only on a fresh read, and only while the ledger head is still the one planned on: every append
+        // moves it, so then no other writer can have placed the item (whatever reasons DynamoDB listed).
+        if (cancelled === 'integrity' && !remembered && (await this.headUnchanged(tenant, plan))) {
           throw new LedgerIntegrityError(
             `an item this append creates already exists although the ledger head does not cover it (${tenant}); the tables were written around the store`,
           );
@@ -453,6 +460,15 @@ export class DynamoDbEventStore implements EventStore {
     );
     for (const [id, found] of derived) if (found) facts.set(id, found);
     return facts;
+  }
+
+  /** Whether the tenant's ledger head is still the one a plan expected. */
+  private async headUnchanged(tenant: string, plan: AppendPlan): Promise<boolean> {
+    const [item] = await this.batchGet(this.stateTable, [stateKeys.ledgerHead(tenant)]);
+    const expected = plan.ledgerHead.expected;
+    return item === undefined
+      ? expected === undefined
+      : Number(item.seq) === expected?.seq && item.chainHash === expected.chainHash;
   }
 
   /** For each caller, whether its token no longer grants its role on the tenant (one consistent read). */
