@@ -1,6 +1,11 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EventRefusedError, LedgerIntegrityError } from '../../domain/ports/event-store.ts';
+import {
+  CallerRevokedError,
+  EventRefusedError,
+  LedgerIntegrityError,
+} from '../../domain/ports/event-store.ts';
+import { DynamoDbTokenStore, hashToken } from '../../functions/adapters/dynamodb-token-store.ts';
 import { eventKeys, stateKeys } from '../../functions/adapters/ledger-tables.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { incoming } from '../support/incoming-events.ts';
@@ -167,6 +172,37 @@ describe('what a deployment’s earlier events established', () => {
       environment: 'staging',
       succeeded: true,
     });
+  });
+
+  it('answers a revoked caller 401, not what the deployment’s earlier events say', async () => {
+    const tenant = 'revoked-refusal';
+    const tokens = new DynamoDbTokenStore({ client: tables.documentClient, stateTable: tables.stateTable });
+    const token = 'revoked-refusal-token-0001';
+    await tokens.grant(token, { tenant, role: 'writer' });
+    await store().appendEvents(tenant, [
+      incoming('deployment.requested', {
+        deploymentId: 'd-1',
+        environment: 'staging',
+        service: 'api',
+        version: '1',
+      }),
+    ]);
+    await tokens.revoke(token);
+    const error = await refusal(
+      store().appendEvents(
+        tenant,
+        [
+          incoming('deployment.started', {
+            deploymentId: 'd-1',
+            environment: 'production',
+            service: 'api',
+            version: '1',
+          }),
+        ],
+        { unverifiedCaller: { tokenHash: hashToken(token), role: 'writer' } },
+      ),
+    );
+    expect(error).toBeInstanceOf(CallerRevokedError);
   });
 
   it('refuses one caller’s contradiction alone when appends are committed together', async () => {
