@@ -1,6 +1,8 @@
 import {
   type AppendPlan,
   checkDuplicates,
+  type DeploymentFacts,
+  deploymentLookups,
   type IdempotencyRecord,
   idempotencyKey,
   planAppend,
@@ -32,6 +34,7 @@ export class LedgerBulkPlanner {
   private readonly releasesById = new Map<string, ReleaseFacts>();
   private readonly releaseByServiceVersion = new Map<string, string>();
   private readonly records = new Map<string, IdempotencyRecord>();
+  private readonly deployments = new Map<string, DeploymentFacts>();
 
   constructor(
     private readonly tenant: string,
@@ -41,8 +44,8 @@ export class LedgerBulkPlanner {
   /** Plans one submission, exactly as one `appendEvents` call would, and moves the state on. */
   append(events: readonly IncomingEvent[]): PlannedAppend {
     const keys = events.map((event) => idempotencyKey(event.source, event.id));
-    const known = new Map(keys.flatMap((key) => this.recordOf(key)));
-    const duplicates = checkDuplicates(events, known);
+    const stored = new Map(keys.flatMap((key) => this.recordOf(key)));
+    const duplicates = checkDuplicates(events, stored);
     if (duplicates.conflicts.length > 0) throw new Error('a synthetic history reused an event identity');
     if (duplicates.fresh.length === 0) return { writes: [], stored: [] };
 
@@ -57,7 +60,15 @@ export class LedgerBulkPlanner {
         }),
       ),
     };
-    const resolved = resolveReleases(duplicates.fresh, catalog);
+    const known = new Map(
+      deploymentLookups(duplicates.fresh).flatMap((id) => {
+        const facts = this.deployments.get(id);
+        return facts ? [[id, facts] as const] : [];
+      }),
+    );
+    const resolved = resolveReleases(duplicates.fresh, catalog, known);
+    const [refused] = resolved.refusals;
+    if (refused) throw new Error(`a synthetic history has an event the store refuses: ${refused.message}`);
     const toAppend = [...resolved.implicit, ...resolved.events];
     const streamVersions = new Map(
       streamsTouched(toAppend).flatMap((stream) => {
@@ -71,7 +82,8 @@ export class LedgerBulkPlanner {
       { ledgerHead: this.ledgerHead, streamVersions },
       this.clock().toISOString(),
     );
-    const writes = ledgerWrites(this.tenant, plan, resolved.newReleases, catalog);
+    for (const [id, facts] of resolved.deployments) this.deployments.set(id, facts);
+    const writes = ledgerWrites(this.tenant, plan, resolved.newReleases, catalog, this.deployments);
     this.remember(plan, resolved.newReleases);
     return {
       writes,

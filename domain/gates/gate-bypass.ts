@@ -12,20 +12,30 @@ export interface BypassInput {
 
 /**
  * Did this deployment go ahead without a passed gate? Judged once per deployment, at its first start (or
- * its success when no start was reported), from what the ledger held before it. Rollbacks are remediation
- * and are not gated.
+ * its success when no start was reported), from what the ledger held before it. Rollbacks of a named
+ * earlier success are remediation and are not gated.
  */
 export function gateBypass(input: BypassInput): GateBypassed | undefined {
   const { event, history } = input;
   const by = event.type;
   if (by !== 'deployment.started' && by !== 'deployment.succeeded') return undefined;
-  if (typeof event.data.rollbackOf === 'string' || event.data.rollback === true) return undefined;
+  // Ingest only stores a `rollbackOf` naming an earlier success of the same service and environment;
+  // a bare `rollback: true` names nothing, so it is gated like any deployment.
+  if (typeof event.data.rollbackOf === 'string') return undefined;
   const alreadyJudged = history.some(
     (e) => e.type === 'deployment.started' || e.type === 'deployment.succeeded',
   );
   if (alreadyJudged) return undefined;
-  const requested = history.some((e) => e.type === 'deployment.requested');
-  const decision = history.filter((e) => e.type === 'gate.evaluated').at(-1);
+  // A request or decision counts only for what this event deploys: a gate passed for staging says
+  // nothing about production, nor one for another release or service.
+  const same = (e: StoredEvent) => {
+    const d = e.data as Record<string, unknown>;
+    return (['releaseId', 'service', 'environment'] as const).every(
+      (key) => (d[key] ?? null) === (event.data[key] ?? null),
+    );
+  };
+  const requested = history.some((e) => e.type === 'deployment.requested' && same(e));
+  const decision = history.filter((e) => e.type === 'gate.evaluated' && same(e)).at(-1);
   const decided = decision ? String((decision.data as Record<string, unknown>).decision) : undefined;
   if (decided === 'passed') return undefined;
   // Without a policy the gate passes whatever it would have seen, so only a recorded failure counts.

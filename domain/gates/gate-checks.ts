@@ -11,14 +11,15 @@ type Check = (policy: Policy, facts: GateFacts, now: Date) => CheckResult | unde
 
 const data = (event: { data: unknown }) => event.data as Record<string, unknown>;
 
-/** The release has succeeded in each named environment, at least `minSoakMinutes` ago. */
+/** The release has succeeded in each named environment, recorded at least `minSoakMinutes` ago. */
 const successIn: Check = (policy, facts, now) => {
   if (!policy.requireSuccessIn?.length) return undefined;
   const soak = policy.minSoakMinutes ?? 0;
   const observed = policy.requireSuccessIn.map((environment) => {
     const success = facts.releaseEvents
       .filter((e) => e.type === 'deployment.succeeded' && data(e).environment === environment)
-      .map((e) => e.occurredAt)
+      // When the ledger recorded it: the producer's `time` is a claim, and a soak must not be backdated.
+      .map((e) => e.recordedAt)
       .sort()[0];
     const soakedMinutes =
       success === undefined ? null : Math.floor((now.getTime() - Date.parse(success)) / MINUTE);

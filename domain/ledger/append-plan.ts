@@ -4,10 +4,11 @@ import type {
   AppendResult,
   IncomingEvent,
   LedgerEnvelope,
+  StoredEvent,
   StreamName,
   StreamPosition,
 } from './ledger-event.ts';
-import { streamsOf } from './streams.ts';
+import { escapeIdPart, streamsOf } from './streams.ts';
 
 /** The source the ledger itself uses for events it derives (implicit releases, later decisions). */
 export const LEDGER_SOURCE = 'release-ledger';
@@ -77,6 +78,8 @@ export function releaseLookups(events: readonly IncomingEvent[]): {
     if (typeof releaseId === 'string') ids.add(releaseId);
     if (typeof service === 'string' && typeof version === 'string' && refersToRelease(event)) {
       pairs.set(releaseKey(service, version), { service, version });
+      // The id an implicit release would take is read too, so one already taken is seen before writing.
+      if (event.type !== 'release.created') ids.add(implicitReleaseId(service, version));
     }
   }
   return { ids: [...ids], serviceVersions: [...pairs.values()] };
@@ -86,6 +89,77 @@ function refersToRelease(event: IncomingEvent): boolean {
   return event.type === 'release.created' || event.type.startsWith('deployment.');
 }
 
+/**
+ * The id of the release the ledger creates for a deployment of an artifact it has no release for:
+ * `service@version` with `%` and `@` percent-encoded in each part, so no two (service, version) pairs
+ * share one (`a@b`+`c` is `a%40b@c`, `a`+`b@c` is `a@b%40c`). Names without `@` or `%` keep the id they
+ * always had. Ids stored under the older unescaped form are never recomputed: deployments find their
+ * release through the (service, version) index.
+ */
+export function implicitReleaseId(service: string, version: string): string {
+  return `${escapeIdPart(service, '@')}@${escapeIdPart(version, '@')}`;
+}
+
+/** The (service, version) whose implicit release id this is, if it has that form. */
+function implicitPairOf(releaseId: string): { service: string; version: string } | undefined {
+  const parts = releaseId.split('@');
+  if (parts.length !== 2) return undefined;
+  const [service = '', version = ''] = parts.map((part) =>
+    part.replaceAll('%40', '@').replaceAll('%25', '%'),
+  );
+  return implicitReleaseId(service, version) === releaseId ? { service, version } : undefined;
+}
+
+/** What a deployment's earlier events established: the store keeps it beside the deployment's stream head. */
+export interface DeploymentFacts {
+  readonly releaseId: string;
+  /** Null while the deployment's release is unknown. */
+  readonly service: string | null;
+  readonly environment: string;
+  /** Whether a `deployment.succeeded` was recorded for it: only then can a rollback name it. */
+  readonly succeeded: boolean;
+}
+
+/** The facts a deployment's stored history establishes (for stream heads written before facts were kept). */
+export function deploymentFactsOf(history: readonly StoredEvent[]): DeploymentFacts | undefined {
+  let facts: DeploymentFacts | undefined;
+  for (const event of history) {
+    if (!event.type.startsWith('deployment.')) continue;
+    const data = event.data as Record<string, unknown>;
+    facts = {
+      releaseId: facts?.releaseId ?? String(data.releaseId),
+      service: facts?.service ?? (typeof data.service === 'string' ? data.service : null),
+      environment: facts?.environment ?? String(data.environment),
+      succeeded: (facts?.succeeded ?? false) || event.type === 'deployment.succeeded',
+    };
+  }
+  return facts;
+}
+
+/** The deployments whose facts a submission is judged against: its own and those its rollbacks name. */
+export function deploymentLookups(events: readonly IncomingEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (!event.type.startsWith('deployment.')) continue;
+    const { deploymentId, rollbackOf } = event.data as Record<string, unknown>;
+    ids.add(String(deploymentId));
+    if (typeof rollbackOf === 'string') ids.add(rollbackOf);
+  }
+  return [...ids];
+}
+
+/**
+ * An event the ledger will not store because it contradicts what the ledger holds: `invalid` (400) when
+ * the event itself is wrong, `taken` (409) when the release id it needs belongs to another release.
+ */
+export interface Refusal {
+  readonly event: IncomingEvent;
+  readonly kind: 'invalid' | 'taken';
+  /** The failing field, from the event's root (`['data', 'service']`). */
+  readonly path: readonly string[];
+  readonly message: string;
+}
+
 export interface ResolvedReleases {
   /** The submission with every deployment's releaseId, service and version filled in where known. */
   readonly events: readonly IncomingEvent[];
@@ -93,18 +167,42 @@ export interface ResolvedReleases {
   readonly implicit: readonly IncomingEvent[];
   /** Releases first seen in this submission: the store indexes them by id and by (service, version). */
   readonly newReleases: readonly (ReleaseFacts & { readonly createdAt: string | undefined })[];
+  /** Facts of the deployments this submission writes, as they stand after it. */
+  readonly deployments: ReadonlyMap<string, DeploymentFacts>;
+  /** Events refused; when any is, the submission must be stored not at all. */
+  readonly refusals: readonly Refusal[];
 }
 
 /**
  * A deployment names its release by id or by (service, version); the stored event always carries all
- * three so later readers (gates, DORA) never have to join. A deployment of an artifact with no known
- * release creates the release implicitly, with the id `service@version`.
+ * three so later readers (gates, DORA) never have to join, and the release catalogue wins over what the
+ * client sent. A deployment of an artifact with no known release creates the release implicitly (see
+ * `implicitReleaseId`). Refused, so gates and DORA never judge a deployment by a false claim: a service
+ * or version that contradicts the named release, a release, service or environment other than the
+ * deployment's earlier events gave, a `rollbackOf` that names no earlier success of the same service
+ * and environment, and a release id already held by another release.
  */
-export function resolveReleases(events: readonly IncomingEvent[], catalog: ReleaseCatalog): ResolvedReleases {
+export function resolveReleases(
+  events: readonly IncomingEvent[],
+  catalog: ReleaseCatalog,
+  knownDeployments: ReadonlyMap<string, DeploymentFacts> = new Map(),
+): ResolvedReleases {
   const byId = new Map(catalog.byId);
   const byServiceVersion = new Map(catalog.byServiceVersion);
+  const deployments = new Map(knownDeployments);
+  const written = new Map<string, DeploymentFacts>();
   const implicit: IncomingEvent[] = [];
   const newReleases: (ReleaseFacts & { createdAt: string | undefined })[] = [];
+  const refusals: Refusal[] = [];
+  const refuse = (
+    event: IncomingEvent,
+    field: string,
+    message: string,
+    kind: Refusal['kind'] = 'invalid',
+  ) => {
+    refusals.push({ event, kind, path: ['data', field], message });
+    return event;
+  };
   const remember = (facts: ReleaseFacts, createdAt: string | undefined) => {
     const key = releaseKey(facts.service, facts.version);
     if (byId.has(facts.releaseId)) return;
@@ -113,39 +211,144 @@ export function resolveReleases(events: readonly IncomingEvent[], catalog: Relea
     newReleases.push({ ...facts, createdAt });
   };
 
-  const resolved = events.map((event) => {
+  const resolveRelease = (event: IncomingEvent): IncomingEvent => {
     const data = event.data as Record<string, unknown>;
-    if (event.type === 'release.created') {
-      remember(
-        { releaseId: String(data.releaseId), service: String(data.service), version: String(data.version) },
-        event.occurredAt,
-      );
-      return event;
-    }
-    if (!event.type.startsWith('deployment.')) return event;
     const releaseId = typeof data.releaseId === 'string' ? data.releaseId : undefined;
     if (releaseId !== undefined) {
       const facts = byId.get(releaseId);
-      return facts ? withData(event, { service: facts.service, version: facts.version, ...data }) : event;
+      if (!facts) return event;
+      for (const field of ['service', 'version'] as const) {
+        if (data[field] !== undefined && data[field] !== facts[field]) {
+          return refuse(
+            event,
+            field,
+            `release ${releaseId} is ${facts.service} ${facts.version}; this deployment says ${field} ${String(data[field])}`,
+          );
+        }
+      }
+      return withData(event, { ...data, service: facts.service, version: facts.version });
     }
     const service = String(data.service);
     const version = String(data.version);
     const known = byServiceVersion.get(releaseKey(service, version));
     if (known !== undefined) return withData(event, { ...data, releaseId: known });
-    const created = implicitRelease(service, version, event.occurredAt);
-    implicit.push(created);
-    remember({ releaseId: String(created.data.releaseId), service, version }, event.occurredAt);
-    return withData(event, { ...data, releaseId: created.data.releaseId });
+    const id = implicitReleaseId(service, version);
+    const holder = byId.get(id);
+    if (holder && (holder.service !== service || holder.version !== version)) {
+      return refuse(
+        event,
+        'releaseId',
+        `the release id ${id} this deployment's release would get belongs to ${holder.service} ${holder.version}; create the release with release.created under another id and deploy it by releaseId`,
+        'taken',
+      );
+    }
+    if (!holder) {
+      const created = implicitRelease(id, service, version, event.occurredAt);
+      implicit.push(created);
+      remember({ releaseId: id, service, version }, event.occurredAt);
+    }
+    return withData(event, { ...data, releaseId: id });
+  };
+
+  /** Checks a resolved deployment event against its deployment's earlier events and its rollback target. */
+  const checkDeployment = (original: IncomingEvent, event: IncomingEvent): boolean => {
+    const data = event.data as Record<string, unknown>;
+    const deploymentId = String(data.deploymentId);
+    const releaseId = String(data.releaseId);
+    const service = typeof data.service === 'string' ? data.service : null;
+    const environment = String(data.environment);
+    const earlier = deployments.get(deploymentId);
+    if (earlier && earlier.releaseId !== releaseId) {
+      refuse(
+        original,
+        'releaseId',
+        `deployment ${deploymentId} is of release ${earlier.releaseId}, not ${releaseId}`,
+      );
+      return false;
+    }
+    if (earlier && earlier.environment !== environment) {
+      refuse(
+        original,
+        'environment',
+        `deployment ${deploymentId} is to ${earlier.environment}, not ${environment}; use a new deploymentId`,
+      );
+      return false;
+    }
+    if (earlier?.service && service && earlier.service !== service) {
+      refuse(original, 'service', `deployment ${deploymentId} is of ${earlier.service}, not ${service}`);
+      return false;
+    }
+    const { rollbackOf } = data;
+    if (typeof rollbackOf === 'string') {
+      const target = rollbackOf === deploymentId ? undefined : deployments.get(rollbackOf);
+      if (!target?.succeeded || target.service !== service || target.environment !== environment) {
+        refuse(
+          original,
+          'rollbackOf',
+          `rollbackOf must name an earlier successful deployment of ${service ?? 'this service'} in ${environment}; ${rollbackOf} is not one`,
+        );
+        return false;
+      }
+    }
+    const facts: DeploymentFacts = {
+      releaseId,
+      service: service ?? earlier?.service ?? null,
+      environment,
+      succeeded: (earlier?.succeeded ?? false) || event.type === 'deployment.succeeded',
+    };
+    deployments.set(deploymentId, facts);
+    written.set(deploymentId, facts);
+    return true;
+  };
+
+  const resolved = events.map((event) => {
+    const data = event.data as Record<string, unknown>;
+    if (event.type === 'release.created') {
+      const facts = {
+        releaseId: String(data.releaseId),
+        service: String(data.service),
+        version: String(data.version),
+      };
+      const holder = byId.get(facts.releaseId);
+      if (holder && (holder.service !== facts.service || holder.version !== facts.version)) {
+        return refuse(
+          event,
+          'releaseId',
+          `release ${facts.releaseId} is already ${holder.service} ${holder.version}`,
+          'taken',
+        );
+      }
+      const pair = implicitPairOf(facts.releaseId);
+      if (pair && (pair.service !== facts.service || pair.version !== facts.version)) {
+        return refuse(
+          event,
+          'releaseId',
+          `${facts.releaseId} is the id the ledger gives the release of ${pair.service} ${pair.version}; choose another`,
+        );
+      }
+      remember(facts, event.occurredAt);
+      return event;
+    }
+    if (!event.type.startsWith('deployment.')) return event;
+    const before = refusals.length;
+    const withRelease = resolveRelease(event);
+    if (refusals.length > before) return event;
+    checkDeployment(event, withRelease);
+    return withRelease;
   });
-  return { events: resolved, implicit, newReleases };
+  return { events: resolved, implicit, newReleases, deployments: written, refusals };
 }
 
 function withData(event: IncomingEvent, data: Record<string, unknown>): IncomingEvent {
   return { ...event, data };
 }
 
-function implicitRelease(service: string, version: string, occurredAt: string | undefined): IncomingEvent {
-  const releaseId = `${service}@${version}`;
+function implicitRelease(
+  releaseId: string,
+  service: string,
+  version: string,
+  occurredAt: string | undefined,
+): IncomingEvent {
   const data = { releaseId, service, version, implicit: true };
   return {
     source: LEDGER_SOURCE,

@@ -4,13 +4,60 @@ export function streamName(type: StreamType, id: string): StreamName {
   return `${type}/${id}`;
 }
 
+/** Percent-encodes `%` and the separator, so parts joined by it split back one way only. */
+export function escapeIdPart(part: string, separator: string): string {
+  const encoded = `%${separator.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+  return part.replaceAll('%', '%25').replaceAll(separator, encoded);
+}
+
+/**
+ * The stream of a (service, environment) pair. Streams of one id need no encoding (the type before the
+ * first `/` never contains one), but a pair does: (a/b, c) and (a, b/c) were both `service/a/b/c`. Names
+ * without `/` or `%` keep the form they always had; otherwise both parts are percent-encoded. A name of
+ * the first form never contains `%` and one of the second always does, so the two never meet.
+ */
+function pairStream(type: 'service' | 'policy', service: string, environment: string): StreamName {
+  const plain = !/[/%]/.test(service) && !/[/%]/.test(environment);
+  return plain
+    ? streamName(type, `${service}/${environment}`)
+    : streamName(type, `${escapeIdPart(service, '/')}/${escapeIdPart(environment, '/')}`);
+}
+
+/**
+ * The name a pair's stream had before parts were encoded, when it differs from today's: events stored
+ * under it keep it (it is hashed into them), so readers read both and keep from the older one only the
+ * events of this pair (see `ownPairEvents`).
+ */
+export function legacyPairStream(
+  type: 'service' | 'policy',
+  service: string,
+  environment: string,
+): StreamName | undefined {
+  const legacy = streamName(type, `${service}/${environment}`);
+  return legacy === pairStream(type, service, environment) ? undefined : legacy;
+}
+
+/** Events of a pair's streams (today's and the older one) that belong to the pair, in ledger order. */
+export function ownPairEvents<E extends { readonly seq: number; readonly data: unknown }>(
+  service: string,
+  environment: string,
+  ...streams: (readonly E[])[]
+): E[] {
+  const bySeq = new Map<number, E>();
+  for (const event of streams.flat()) {
+    const data = event.data as Record<string, unknown>;
+    if (data.service === service && data.environment === environment) bySeq.set(event.seq, event);
+  }
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
 /** The history of one service in one environment: its deployments, incidents and rollback decisions. */
 export function serviceStream(service: string, environment: string): StreamName {
-  return streamName('service', `${service}/${environment}`);
+  return pairStream('service', service, environment);
 }
 
 export function policyStream(service: string, environment: string): StreamName {
-  return streamName('policy', `${service}/${environment}`);
+  return pairStream('policy', service, environment);
 }
 
 /**

@@ -127,3 +127,28 @@ export class EventTooLargeError extends Error {
 export class BatchTooLargeError extends Error {
   readonly code = 'batch_too_large';
 }
+
+/**
+ * Events the ledger will not store because they contradict what it holds (a deployment's release, its
+ * earlier events, the deployment a rollback names), or need a release id another release holds. Nothing
+ * of the submission is stored.
+ */
+export class EventRefusedError extends Error {
+  constructor(
+    readonly issues: readonly {
+      /** The event's position in the submission. */
+      readonly index: number;
+      readonly path: readonly string[];
+      readonly message: string;
+    }[],
+    /** `release_id_taken` (409) when every refusal is a taken release id, else `validation_failed` (400). */
+    readonly code: 'validation_failed' | 'release_id_taken',
+  ) {
+    super(issues.map((issue) => issue.message).join('; '));
+  }
+}
+
+/** Storage holds an item the ledger's own heads say cannot exist: retrying cannot help. */
+export class LedgerIntegrityError extends Error {
+  readonly code = 'ledger_integrity';
+}

@@ -1,5 +1,7 @@
 import {
   type AppendPlan,
+  type DeploymentFacts,
+  deploymentLookups,
   type IdempotencyRecord,
   idempotencyKey,
   type ReleaseCatalog,
@@ -8,6 +10,7 @@ import {
 } from '../../domain/ledger/append-plan.ts';
 import type { ChainHead } from '../../domain/ledger/hash-chain.ts';
 import type { IncomingEvent, StreamName } from '../../domain/ledger/ledger-event.ts';
+import { streamName } from '../../domain/ledger/streams.ts';
 
 /** Streams remembered per tenant; past this the tenant's memory starts over (it is only a guess). */
 const MAX_STREAMS = 20_000;
@@ -19,6 +22,7 @@ interface TenantMemory {
   readonly streams: Map<StreamName, number>;
   readonly byId: Map<string, ReleaseFacts>;
   readonly byServiceVersion: Map<string, string>;
+  readonly deployments: Map<string, DeploymentFacts>;
   readonly records: Map<string, IdempotencyRecord>;
 }
 
@@ -26,12 +30,13 @@ interface TenantMemory {
 export interface RememberedState {
   readonly records: ReadonlyMap<string, IdempotencyRecord>;
   readonly catalog: ReleaseCatalog;
+  readonly deployments: ReadonlyMap<string, DeploymentFacts>;
   readonly ledgerHead: ChainHead;
   readonly streamVersions: ReadonlyMap<StreamName, number>;
 }
 
 /**
- * The ledger head, stream versions, release facts and newest idempotency records this process last
+ * The ledger head, stream versions, release and deployment facts and newest idempotency records this process last
  * committed, so the next append can skip its read, and a retry of an event it stored is answered at once.
  * Every guess is guarded by the transaction's own conditions: the head must still be what was
  * remembered, a stream not remembered must not exist, an idempotency record must not exist.
@@ -53,6 +58,11 @@ export class AppendMemory {
       return memory.byServiceVersion.has(releaseKey(String(service), String(version)));
     });
     if (!resolvable) return undefined;
+    // A deployment stream this process knows of without knowing its facts needs them read.
+    const judgeable = deploymentLookups(events).every(
+      (id) => memory.deployments.has(id) || !memory.streams.has(streamName('deployment', id)),
+    );
+    if (!judgeable) return undefined;
     const records = new Map<string, IdempotencyRecord>();
     for (const event of events) {
       const key = idempotencyKey(event.source, event.id);
@@ -62,6 +72,7 @@ export class AppendMemory {
     return {
       records,
       catalog: { byId: memory.byId, byServiceVersion: memory.byServiceVersion },
+      deployments: memory.deployments,
       ledgerHead: memory.head,
       streamVersions: memory.streams,
     };
@@ -73,6 +84,7 @@ export class AppendMemory {
     plan: AppendPlan,
     catalog: ReleaseCatalog,
     created: readonly ReleaseFacts[],
+    deployments: ReadonlyMap<string, DeploymentFacts> = new Map(),
   ): void {
     const previous = this.tenants.get(tenant);
     const memory: TenantMemory =
@@ -83,12 +95,14 @@ export class AppendMemory {
             streams: new Map(),
             byId: new Map(),
             byServiceVersion: new Map(),
+            deployments: new Map(),
             records: new Map(),
           };
     memory.head = plan.ledgerHead.next;
     for (const head of plan.streamHeads) memory.streams.set(head.stream, head.nextVersion);
     for (const [id, facts] of catalog.byId) memory.byId.set(id, facts);
     for (const [key, id] of catalog.byServiceVersion) memory.byServiceVersion.set(key, id);
+    for (const [id, facts] of deployments) memory.deployments.set(id, facts);
     for (const facts of created) {
       memory.byId.set(facts.releaseId, facts);
       const key = releaseKey(facts.service, facts.version);

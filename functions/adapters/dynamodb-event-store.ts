@@ -9,10 +9,14 @@ import {
 import {
   type AppendPlan,
   checkDuplicates,
+  type DeploymentFacts,
   type DuplicateCheck,
+  deploymentFactsOf,
+  deploymentLookups,
   type IdempotencyRecord,
   idempotencyKey,
   planAppend,
+  type Refusal,
   type ReleaseCatalog,
   type ReleaseFacts,
   releaseKey,
@@ -33,15 +37,18 @@ import type {
   StoredEvent,
   StreamName,
 } from '../../domain/ledger/ledger-event.ts';
+import { streamName } from '../../domain/ledger/streams.ts';
 import {
   type AppendOptions,
   type AppendOutcome,
   BatchTooLargeError,
   CallerRevokedError,
+  EventRefusedError,
   type EventStore,
   EventTooLargeError,
   type GateBypassPage,
   IdempotencyConflictError,
+  LedgerIntegrityError,
   type LedgerPage,
   type ReleasePage,
   type ReleaseQuery,
@@ -52,7 +59,7 @@ import {
 import { AppendMemory } from './append-memory.ts';
 import { GroupCommit } from './group-commit.ts';
 import { eventKeys, stateKeys } from './ledger-tables.ts';
-import { type LedgerTable, ledgerWrites } from './ledger-writes.ts';
+import { type LedgerTable, type LedgerWrite, ledgerWrites } from './ledger-writes.ts';
 import { callStorage, isRetryableStorageError } from './storage-errors.ts';
 
 export interface DynamoDbEventStoreOptions {
@@ -201,7 +208,9 @@ export class DynamoDbEventStore implements EventStore {
     const remembered = this.memory?.recall(tenant, all);
     const snapshot = remembered
       ? { ...remembered, streamsRead: undefined }
-      : await this.readSnapshot(tenant, all, streamsTouched(all));
+      : await this.readSnapshot(tenant, all, [
+          ...new Set([...streamsTouched(all), ...deploymentLookups(all).map(deploymentStream)]),
+        ]);
     const settled: PromiseSettledResult<AppendOutcome>[] = [];
     const writing: {
       index: number;
@@ -252,10 +261,23 @@ export class DynamoDbEventStore implements EventStore {
     if (writing.length === 0) return settled;
 
     const { catalog } = snapshot;
-    const resolved = resolveReleases(
-      writing.flatMap((submission) => submission.duplicates.fresh),
-      catalog,
-    );
+    const fresh = writing.flatMap((submission) => submission.duplicates.fresh);
+    const deployments = await this.deploymentFacts(tenant, fresh, snapshot);
+    const resolved = resolveReleases(fresh, catalog, deployments);
+    if (resolved.refusals.length > 0) {
+      // Refuse only on what storage holds now, never on this process's memory of it.
+      if (remembered) {
+        this.memory?.forget(tenant);
+        return 'rebase';
+      }
+      if (group.length > 1) return 'split';
+      // A refusal writes nothing, so it cannot prove an unverified caller: a revoked one learns nothing.
+      const [lone] = writing;
+      if (lone?.caller && (await this.revokedCallers(tenant, [lone.caller]))[0]) {
+        return { revoked: [lone.index] };
+      }
+      throw refusedError(lone?.events ?? [], resolved.refusals);
+    }
     const toAppend = [...resolved.implicit, ...resolved.events];
     const { streamsRead } = snapshot;
     const unread = streamsRead ? streamsTouched(toAppend).filter((stream) => !streamsRead.has(stream)) : [];
@@ -275,13 +297,14 @@ export class DynamoDbEventStore implements EventStore {
       if (known) known.submissions.push(index);
       else callers.set(key, { caller, submissions: [index] });
     }
-    let input: TransactWriteCommandInput;
+    let input: TransactWriteCommandInput & { readonly writes: readonly LedgerWrite[] };
     try {
       input = this.transactionFor(
         tenant,
         plan,
         resolved.newReleases,
         catalog,
+        new Map([...deployments, ...resolved.deployments]),
         [...callers.values()].map(({ caller }) => caller),
       );
     } catch (error) {
@@ -290,7 +313,8 @@ export class DynamoDbEventStore implements EventStore {
     }
 
     try {
-      await this.client.send(new TransactWriteCommand(input));
+      const { writes: _, ...command } = input;
+      await this.client.send(new TransactWriteCommand(command));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         // The caller checks come first in the transaction; a failed one names a revoked token.
@@ -300,6 +324,15 @@ export class DynamoDbEventStore implements EventStore {
         );
         if (revoked.length > 0) return { revoked };
         this.memory?.forget(tenant);
+        const cancelled = classifyCancellation(reasons.slice(callers.size), input.writes);
+        // Only on a fresh read, and only while the ledger head is still the one planned on: every append
+        // moves it, so then no other writer can have placed the item (whatever reasons DynamoDB listed).
+        if (cancelled === 'integrity' && !remembered && (await this.headUnchanged(tenant, plan))) {
+          throw new LedgerIntegrityError(
+            `an item this append creates already exists although the ledger head does not cover it (${tenant}); the tables were written around the store`,
+          );
+        }
+        if (cancelled === 'invalid') throw error;
         return 'rebase';
       }
       this.memory?.forget(tenant);
@@ -313,7 +346,13 @@ export class DynamoDbEventStore implements EventStore {
       throw error;
     }
 
-    this.memory?.remember(tenant, plan, catalog, resolved.newReleases);
+    this.memory?.remember(
+      tenant,
+      plan,
+      catalog,
+      resolved.newReleases,
+      new Map([...deployments, ...resolved.deployments]),
+    );
     const appended = new Map(plan.entries.map((entry) => [entry.idempotencyKey, entry.result]));
     for (const { index, events, duplicates } of writing) {
       const results = events.map(
@@ -332,8 +371,9 @@ export class DynamoDbEventStore implements EventStore {
     plan: AppendPlan,
     newReleases: readonly (ReleaseFacts & { createdAt: string | undefined })[],
     catalog: ReleaseCatalog,
+    deployments: ReadonlyMap<string, DeploymentFacts>,
     callers: readonly UnverifiedCaller[],
-  ): TransactWriteCommandInput {
+  ): TransactWriteCommandInput & { readonly writes: readonly LedgerWrite[] } {
     type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const tableName = (table: LedgerTable) => (table === 'events' ? this.eventsTable : this.stateTable);
     const callerChecks = callers.map(
@@ -347,7 +387,8 @@ export class DynamoDbEventStore implements EventStore {
         },
       }),
     );
-    const ledgerItems = ledgerWrites(tenant, plan, newReleases, catalog).map((write): Item => {
+    const writes = ledgerWrites(tenant, plan, newReleases, catalog, deployments);
+    const ledgerItems = writes.map((write): Item => {
       if (write.kind === 'put') {
         return {
           Put: {
@@ -363,10 +404,15 @@ export class DynamoDbEventStore implements EventStore {
         Update: {
           TableName: tableName(write.table),
           Key: write.key,
-          UpdateExpression: `SET ${names.map((name) => `${name} = :${name}`).join(', ')}`,
+          // Attribute names go through placeholders: a deployment head's `environment` and the like may
+          // be DynamoDB reserved words.
+          UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
           ConditionExpression: write.expected
-            ? expected.map(([name]) => `${name} = :expected_${name}`).join(' AND ')
+            ? expected.map(([name]) => `#${name} = :expected_${name}`).join(' AND ')
             : 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: Object.fromEntries(
+            [...new Set([...names, ...expected.map(([name]) => name)])].map((name) => [`#${name}`, name]),
+          ),
           ExpressionAttributeValues: Object.fromEntries([
             ...Object.entries(write.values).map(([name, value]) => [`:${name}`, value]),
             ...expected.map(([name, value]) => [`:expected_${name}`, value]),
@@ -389,7 +435,42 @@ export class DynamoDbEventStore implements EventStore {
         plan.entries.map((e) => e.idempotencyKey),
       ]),
     ).slice(0, 36);
-    return { TransactItems: items, ClientRequestToken: token };
+    return { TransactItems: items, ClientRequestToken: token, writes };
+  }
+
+  /**
+   * The facts of the deployments a submission is judged against, from their stream heads. A head written
+   * before heads kept facts (or only by links) has none: its stream is read and the facts derived, once,
+   * and the next append stores them on the head.
+   */
+  private async deploymentFacts(
+    tenant: string,
+    events: readonly IncomingEvent[],
+    snapshot: {
+      readonly deployments: ReadonlyMap<string, DeploymentFacts>;
+      readonly streamVersions: ReadonlyMap<StreamName, number>;
+    },
+  ): Promise<Map<string, DeploymentFacts>> {
+    const facts = new Map(snapshot.deployments);
+    const unknown = deploymentLookups(events).filter(
+      (id) => !facts.has(id) && (snapshot.streamVersions.get(deploymentStream(id)) ?? 0) > 0,
+    );
+    const derived = await Promise.all(
+      unknown.map(
+        async (id) => [id, deploymentFactsOf(await this.readStream(tenant, deploymentStream(id)))] as const,
+      ),
+    );
+    for (const [id, found] of derived) if (found) facts.set(id, found);
+    return facts;
+  }
+
+  /** Whether the tenant's ledger head is still the one a plan expected. */
+  private async headUnchanged(tenant: string, plan: AppendPlan): Promise<boolean> {
+    const [item] = await this.batchGet(this.stateTable, [stateKeys.ledgerHead(tenant)]);
+    const expected = plan.ledgerHead.expected;
+    return item === undefined
+      ? expected === undefined
+      : Number(item.seq) === expected?.seq && item.chainHash === expected.chainHash;
   }
 
   /** For each caller, whether its token no longer grants its role on the tenant (one consistent read). */
@@ -428,6 +509,7 @@ export class DynamoDbEventStore implements EventStore {
     const byId = new Map<string, ReleaseFacts>();
     const byServiceVersion = new Map<string, string>();
     const streamVersions = new Map<StreamName, number>();
+    const deployments = new Map<string, DeploymentFacts>();
     let ledgerHead: ChainHead | undefined;
     const after = (prefix: string, key: unknown) => String(key).slice(`${tenant}#${prefix}#`.length);
     for (const item of items) {
@@ -448,7 +530,16 @@ export class DynamoDbEventStore implements EventStore {
       } else if (item.sk === 'ref') {
         byServiceVersion.set(after('relver', item.pk), String(item.releaseId));
       } else if (item.sk === 'head') {
-        streamVersions.set(after('stream', item.pk) as StreamName, Number(item.version));
+        const stream = after('stream', item.pk) as StreamName;
+        streamVersions.set(stream, Number(item.version));
+        if (stream.startsWith('deployment/') && typeof item.environment === 'string') {
+          deployments.set(stream.slice('deployment/'.length), {
+            releaseId: String(item.releaseId),
+            service: typeof item.service === 'string' ? item.service : null,
+            environment: item.environment,
+            succeeded: item.succeeded === true,
+          });
+        }
       }
     }
     return {
@@ -456,6 +547,7 @@ export class DynamoDbEventStore implements EventStore {
       catalog: { byId, byServiceVersion } as ReleaseCatalog,
       ledgerHead,
       streamVersions,
+      deployments,
       streamsRead: new Set(streams),
     };
   }
@@ -639,6 +731,45 @@ function appendResultOf(stored: unknown): AppendResult {
 function toStoredEvent(item: Record<string, unknown>): StoredEvent {
   const envelope = JSON.parse(String(item.body)) as Omit<StoredEvent, 'hash' | 'eventHash'>;
   return { ...envelope, hash: String(item.chainHash), eventHash: String(item.eventHash) };
+}
+
+function deploymentStream(deploymentId: string): StreamName {
+  return streamName('deployment', deploymentId);
+}
+
+/** The refusals of one submission's events, with each event's position in it. */
+function refusedError(events: readonly IncomingEvent[], refusals: readonly Refusal[]): EventRefusedError {
+  return new EventRefusedError(
+    refusals.map((refusal) => ({
+      index: events.indexOf(refusal.event),
+      path: refusal.path,
+      message: refusal.message,
+    })),
+    refusals.every((refusal) => refusal.kind === 'taken') ? 'release_id_taken' : 'validation_failed',
+  );
+}
+
+/**
+ * Why a transaction was cancelled, from its positional reasons. A failed condition on a head, or on an
+ * item the append read before planning (idempotency records, the release catalogue), means another
+ * writer got there first: a rebase re-reads it. A failed condition only on items no read covers (ledger
+ * entries, stream pointers, list entries: their keys follow from the heads) cannot be fixed by a rebase,
+ * since the heads it would re-read did not move: the tables were written around the store.
+ */
+function classifyCancellation(
+  reasons: readonly { readonly Code?: string | undefined }[],
+  writes: readonly LedgerWrite[],
+): 'rebase' | 'integrity' | 'invalid' {
+  if (reasons.some((reason) => reason.Code === 'ValidationError')) return 'invalid';
+  const failed = writes.filter((_, at) => reasons[at]?.Code === 'ConditionalCheckFailed');
+  if (failed.length === 0) return 'rebase';
+  return failed.some(rebaseCanSee) ? 'rebase' : 'integrity';
+}
+
+/** Whether the append's read before planning covers the item (so a rebase sees what is there now). */
+function rebaseCanSee(write: LedgerWrite): boolean {
+  if (write.kind === 'set') return true;
+  return write.table === 'state' && ['idem', 'meta', 'ref'].includes(String(write.item.sk));
 }
 
 function isItemTooLarge(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import {
   type AppendPlan,
+  type DeploymentFacts,
   type ReleaseCatalog,
   type ReleaseFacts,
   releaseKey,
@@ -39,6 +40,7 @@ export function ledgerWrites(
   plan: AppendPlan,
   newReleases: readonly (ReleaseFacts & { createdAt: string | undefined })[],
   catalog: ReleaseCatalog,
+  deployments: ReadonlyMap<string, DeploymentFacts> = new Map(),
 ): LedgerWrite[] {
   const writes: LedgerWrite[] = [];
   const put = (table: LedgerTable, item: Item, ifAbsent = true) =>
@@ -83,11 +85,17 @@ export function ledgerWrites(
     });
   }
   for (const head of plan.streamHeads) {
+    // A deployment's head also keeps what its events established (every known fact on every write, so
+    // the item stays key + values), and the next event is checked against it in the same read; the
+    // head's version condition keeps the two consistent.
+    const facts = head.stream.startsWith('deployment/')
+      ? deployments.get(head.stream.slice('deployment/'.length))
+      : undefined;
     writes.push({
       kind: 'set',
       table: 'state',
       key: stateKeys.streamHead(tenant, head.stream),
-      values: { version: head.nextVersion },
+      values: { version: head.nextVersion, ...(facts ?? {}) },
       expected: head.expectedVersion === 0 ? undefined : { version: head.expectedVersion },
     });
   }

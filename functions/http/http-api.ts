@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import {
   BatchTooLargeError,
   CallerRevokedError,
+  EventRefusedError,
   EventTooLargeError,
   IdempotencyConflictError,
   StorageUnavailableError,
@@ -52,6 +53,7 @@ function toHttpError(error: unknown): HttpError {
     return new HttpError(409, 'idempotency_conflict', error.message);
   if (error instanceof EventTooLargeError) return new HttpError(413, 'payload_too_large', error.message);
   if (error instanceof BatchTooLargeError) return new HttpError(400, 'batch_too_large', error.message);
+  if (error instanceof EventRefusedError) return eventRefused(error, true);
   if (error instanceof CallerRevokedError) {
     return new HttpError(401, 'unauthorized', 'the bearer token is not valid', [], {
       'www-authenticate': 'Bearer',
@@ -63,6 +65,22 @@ function toHttpError(error: unknown): HttpError {
     });
   }
   return new HttpError(500, 'internal_error', 'internal error; the request may be retried');
+}
+
+/**
+ * A refused submission: 400 with the failing field paths (prefixed by the event's position when the
+ * request was a batch), or 409 when the release id it needs is another release's.
+ */
+export function eventRefused(error: EventRefusedError, batch: boolean): HttpError {
+  return new HttpError(
+    error.code === 'release_id_taken' ? 409 : 400,
+    error.code,
+    error.message,
+    error.issues.map((issue) => ({
+      path: batch ? [issue.index, ...issue.path] : [...issue.path],
+      message: issue.message,
+    })),
+  );
 }
 
 /** Wraps a route handler: parse, call the domain, map the result; errors become JSON responses. */

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'idempotency_conflict'
+  | 'release_id_taken'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'storage_unavailable'

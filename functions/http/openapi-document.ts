@@ -17,7 +17,8 @@ const ERROR_RESPONSES: Record<string, string> = {
   '401': '`unauthorized`: no token or not a valid one',
   '403': '`forbidden`: the token’s role may not do this',
   '404': '`not_found` (also for another tenant’s data)',
-  '409': '`idempotency_conflict`',
+  '409':
+    '`idempotency_conflict`, or `release_id_taken` when the release id an event needs belongs to another release',
   '413': '`payload_too_large`',
   '415': '`unsupported_media_type`',
   '503': '`storage_unavailable`; retry after `Retry-After` seconds',

@@ -3,6 +3,7 @@ import { policyStream } from '../../domain/ledger/streams.ts';
 import { PolicySchema, policyInForce, policyVersion } from '../../domain/policies/policy.ts';
 import { adapters } from '../adapters/clients.ts';
 import { appendDecision } from '../reactions/ledger-reader.ts';
+import { readPairHistory } from '../reactions/pair-history.ts';
 import { authorize } from './authorize.ts';
 import { header, httpApi, json, rawBody } from './http-api.ts';
 import { HttpError } from './http-error.ts';
@@ -27,7 +28,8 @@ export const handler = httpApi(async (event) => {
   const version = policyVersion(policy);
   const store = adapters().eventStore;
   const stream = policyStream(service, environment);
-  const history = await store.readStream(tenant, stream);
+  // Names with `/` or `%` may also have a policy under the stream name used before names were encoded.
+  const history = await readPairHistory(store, tenant, 'policy', service, environment);
   const current = policyInForce(history);
   const response = { service, environment, policy, policyVersion: version };
   if (current?.version === version) return json(200, { ...response, changed: false });

@@ -1,9 +1,10 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { evaluateGate } from '../../domain/gates/evaluate-gate.ts';
 import { before } from '../../domain/gates/gate-facts.ts';
-import { serviceStream, streamName } from '../../domain/ledger/streams.ts';
+import { streamName } from '../../domain/ledger/streams.ts';
 import { adapters } from '../adapters/clients.ts';
 import { appendDecision, policyAsOf, verifiedTrigger } from './ledger-reader.ts';
+import { readPairHistory } from './pair-history.ts';
 
 /**
  * `deployment.requested` → `gate.evaluated`. The decision sees only what the ledger held before the
@@ -24,7 +25,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   const [policy, releaseEvents, serviceEvents] = await Promise.all([
     service ? policyAsOf(store, tenant, service, environment, seq) : undefined,
     releaseId ? store.readStream(tenant, streamName('release', releaseId)) : [],
-    service ? store.readStream(tenant, serviceStream(service, environment)) : [],
+    service ? readPairHistory(store, tenant, 'service', service, environment) : [],
   ]);
   const earlierServiceEvents = before(seq, serviceEvents);
   const resolvedIncidents = await resolvedBefore(tenant, seq, earlierServiceEvents);

@@ -4,10 +4,10 @@ import { LEDGER_SOURCE } from '../../domain/ledger/append-plan.ts';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';
 import { sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
-import { policyStream } from '../../domain/ledger/streams.ts';
 import { triggerMismatch } from '../../domain/ledger/trigger-check.ts';
 import { type Policy, policyInForce } from '../../domain/policies/policy.ts';
 import { type EventStore, IdempotencyConflictError } from '../../domain/ports/event-store.ts';
+import { readPairHistory } from './pair-history.ts';
 
 /** The `detail` the relay puts on the bus for every ledger event. */
 export const LedgerBusDetailSchema = z.looseObject({
@@ -73,7 +73,7 @@ export async function policyAsOf(
   environment: string,
   beforeSeq = Number.POSITIVE_INFINITY,
 ): Promise<{ policy: Policy; version: string; seq: number } | undefined> {
-  return policyInForce(await store.readStream(tenant, policyStream(service, environment)), beforeSeq);
+  return policyInForce(await readPairHistory(store, tenant, 'policy', service, environment), beforeSeq);
 }
 
 export type DecisionOutcome = 'appended' | 'replayed' | 'already-decided';

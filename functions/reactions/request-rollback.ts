@@ -2,11 +2,11 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { before } from '../../domain/gates/gate-facts.ts';
-import { serviceStream } from '../../domain/ledger/streams.ts';
 import { decideRollback, type RollbackTrigger } from '../../domain/rollback/decide-rollback.ts';
 import { adapters } from '../adapters/clients.ts';
 import { stateKeys } from '../adapters/ledger-tables.ts';
 import { appendDecision, policyAsOf, verifiedTrigger } from './ledger-reader.ts';
+import { readPairHistory } from './pair-history.ts';
 
 const AlarmDetailSchema = z.looseObject({
   alarmName: z.string(),
@@ -37,7 +37,7 @@ async function onIncident(event: EventBridgeEvent<string, unknown>): Promise<voi
   };
   const [policy, history] = await Promise.all([
     policyAsOf(store, detail.tenant, service, environment, detail.seq),
-    store.readStream(detail.tenant, serviceStream(service, environment)),
+    readPairHistory(store, detail.tenant, 'service', service, environment),
   ]);
   const decision = decideRollback({
     service,
@@ -70,7 +70,7 @@ async function onAlarm(event: EventBridgeEvent<string, unknown>): Promise<void> 
     const environment = String(item.environment);
     const policy = await policyAsOf(store, tenant, service, environment);
     if (!policy?.policy.autoRollback?.alarms.includes(alarm.alarmName)) continue;
-    const history = await store.readStream(tenant, serviceStream(service, environment));
+    const history = await readPairHistory(store, tenant, 'service', service, environment);
     const decision = decideRollback({
       service,
       environment,

@@ -7,8 +7,16 @@ import { history } from '../../../support/stored-events.ts';
 
 const release = { releaseId: 'api-2', service: 'api', version: '2.0' };
 
-/** given(events…).when(request at instant, policy).then(decision) */
-function gate(policy: Policy | undefined, events: StoredEvent[], at: string, resolved: string[] = []) {
+const releaseCreated = history().at('release.created', '2026-11-01T00:00:00Z', release);
+
+/** given(events…).when(request at instant, policy).then(decision); the release exists unless told. */
+function gate(
+  policy: Policy | undefined,
+  events: StoredEvent[],
+  at: string,
+  resolved: string[] = [],
+  known = [releaseCreated],
+) {
   const facts: GateFacts = {
     request: {
       deploymentId: 'd-prod',
@@ -22,7 +30,7 @@ function gate(policy: Policy | undefined, events: StoredEvent[], at: string, res
       ? { policy: PolicySchema.parse(policy), version: policyVersion(PolicySchema.parse(policy)) }
       : undefined,
     // The release's history and the service's production history, as the gate function reads them.
-    releaseEvents: events.filter((e) => e.type !== 'incident.opened'),
+    releaseEvents: [...known, ...events.filter((e) => e.type !== 'incident.opened')],
     serviceEvents: events.filter((e) => (e.data as { environment?: string }).environment === 'production'),
     resolvedIncidents: new Set(resolved),
   };
@@ -35,6 +43,44 @@ describe('evaluateGate', () => {
   it('passes with an empty check list when no policy exists', () => {
     const decision = gate(undefined, [], '2026-11-21T10:00:00Z');
     expect(decision).toMatchObject({ decision: 'passed', checks: [], policyVersion: null, requestSeq: 1000 });
+  });
+
+  it('fails with a release_unknown check when the release was not recorded before the request', () => {
+    const approved = history();
+    approved.at('approval.granted', '2026-11-21T09:00:00Z', {
+      ...release,
+      environment: 'production',
+      approver: 'a',
+    });
+    for (const policy of [undefined, { requiredApprovals: 1 }]) {
+      const decision = gate(policy, approved.events, '2026-11-21T10:00:00Z', [], []);
+      expect(decision.decision).toBe('failed');
+      expect(decision.checks[0]).toEqual({
+        name: 'release_unknown',
+        passed: false,
+        detail: 'release api-2 was not in the ledger when the deployment was requested',
+        observed: { releaseId: 'api-2' },
+      });
+    }
+  });
+
+  it('soaks from when the ledger recorded the success, whatever time the producer gave', () => {
+    const h = history();
+    const success = h.at('deployment.succeeded', '2026-11-20T00:00:00Z', {
+      ...release,
+      deploymentId: 'd-s',
+      environment: 'staging',
+    });
+    const recordedLate = { ...success, recordedAt: '2026-11-21T09:50:00Z' };
+    const decision = gate(
+      { requireSuccessIn: ['staging'], minSoakMinutes: 60 },
+      [recordedLate],
+      '2026-11-21T10:00:00Z',
+    );
+    expect(check(decision, 'success-in-environments')).toMatchObject({
+      passed: false,
+      detail: 'soaking: staging 10 of 60 min',
+    });
   });
 
   it('names the policy version it used', () => {

@@ -38,6 +38,23 @@ describe('gateBypass', () => {
     expect(gateBypass({ event: started(1), history: [], policyRequired: false })).toBeUndefined();
   });
 
+  it('marks a start whose passed gate was for another environment, release or service', () => {
+    for (const other of [{ environment: 'staging' }, { releaseId: 'r0' }, { service: 'web' }]) {
+      const h = history();
+      h.at('deployment.requested', '2026-11-21T10:00:00Z', { ...deployment, ...other });
+      h.at('gate.evaluated', '2026-11-21T10:00:01Z', { ...deployment, ...other, decision: 'passed' });
+      expect(gateBypass({ event: started(3), history: h.events, policyRequired: true })?.gateStatus).toBe(
+        'not_requested',
+      );
+    }
+  });
+
+  it('gates a deployment that only says it is a rollback without naming what it rolls back', () => {
+    expect(
+      gateBypass({ event: started(1, { rollback: true }), history: [], policyRequired: true })?.gateStatus,
+    ).toBe('not_requested');
+  });
+
   it('does not mark a passed gate, a rollback, or the success after an already judged start', () => {
     const h = history();
     h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkDuplicates,
   idempotencyKey,
+  implicitReleaseId,
   planAppend,
   releaseKey,
   resolveReleases,
@@ -179,5 +180,62 @@ describe('resolveReleases', () => {
     expect(resolved.implicit).toEqual([]);
     expect(resolved.events[1]?.data).toMatchObject({ releaseId: 'r9' });
     expect(resolved.newReleases.map((r) => r.releaseId)).toEqual(['r9']);
+  });
+});
+
+describe('implicitReleaseId', () => {
+  it('keeps service@version for plain names and escapes @ and % so pairs never share an id', () => {
+    expect(implicitReleaseId('api', '1.0')).toBe('api@1.0');
+    expect(implicitReleaseId('a@b', 'c')).not.toBe(implicitReleaseId('a', 'b@c'));
+    expect(implicitReleaseId('a%40b', 'c')).not.toBe(implicitReleaseId('a@b', 'c'));
+  });
+});
+
+describe('resolveReleases refuses what contradicts the ledger', () => {
+  const noReleases = { byId: new Map(), byServiceVersion: new Map() };
+  const deployment = (type: 'deployment.requested' | 'deployment.succeeded', data: Record<string, unknown>) =>
+    incoming(type, { service: 'api', version: '1', ...data });
+
+  it('refuses a deployment that moves to another environment within one batch, and nothing else', () => {
+    const staging = deployment('deployment.requested', { deploymentId: 'd', environment: 'staging' });
+    const production = deployment('deployment.requested', { deploymentId: 'd', environment: 'production' });
+    const resolved = resolveReleases([staging, production], noReleases);
+    expect(resolved.refusals).toEqual([
+      expect.objectContaining({ event: production, kind: 'invalid', path: ['data', 'environment'] }),
+    ]);
+  });
+
+  it('accepts a rollback of a success earlier in the same batch, and records both deployments', () => {
+    const good = deployment('deployment.succeeded', { deploymentId: 'd1', environment: 'prod' });
+    const rollback = deployment('deployment.succeeded', {
+      deploymentId: 'd2',
+      environment: 'prod',
+      rollbackOf: 'd1',
+    });
+    const resolved = resolveReleases([good, rollback], noReleases);
+    expect(resolved.refusals).toEqual([]);
+    expect([...resolved.deployments.keys()]).toEqual(['d1', 'd2']);
+    expect(resolved.deployments.get('d1')).toEqual({
+      releaseId: 'api@1',
+      service: 'api',
+      environment: 'prod',
+      succeeded: true,
+    });
+  });
+
+  it('refuses a rollback of the deployment itself, or of one known only to have been requested', () => {
+    const requested = new Map([
+      ['d0', { releaseId: 'api@1', service: 'api', environment: 'prod', succeeded: false }],
+    ]);
+    for (const rollbackOf of ['d1', 'd0']) {
+      const rollback = deployment('deployment.succeeded', {
+        deploymentId: 'd1',
+        environment: 'prod',
+        rollbackOf,
+      });
+      expect(resolveReleases([rollback], noReleases, requested).refusals).toEqual([
+        expect.objectContaining({ path: ['data', 'rollbackOf'] }),
+      ]);
+    }
   });
 });
