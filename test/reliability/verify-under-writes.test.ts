@@ -32,7 +32,8 @@ beforeAll(async () => {
       const isHead = (item: Record<string, unknown> | undefined) =>
         item?.sk === 'ledger' && String(item.pk).endsWith('#head');
       const seen = (item: Record<string, unknown>) => {
-        const head = headSeen({ seq: Number(item.seq), chainHash: String(item.chainHash) });
+        const tenant = String(item.pk).slice(0, -'#head'.length);
+        const head = headSeen(tenant, { seq: Number(item.seq), chainHash: String(item.chainHash) });
         return { ...item, seq: head.seq, chainHash: head.chainHash };
       };
       if (context.commandName === 'GetItemCommand' && isHead(output.Item)) {
@@ -51,13 +52,15 @@ beforeAll(async () => {
   );
 });
 
-let headSeen: (stored: ChainHead) => ChainHead = (stored) => stored;
+let headSeen: (tenant: string, stored: ChainHead) => ChainHead = (_, stored) => stored;
 afterEach(() => {
-  headSeen = (stored) => stored;
+  headSeen = (_, stored) => stored;
 });
 
 const WRITERS = 4;
-const EVENTS_PER_WRITER = 40;
+const EVENTS_PER_WRITER = 25;
+/** The writer scenarios append 100 events with 40 verifications interleaved; give a loaded machine time. */
+const WRITERS_TIMEOUT_MS = 180_000;
 const VERIFICATIONS = 40;
 
 async function ledgerOf(tenant: string, count: number): Promise<void> {
@@ -108,27 +111,31 @@ async function independentWriters(tenant: string): Promise<void> {
 }
 
 describe('GET /v1/audit/verify while independent writers append', () => {
-  it('never reports tampering on a healthy ledger: every verification vouches for a prefix it read', async () => {
-    const tenant = 'verify-under-writes';
-    let writing = true;
-    const writers = independentWriters(tenant).finally(() => {
-      writing = false;
-    });
-    const answers: Awaited<ReturnType<typeof verifyOverHttp>>[] = [];
-    while (answers.length < VERIFICATIONS || writing) {
-      answers.push(await verifyOverHttp(tenant));
-    }
-    await writers;
+  it(
+    'never reports tampering on a healthy ledger: every verification vouches for a prefix it read',
+    async () => {
+      const tenant = 'verify-under-writes';
+      let writing = true;
+      const writers = independentWriters(tenant).finally(() => {
+        writing = false;
+      });
+      const answers: Awaited<ReturnType<typeof verifyOverHttp>>[] = [];
+      while (answers.length < VERIFICATIONS || writing) {
+        answers.push(await verifyOverHttp(tenant));
+      }
+      await writers;
 
-    expect(answers.filter((answer) => answer.status !== 200 || !answer.body.ok)).toEqual([]);
-    // Each answer covers at least what the one before it did: verification walks a growing prefix.
-    const checked = answers.map((answer) => answer.body.checked);
-    expect(checked).toEqual([...checked].sort((a, b) => a - b));
-    expect(await verifyOverHttp(tenant)).toMatchObject({
-      status: 200,
-      body: { ok: true, checked: WRITERS * EVENTS_PER_WRITER },
-    });
-  });
+      expect(answers.filter((answer) => answer.status !== 200 || !answer.body.ok)).toEqual([]);
+      // Each answer covers at least what the one before it did: verification walks a growing prefix.
+      const checked = answers.map((answer) => answer.body.checked);
+      expect(checked).toEqual([...checked].sort((a, b) => a - b));
+      expect(await verifyOverHttp(tenant)).toMatchObject({
+        status: 200,
+        body: { ok: true, checked: WRITERS * EVENTS_PER_WRITER },
+      });
+    },
+    WRITERS_TIMEOUT_MS,
+  );
 });
 
 describe('GET /v1/audit/verify while a transaction is half visible to reads', () => {
@@ -138,7 +145,8 @@ describe('GET /v1/audit/verify while a transaction is half visible to reads', ()
     const second = await storedEntry(tenant, 2);
     // The first head read still shows seq 2, as if seq 3's transaction had written only its entry yet.
     let reads = 0;
-    headSeen = (stored) => {
+    headSeen = (of, stored) => {
+      if (of !== tenant) return stored;
       reads += 1;
       return reads === 1 ? { seq: 2, chainHash: String(second.chainHash) } : stored;
     };
@@ -154,7 +162,8 @@ describe('GET /v1/audit/verify while a transaction is half visible to reads', ()
     await ledgerOf(tenant, 3);
     // Each read shows a newer head whose entries are not visible yet: the walk never sees one state twice.
     let reads = 0;
-    headSeen = (stored) => {
+    headSeen = (of, stored) => {
+      if (of !== tenant) return stored;
       reads += 1;
       return { seq: stored.seq + reads, chainHash: 'a'.repeat(64) };
     };
@@ -164,23 +173,27 @@ describe('GET /v1/audit/verify while a transaction is half visible to reads', ()
     expect(answer.headers).toMatchObject({ 'retry-after': '1' });
   });
 
-  it('still reports a deleted entry while independent writers append', async () => {
-    const tenant = 'delete-under-writes';
-    await ledgerOf(tenant, 6);
-    await tables.documentClient.send(
-      new DeleteCommand({ TableName: tables.eventsTable, Key: { pk: eventKeys.ledger(tenant), sk: 4 } }),
-    );
-    const writers = independentWriters(tenant);
-    const answer = await verifyOverHttp(tenant);
-    await writers;
+  it(
+    'still reports a deleted entry while independent writers append',
+    async () => {
+      const tenant = 'delete-under-writes';
+      await ledgerOf(tenant, 6);
+      await tables.documentClient.send(
+        new DeleteCommand({ TableName: tables.eventsTable, Key: { pk: eventKeys.ledger(tenant), sk: 4 } }),
+      );
+      const writers = independentWriters(tenant);
+      const answer = await verifyOverHttp(tenant);
+      await writers;
 
-    expect(answer).toMatchObject({ status: 200, body: { ok: false, firstBadSeq: 4 } });
-    expect(
-      (
-        await tables.documentClient.send(
-          new GetCommand({ TableName: tables.stateTable, Key: stateKeys.ledgerHead(tenant) }),
-        )
-      ).Item?.seq,
-    ).toBe(6 + WRITERS * EVENTS_PER_WRITER);
-  });
+      expect(answer).toMatchObject({ status: 200, body: { ok: false, firstBadSeq: 4 } });
+      expect(
+        (
+          await tables.documentClient.send(
+            new GetCommand({ TableName: tables.stateTable, Key: stateKeys.ledgerHead(tenant) }),
+          )
+        ).Item?.seq,
+      ).toBe(6 + WRITERS * EVENTS_PER_WRITER);
+    },
+    WRITERS_TIMEOUT_MS,
+  );
 });
