@@ -17,15 +17,30 @@ import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import { stateKeys } from './ledger-tables.ts';
 import { callStorage } from './storage-errors.ts';
 
-/** DynamoDB's limits: 100 items per transaction, 400 KB per item (we keep headroom for keys). */
+/** DynamoDB's limits: 100 items and 4 MB per transaction, 400 KB per item (we keep headroom for keys). */
 export const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
 const MAX_DOC_BYTES = 380 * 1024;
 const BATCH_GET_LIMIT = 100;
+/** Quarantine records kept on the checkpoint, newest last; `quarantinedCount` counts every one. */
+const QUARANTINE_KEPT = 20;
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A ledger event the projector could not fold, stepped over so the projection goes on. */
+export interface QuarantinedEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly code: string;
+  readonly reason: string;
+}
 
 export interface DoraCheckpoint {
   readonly seq: number;
   readonly lease: string | undefined;
   readonly leaseUntil: number | undefined;
+  readonly quarantinedCount: number;
+  readonly quarantined: readonly QuarantinedEvent[];
 }
 
 export class DoraDocumentTooLargeError extends Error {
@@ -98,6 +113,8 @@ export class DynamoDbDoraStore {
       seq: Number(Item?.seq ?? 0),
       lease: typeof Item?.lease === 'string' ? Item.lease : undefined,
       leaseUntil: typeof Item?.leaseUntil === 'number' ? Item.leaseUntil : undefined,
+      quarantinedCount: Number(Item?.quarantinedCount ?? 0),
+      quarantined: Array.isArray(Item?.quarantined) ? (Item.quarantined as QuarantinedEvent[]) : [],
     };
   }
 
@@ -128,11 +145,10 @@ export class DynamoDbDoraStore {
   }
 
   /** The Put/Delete items for every changed document other than commit indexes. */
-  writeItems(tenant: string, version: string, changes: readonly ProjectionChange[]) {
-    type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+  writeItems(tenant: string, version: string, changes: readonly ProjectionChange[]): TransactItem[] {
     return changes
       .filter((c) => c.key[0] !== 'commit')
-      .map((change): Item => {
+      .map((change): TransactItem => {
         if (change.after === undefined) {
           return { Delete: { TableName: this.table, Key: this.itemKey(tenant, version, change.key) } };
         }
@@ -159,20 +175,25 @@ export class DynamoDbDoraStore {
     return { ...itemKey, doc };
   }
 
+  /** Whether these items and the checkpoint update fit one transaction (items and bytes). */
+  fitsOneTransaction(items: readonly TransactItem[]): boolean {
+    return items.length < MAX_TRANSACTION_ITEMS && bytesOf(items) <= MAX_TRANSACTION_BYTES;
+  }
+
   /**
    * Writes a batch's documents and moves the checkpoint in one transaction, conditional on the
-   * checkpoint still being where this run read it (and on no lease held by a run writing in parts).
-   * 'moved' means another run got there first: re-read and carry on from its checkpoint.
+   * checkpoint still being where this run read it (and on no lease: a run writing in parts, or one that
+   * died doing so and must be rolled back first). 'moved' means another run got there first: re-read
+   * and carry on from its checkpoint.
    */
   async commit(
     tenant: string,
     version: string,
-    items: ReturnType<DynamoDbDoraStore['writeItems']>,
+    items: readonly TransactItem[],
     from: number,
     to: number,
-    now: number,
   ): Promise<'committed' | 'moved'> {
-    const advance = this.advance(tenant, version, from, to, now, undefined);
+    const advance = this.advance(tenant, version, from, to, undefined);
     // Most events change no document (test runs, approvals): moving the checkpoint alone is one
     // conditional update, which costs less than a transaction of one.
     if (items.length === 0) return this.update(advance.Update);
@@ -182,72 +203,220 @@ export class DynamoDbDoraStore {
   /**
    * A single event whose changes exceed one transaction is written in parts under a lease on the
    * checkpoint: other runs wait for the lease (or its expiry), so no interleaving can mix two runs' parts.
-   * Every part is idempotent, so a run that dies mid-way is simply redone by the next one.
+   * Before the first part, the documents it will overwrite are saved as they were (the undo records,
+   * keyed by the checkpoint this commit advances from). A run that dies between parts leaves documents
+   * half way from one checkpoint to the next, which no fold may start from: the next run puts them back
+   * (`recover`) and folds the event again from exactly the state the dead run started from, so every
+   * part is written with the same absolute values and nothing is applied twice.
    */
   async commitInParts(
     tenant: string,
     version: string,
-    items: ReturnType<DynamoDbDoraStore['writeItems']>,
+    changes: readonly ProjectionChange[],
     from: number,
     to: number,
     now: number,
     leaseMs: number,
   ): Promise<'committed' | 'moved'> {
-    const owner = `${now}-${Math.random().toString(36).slice(2)}`;
-    const Key = stateKeys.doraCheckpoint(tenant, version);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key,
-          UpdateExpression: 'SET lease = :owner, leaseUntil = :until',
-          ConditionExpression: `${from === 0 ? '(attribute_not_exists(seq) OR seq = :from)' : 'seq = :from'} AND (attribute_not_exists(lease) OR leaseUntil < :now)`,
-          ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseMs, ':from': from, ':now': now },
-        }),
-      );
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return 'moved';
-      throw error;
+    const owner = leaseOwner(now);
+    const taken = await this.update({
+      TableName: this.table,
+      Key: stateKeys.doraCheckpoint(tenant, version),
+      UpdateExpression: 'SET lease = :owner, leaseUntil = :until',
+      ConditionExpression: `${seqIs(from)} AND attribute_not_exists(lease)`,
+      ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseMs, ':from': from },
+    });
+    if (taken === 'moved') return 'moved';
+    const held = this.held(tenant, version, owner);
+    // Records left by an earlier multi-part commit that finished but died before clearing them.
+    const stale = (await this.undoRecords(tenant, version)).map((record) => this.deleteUndo(record));
+    const undo = changes
+      .filter((change) => change.key[0] !== 'commit')
+      .map((change) => this.undoItem(tenant, version, from, change));
+    for (const part of [...this.parts(stale), ...this.parts(undo)]) {
+      if ((await this.transact([...part, held])) === 'moved') return 'moved';
     }
-    const held = {
+    const parts = this.parts(this.writeItems(tenant, version, changes));
+    for (const [at, part] of parts.entries()) {
+      const last = at === parts.length - 1;
+      const outcome = await this.transact([
+        ...part,
+        last ? this.advance(tenant, version, from, to, owner) : held,
+      ]);
+      if (outcome === 'moved') return 'moved';
+    }
+    // Once the checkpoint has moved these are stale (recovery ignores them); clear them now anyway.
+    const saved = (await this.undoRecords(tenant, version)).map((record) => this.deleteUndo(record));
+    for (const part of this.parts(saved)) await this.transact(part);
+    return 'committed';
+  }
+
+  /**
+   * Rolls back a multi-part commit whose run died (its lease expired, the checkpoint never moved): takes
+   * the lease over, restores every document the dead run may have overwritten from its undo records,
+   * and releases the lease. Each step is idempotent, so a recovery that dies too is simply redone.
+   */
+  async recover(
+    tenant: string,
+    version: string,
+    dead: DoraCheckpoint,
+    now: number,
+    leaseMs: number,
+  ): Promise<'recovered' | 'moved'> {
+    const owner = leaseOwner(now);
+    const Key = stateKeys.doraCheckpoint(tenant, version);
+    const taken = await this.update({
+      TableName: this.table,
+      Key,
+      UpdateExpression: 'SET lease = :owner, leaseUntil = :until',
+      ConditionExpression: `${seqIs(dead.seq)} AND lease = :dead AND leaseUntil < :now`,
+      ExpressionAttributeValues: {
+        ':owner': owner,
+        ':until': now + leaseMs,
+        ':from': dead.seq,
+        ':dead': dead.lease,
+        ':now': now,
+      },
+    });
+    if (taken === 'moved') return 'moved';
+    const held = this.held(tenant, version, owner);
+    const records = await this.undoRecords(tenant, version);
+    // Restores first, then the records: a recovery dying in between restores the same values again.
+    const restores = records
+      .filter((record) => record.from === dead.seq)
+      .map((record): TransactItem => {
+        const docKey = { pk: record.docPk, sk: record.docSk };
+        return record.doc === undefined
+          ? { Delete: { TableName: this.table, Key: docKey } }
+          : { Put: { TableName: this.table, Item: { ...docKey, doc: record.doc } } };
+      });
+    const deletes = records.map((record) => this.deleteUndo(record));
+    for (const part of [...this.parts(restores), ...this.parts(deletes)]) {
+      if ((await this.transact([...part, held])) === 'moved') return 'moved';
+    }
+    const released = await this.update({
+      TableName: this.table,
+      Key,
+      UpdateExpression: 'REMOVE lease, leaseUntil',
+      ConditionExpression: 'lease = :owner',
+      ExpressionAttributeValues: { ':owner': owner },
+    });
+    return released === 'moved' ? 'moved' : 'recovered';
+  }
+
+  /**
+   * Steps over an event whose fold cannot be stored (a document over the item limit): moves the
+   * checkpoint past it without writing any of its changes and records why on the checkpoint, where
+   * metrics answers report it. The projection is then exact for the ledger without that event.
+   */
+  async quarantine(
+    tenant: string,
+    version: string,
+    from: number,
+    event: { readonly seq: number; readonly type: string },
+    error: { readonly code: string; readonly message: string },
+  ): Promise<'committed' | 'moved'> {
+    const current = await this.checkpoint(tenant, version);
+    if (current.seq !== from || current.lease) return 'moved';
+    const record: QuarantinedEvent = {
+      seq: event.seq,
+      type: event.type,
+      code: error.code,
+      reason: error.message,
+    };
+    // The condition on seq makes the read above current: any other write moves the checkpoint.
+    return this.update({
+      TableName: this.table,
+      Key: stateKeys.doraCheckpoint(tenant, version),
+      UpdateExpression: 'SET seq = :to, quarantined = :kept, quarantinedCount = :count',
+      ConditionExpression: `${seqIs(from)} AND attribute_not_exists(lease)`,
+      ExpressionAttributeValues: {
+        ':to': event.seq,
+        ':from': from,
+        ':kept': [...current.quarantined, record].slice(-QUARANTINE_KEPT),
+        ':count': current.quarantinedCount + 1,
+      },
+    });
+  }
+
+  private held(tenant: string, version: string, owner: string): TransactItem {
+    return {
       ConditionCheck: {
         TableName: this.table,
-        Key,
+        Key: stateKeys.doraCheckpoint(tenant, version),
         ConditionExpression: 'lease = :owner',
         ExpressionAttributeValues: { ':owner': owner },
       },
     };
-    const size = MAX_TRANSACTION_ITEMS - 1;
-    for (let start = 0; start < items.length; start += size) {
-      const part = items.slice(start, start + size);
-      const last = start + size >= items.length;
-      const outcome = await this.transact(
-        last ? [...part, this.advance(tenant, version, from, to, now, owner)] : [...part, held],
-      );
-      if (outcome === 'moved') return 'moved';
-    }
-    return 'committed';
   }
 
-  private advance(
-    tenant: string,
-    version: string,
-    from: number,
-    to: number,
-    now: number,
-    owner: string | undefined,
-  ) {
+  /** Splits items into transactions that leave room for one more item (a lease check or the advance). */
+  private parts(items: readonly TransactItem[]): TransactItem[][] {
+    const parts: TransactItem[][] = [];
+    let part: TransactItem[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      const size = bytesOf([item]);
+      if (
+        part.length > 0 &&
+        (part.length + 1 >= MAX_TRANSACTION_ITEMS || bytes + size > MAX_TRANSACTION_BYTES)
+      ) {
+        parts.push(part);
+        part = [];
+        bytes = 0;
+      }
+      part.push(item);
+      bytes += size;
+    }
+    if (part.length > 0) parts.push(part);
+    return parts;
+  }
+
+  private undoItem(tenant: string, version: string, from: number, change: ProjectionChange): TransactItem {
+    const docKey = this.itemKey(tenant, version, change.key);
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          pk: stateKeys.doraUndo(tenant, version),
+          sk: JSON.stringify([from, docKey.pk, docKey.sk]),
+          from,
+          docPk: docKey.pk,
+          docSk: docKey.sk,
+          // What `before` was stored as; absent when the commit creates the document.
+          ...(change.before === undefined ? {} : { doc: JSON.stringify(change.before) }),
+        },
+      },
+    };
+  }
+
+  private deleteUndo(record: UndoRecord): TransactItem {
+    return { Delete: { TableName: this.table, Key: { pk: record.pk, sk: record.sk } } };
+  }
+
+  private async undoRecords(tenant: string, version: string): Promise<UndoRecord[]> {
+    const records: UndoRecord[] = [];
+    for await (const item of this.query(stateKeys.doraUndo(tenant, version))) {
+      records.push({
+        pk: String(item.pk),
+        sk: String(item.sk),
+        from: Number(item.from),
+        docPk: String(item.docPk),
+        docSk: String(item.docSk),
+        doc: typeof item.doc === 'string' ? item.doc : undefined,
+      });
+    }
+    return records;
+  }
+
+  private advance(tenant: string, version: string, from: number, to: number, owner: string | undefined) {
     return {
       Update: {
         TableName: this.table,
         Key: stateKeys.doraCheckpoint(tenant, version),
         UpdateExpression: 'SET seq = :to REMOVE lease, leaseUntil',
-        ConditionExpression: owner
-          ? 'lease = :owner'
-          : `${from === 0 ? '(attribute_not_exists(seq) OR seq = :from)' : 'seq = :from'} AND (attribute_not_exists(lease) OR leaseUntil < :now)`,
-        ExpressionAttributeValues: owner
-          ? { ':to': to, ':owner': owner }
-          : { ':to': to, ':from': from, ':now': now },
+        ConditionExpression: owner ? 'lease = :owner' : `${seqIs(from)} AND attribute_not_exists(lease)`,
+        ExpressionAttributeValues: owner ? { ':to': to, ':owner': owner } : { ':to': to, ':from': from },
       },
     };
   }
@@ -262,9 +431,9 @@ export class DynamoDbDoraStore {
     }
   }
 
-  private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>) {
+  private async transact(items: readonly TransactItem[]) {
     try {
-      await callStorage(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await callStorage(() => this.client.send(new TransactWriteCommand({ TransactItems: [...items] })));
       return 'committed' as const;
     } catch (error) {
       if (error instanceof TransactionCanceledException) return 'moved' as const;
@@ -334,6 +503,29 @@ export class DynamoDbDoraStore {
       startKey = response.LastEvaluatedKey;
     } while (startKey);
   }
+}
+
+interface UndoRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly from: number;
+  readonly docPk: string;
+  readonly docSk: string;
+  readonly doc: string | undefined;
+}
+
+/** The checkpoint is exactly `from` (a version's first commit finds no item yet). */
+function seqIs(from: number): string {
+  return from === 0 ? '(attribute_not_exists(seq) OR seq = :from)' : 'seq = :from';
+}
+
+function leaseOwner(now: number): string {
+  return `${now}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** About what DynamoDB counts against the transaction limit: the items' names and values as text. */
+function bytesOf(items: readonly TransactItem[]): number {
+  return items.reduce((sum, item) => sum + Buffer.byteLength(JSON.stringify(item)), 0);
 }
 
 function docOf(key: ProjectionKey, item: Record<string, unknown>): unknown {

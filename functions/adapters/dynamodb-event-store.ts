@@ -25,12 +25,7 @@ import {
   streamsTouched,
 } from '../../domain/ledger/append-plan.ts';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';
-import {
-  type ChainHead,
-  createChainVerifier,
-  sha256Hex,
-  type VerificationResult,
-} from '../../domain/ledger/hash-chain.ts';
+import { type ChainHead, sha256Hex, type VerificationResult } from '../../domain/ledger/hash-chain.ts';
 import type {
   AppendResult,
   IncomingEvent,
@@ -57,8 +52,10 @@ import {
   type UnverifiedCaller,
 } from '../../domain/ports/event-store.ts';
 import { AppendMemory } from './append-memory.ts';
+import { DynamoDbLedgerEntries } from './dynamodb-ledger-entries.ts';
 import { GroupCommit } from './group-commit.ts';
 import { eventKeys, stateKeys } from './ledger-tables.ts';
+import { verifyLedgerSnapshot } from './ledger-verification.ts';
 import { type LedgerTable, type LedgerWrite, ledgerWrites } from './ledger-writes.ts';
 import { callStorage, isRetryableStorageError } from './storage-errors.ts';
 
@@ -118,6 +115,7 @@ export class DynamoDbEventStore implements EventStore {
   private readonly groupCommit: GroupCommit<Submission, AppendOutcome>;
   /** Only when this process serialises the tenant's appends; otherwise two appends would share a guess. */
   private readonly memory: AppendMemory | undefined;
+  private readonly entries: DynamoDbLedgerEntries;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.client = options.client;
@@ -127,6 +125,7 @@ export class DynamoDbEventStore implements EventStore {
     this.appendBudgetMs = options.appendBudgetMs ?? 10_000;
     this.serializeInProcess = options.serializeInProcess ?? true;
     this.memory = this.serializeInProcess ? new AppendMemory() : undefined;
+    this.entries = new DynamoDbLedgerEntries(options);
     this.groupCommit = new GroupCommit({
       commit: (tenant, group) => this.appendGroup(tenant, group),
       fits: fitsGroup,
@@ -666,49 +665,9 @@ export class DynamoDbEventStore implements EventStore {
     return { items: response.Items ?? [], next };
   }
 
+  /** Verifies the chain up to the head read first; see ledger-verification.ts. */
   async verifyLedger(tenant: string): Promise<VerificationResult> {
-    const verifier = createChainVerifier();
-    let lastSeq = 0;
-    // Appends commit the entry and the head in one transaction, so a head read after the walk covers
-    // every entry seen. If appends landed meanwhile, walk on to the new head; entries left beyond the
-    // final head can only have been written around the store.
-    for (let round = 1; ; round += 1) {
-      for (let page = await this.readLedgerEntries(tenant, lastSeq); ; ) {
-        for (const entry of page.entries) {
-          const failure = verifier.next(entry);
-          if (failure) return failure;
-          lastSeq = entry.seq;
-        }
-        if (!page.startKey) break;
-        page = await this.readLedgerEntries(tenant, lastSeq);
-      }
-      const headItem = (await this.batchGet(this.stateTable, [stateKeys.ledgerHead(tenant)]))[0];
-      const head = headItem
-        ? { seq: Number(headItem.seq), chainHash: String(headItem.chainHash) }
-        : undefined;
-      if (head && head.seq > lastSeq && round < 5) continue;
-      return verifier.finish(head);
-    }
-  }
-
-  private async readLedgerEntries(tenant: string, afterSeq: number) {
-    const response = await callStorage(() =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.eventsTable,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          ExpressionAttributeValues: { ':pk': eventKeys.ledger(tenant), ':after': afterSeq },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    const entries = (response.Items ?? []).map((item) => ({
-      seq: Number(item.sk),
-      body: String(item.body),
-      eventHash: String(item.eventHash),
-      chainHash: String(item.chainHash),
-    }));
-    return { entries, startKey: response.LastEvaluatedKey };
+    return verifyLedgerSnapshot(this.entries, tenant);
   }
 }
 

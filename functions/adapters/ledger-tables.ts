@@ -51,6 +51,11 @@ export const stateKeys = {
     pk: `${tenant}#dora#${version}#checkpoint`,
     sk: 'checkpoint',
   }),
+  /**
+   * The documents a multi-part DORA commit is about to overwrite, as they were (sort key: the checkpoint
+   * it advances from and the document): a run that dies between parts is rolled back from these.
+   */
+  doraUndo: (tenant: string, version: string) => `${tenant}#dora#${version}#undo`,
   /** Which DORA version queries read; switched when a rebuilt version has caught up. */
   doraActive: (tenant: string) => ({ pk: `${tenant}#dora#active`, sk: 'pointer' }),
 } as const;

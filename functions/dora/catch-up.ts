@@ -4,8 +4,8 @@ import { keyId } from '../../domain/dora/projection-store.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import {
   type DoraCheckpoint,
+  DoraDocumentTooLargeError,
   type DynamoDbDoraStore,
-  MAX_TRANSACTION_ITEMS,
 } from '../adapters/dynamodb-dora-store.ts';
 
 export interface CatchUpDeps {
@@ -73,9 +73,15 @@ export async function catchUp(tenant: string, deps: CatchUpDeps): Promise<CatchU
     const checkpoint: DoraCheckpoint =
       guess === undefined
         ? await doraStore.checkpoint(tenant, version)
-        : { seq: guess, lease: undefined, leaseUntil: undefined };
-    if (checkpoint.lease && (checkpoint.leaseUntil ?? 0) > deps.now()) {
-      return { version, seq: checkpoint.seq, batches, caughtUp: false };
+        : { seq: guess, lease: undefined, leaseUntil: undefined, quarantinedCount: 0, quarantined: [] };
+    if (checkpoint.lease) {
+      if ((checkpoint.leaseUntil ?? 0) > deps.now()) {
+        return { version, seq: checkpoint.seq, batches, caughtUp: false };
+      }
+      // A run died writing in parts: no fold may start from its half-written documents.
+      await doraStore.recover(tenant, version, checkpoint, deps.now(), LEASE_MS);
+      remembered?.delete(memoryKey);
+      continue;
     }
     const page = await eventStore.readLedger(tenant, checkpoint.seq, size);
     if (page.events.length === 0) return caughtUpAt(checkpoint.seq);
@@ -86,14 +92,27 @@ export async function catchUp(tenant: string, deps: CatchUpDeps): Promise<CatchU
     const load = loadOnce((keys) => doraStore.load(tenant, version, keys));
     for (;;) {
       const { changes } = await projectBatch(events, definitions, load);
-      const items = doraStore.writeItems(tenant, version, changes);
       const to = events.at(-1)?.seq ?? checkpoint.seq;
-      if (items.length < MAX_TRANSACTION_ITEMS || events.length === 1) {
+      let items: ReturnType<DynamoDbDoraStore['writeItems']>;
+      try {
+        items = doraStore.writeItems(tenant, version, changes);
+      } catch (error) {
+        if (!(error instanceof DoraDocumentTooLargeError)) throw error;
+        const [only] = events;
+        if (events.length === 1 && only) {
+          // Halved down to the one event whose fold cannot be stored: step over it, recorded.
+          outcome = await doraStore.quarantine(tenant, version, checkpoint.seq, only, error);
+          break;
+        }
+        events = events.slice(0, Math.ceil(events.length / 2));
+        continue;
+      }
+      const fits = doraStore.fitsOneTransaction(items);
+      if (fits || events.length === 1) {
         await doraStore.addToIndexes(tenant, version, changes);
-        outcome =
-          items.length < MAX_TRANSACTION_ITEMS
-            ? await doraStore.commit(tenant, version, items, checkpoint.seq, to, deps.now())
-            : await doraStore.commitInParts(tenant, version, items, checkpoint.seq, to, deps.now(), LEASE_MS);
+        outcome = fits
+          ? await doraStore.commit(tenant, version, items, checkpoint.seq, to)
+          : await doraStore.commitInParts(tenant, version, changes, checkpoint.seq, to, deps.now(), LEASE_MS);
         break;
       }
       events = events.slice(0, Math.ceil(events.length / 2));

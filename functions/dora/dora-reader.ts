@@ -18,7 +18,11 @@ import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import { adapters } from '../adapters/clients.ts';
-import { DynamoDbDoraStore } from '../adapters/dynamodb-dora-store.ts';
+import {
+  type DoraCheckpoint,
+  DynamoDbDoraStore,
+  type QuarantinedEvent,
+} from '../adapters/dynamodb-dora-store.ts';
 
 /** Where an answer came from, so a reader can tell how fresh it is. */
 export type DoraSource =
@@ -27,6 +31,8 @@ export type DoraSource =
       readonly version: string;
       readonly seq: number;
       readonly itemsRead: number;
+      /** Present once the projector has stepped over events it could not fold (newest last). */
+      readonly quarantined?: { readonly count: number; readonly latest: readonly QuarantinedEvent[] };
     }
   | {
       readonly kind: 'replay';
@@ -93,7 +99,7 @@ export function doraReader(
       const metrics = summarize(scope, window, rollups, bucket, active.version);
       return {
         ...metrics,
-        source: { kind: 'projection', version: active.version, seq: checkpoint.seq, itemsRead },
+        source: projectionSource(active.version, checkpoint, itemsRead),
       };
     },
     async evidence(metric, scope, window, { cursor, limit }, asOf) {
@@ -114,14 +120,21 @@ export function doraReader(
       return {
         items,
         total: plan.total,
-        source: {
-          kind: 'projection',
-          version: active.version,
-          seq: checkpoint.seq,
-          itemsRead: rollups.size + cells.length,
-        },
+        source: projectionSource(active.version, checkpoint, rollups.size + cells.length),
       };
     },
+  };
+}
+
+function projectionSource(version: string, checkpoint: DoraCheckpoint, itemsRead: number): DoraSource {
+  return {
+    kind: 'projection',
+    version,
+    seq: checkpoint.seq,
+    itemsRead,
+    ...(checkpoint.quarantinedCount > 0
+      ? { quarantined: { count: checkpoint.quarantinedCount, latest: checkpoint.quarantined } }
+      : {}),
   };
 }
 

@@ -11,5 +11,6 @@ export const handler = httpApi(async (event) => {
   const body = parseJsonBody(rawBody(event), TokenCreateBodySchema);
   const token = generateToken();
   await adapters().tokenStore.grant(token, { tenant, role: body.role });
-  return json(201, { token, tenant, role: body.role });
+  // The one response that holds the secret: no browser, proxy or CDN may keep a copy of it.
+  return json(201, { token, tenant, role: body.role }, { 'cache-control': 'no-store' });
 });

@@ -82,8 +82,17 @@ function csvLine(entry: RawLedgerEntry): string {
     entry.chainHash,
     entry.body,
   ]
-    .map((field) => csvField(String(field)))
+    .map((field) => csvField(neutraliseFormula(String(field))))
     .join(',');
+}
+
+/**
+ * OWASP's CSV injection rule: a cell a spreadsheet would run as a formula (starting with = + - @, tab or
+ * carriage return) gets a leading `'` so it is shown as text. Client-chosen fields (type, source, id) can
+ * start so; `body` starts with `{` and the hashes with hex, so what an auditor re-hashes is never changed.
+ */
+function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** RFC 4180: quote fields holding a comma, quote or line break, doubling inner quotes. */

@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DORA_DEFINITIONS, definitionsVersion } from '../../domain/dora/definitions.ts';
 import { cellsInWindow, computeDora, doraWindow, projectAll } from '../../domain/dora/dora-metrics.ts';
@@ -238,6 +239,146 @@ describe('the DORA projector on DynamoDB Local', () => {
       const { expected, stored } = await storedDocs('two-processes', events);
       for (const [id, doc] of expected.docs) expect(stored.get(id), id).toEqual(doc.value);
       expect(stored.size).toBe(expected.docs.size);
+    });
+  });
+
+  describe('a single event whose changes take several transactions', () => {
+    /**
+     * Forty days of deployments of a release the ledger learns about only afterwards: its late
+     * `release.created` (with a team and commits) re-attributes every one of those days' cells and
+     * scope rollups, far more documents than one transaction holds.
+     */
+    function lateRelease(tenant: string) {
+      const h = doraHistory(tenant);
+      const start = Date.UTC(2026, 0, 1);
+      const at = (day: number, hours: number) =>
+        new Date(start + day * 86_400_000 + hours * 3_600_000).toISOString();
+      for (let day = 0; day < 40; day += 1) {
+        h.succeeded(`late-${day}`, { release: 'late', at: at(day, 10) });
+        if (day % 6 === 2) {
+          h.opened(`late-i-${day}`, { at: at(day, 11) });
+          h.resolved(`late-i-${day}`, at(day, 12));
+        }
+      }
+      h.release('late', { team: 'payments', commits: [['c-late', at(0, 1)]], at: at(0, 2) });
+      h.succeeded('after', { release: 'late', at: at(41, 10) });
+      return h.events;
+    }
+
+    /** The fault: the store's `crashAt`-th transaction never happens, and neither does anything after. */
+    function dyingClient(crashAt: number): { client: DynamoDBDocumentClient; crashed: () => boolean } {
+      const { client } = tables.countingClient();
+      let transactions = 0;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'TransactWriteItemsCommand') transactions += 1;
+          if (transactions >= crashAt) throw new Error('the projector died');
+          return next(args);
+        },
+        { step: 'initialize', name: 'dieAtTransaction' },
+      );
+      return { client, crashed: () => transactions >= crashAt };
+    }
+
+    it('ends where a full recomputation does, whichever part the run died after', async () => {
+      const version = definitionsVersion(DEFAULT_DORA_DEFINITIONS);
+      const crashedAt: number[] = [];
+      for (let crashAt = 1; ; crashAt += 1) {
+        const tenant = `died-${crashAt}`;
+        const events = lateRelease(tenant);
+        const releaseSeq = events.length - 1;
+        // Given the projection caught up to just before the late release...
+        await catchUp(tenant, deps(events.slice(0, releaseSeq - 1)));
+        // ...when a run dies in the middle of committing it...
+        const dying = dyingClient(crashAt);
+        const died = await catchUp(tenant, {
+          ...deps(events),
+          doraStore: new DynamoDbDoraStore({ client: dying.client, stateTable: tables.stateTable }),
+        }).then(
+          () => false,
+          (error: Error) => error.message === 'the projector died',
+        );
+        if (!died || !dying.crashed()) break;
+        crashedAt.push(crashAt);
+        // ...and the next run comes after its lease has expired,
+        const later = Date.now() + 10 * 60_000;
+        const resumed = await catchUp(tenant, {
+          ...deps(events),
+          now: () => later,
+          deadline: later + 60_000,
+        });
+
+        // then every document, day rollups included, is what folding the whole ledger at once gives.
+        expect(resumed, `died at transaction ${crashAt}`).toMatchObject({
+          caughtUp: true,
+          seq: events.length,
+        });
+        const expected = projectAll(events, DEFAULT_DORA_DEFINITIONS);
+        const stored = await dora.load(
+          tenant,
+          version,
+          [...expected.docs.values()].map((doc) => doc.key),
+        );
+        for (const [id, doc] of expected.docs)
+          expect(stored.get(id), `${id}, died at ${crashAt}`).toEqual(doc.value);
+        expect(stored.size).toBe(expected.docs.size);
+        const { rollups } = await dora.scopeRollups(
+          tenant,
+          version,
+          scopeKey({ team: 'payments' }),
+          '2026-01-01',
+          '2026-02-28',
+        );
+        expect([...rollups.values()].reduce((sum, r) => sum + r.deployments, 0)).toBe(41);
+      }
+      // The late release's commit took several transactions, and the run died after each of them.
+      expect(crashedAt.length).toBeGreaterThan(3);
+    });
+  });
+
+  describe('an event whose fold cannot be stored', () => {
+    it('is quarantined and recorded in the projection’s status, and the events after it are folded', async () => {
+      const tenant = 'oversized';
+      const version = definitionsVersion(DEFAULT_DORA_DEFINITIONS);
+      const h = doraHistory(tenant);
+      h.release('r-1', { commits: [['c-1', '2026-01-01T00:00:00Z']] });
+      h.succeeded('d-1', { release: 'r-1', at: '2026-01-02T10:00:00Z' });
+      // A release listing 8,000 commits: its release document would be over DynamoDB's 400 KB item limit.
+      const huge = h.release('r-huge', {
+        commits: Array.from({ length: 8_000 }, (_, n): [string, string] => [
+          `c-huge-${n}`.padEnd(40, '0'),
+          '2026-01-03T00:00:00Z',
+        ]),
+      });
+      h.release('r-2', { commits: [['c-2', '2026-01-04T00:00:00Z']] });
+      h.succeeded('d-2', { release: 'r-2', at: '2026-01-05T10:00:00Z' });
+      const events = h.events;
+
+      expect(await catchUp(tenant, deps(events))).toMatchObject({ caughtUp: true, seq: events.length });
+
+      expect(await dora.checkpoint(tenant, version)).toMatchObject({
+        seq: events.length,
+        quarantinedCount: 1,
+        quarantined: [{ seq: huge.seq, type: 'release.created', code: 'dora_document_too_large' }],
+      });
+      const expected = projectAll(
+        events.filter((event) => event.seq !== huge.seq),
+        DEFAULT_DORA_DEFINITIONS,
+      );
+      const stored = await dora.load(
+        tenant,
+        version,
+        [...expected.docs.values()].map((doc) => doc.key),
+      );
+      for (const [id, doc] of expected.docs) expect(stored.get(id), id).toEqual(doc.value);
+      const window = doraWindow('2026-01-01T00:00:00Z', '2026-01-10T00:00:00Z');
+      const metrics = await doraReader(tenant, deps(events)).metrics({}, window, 'week', undefined);
+      expect(metrics.deploymentFrequency.count).toBe(2);
+      expect(metrics.source).toMatchObject({
+        kind: 'projection',
+        seq: events.length,
+        quarantined: { count: 1, latest: [{ seq: huge.seq, code: 'dora_document_too_large' }] },
+      });
     });
   });
 });
