@@ -29,6 +29,14 @@ describe('the stateful stack', () => {
         AttributeDefinitions: [
           { AttributeName: definition.partitionKey.name, AttributeType: definition.partitionKey.type },
           { AttributeName: definition.sortKey.name, AttributeType: definition.sortKey.type },
+          ...('headIndex' in definition
+            ? [
+                {
+                  AttributeName: definition.headIndex.partitionKey.name,
+                  AttributeType: definition.headIndex.partitionKey.type,
+                },
+              ]
+            : []),
         ],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -42,6 +50,24 @@ describe('the stateful stack', () => {
         },
       }),
     });
+  });
+
+  it('indexes ledger heads, keys only, in a sparse index of the state table (what the sealer queries)', () => {
+    const { headIndex } = tableDefinitions.state;
+    ledger.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'release-ledger-test-state',
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: headIndex.name,
+          KeySchema: [{ AttributeName: headIndex.partitionKey.name, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    const events = resourcesOf(ledger.statefulTemplate, 'AWS::DynamoDB::Table').find(
+      ([, p]) => p.TableName === 'release-ledger-test-events',
+    )?.[1];
+    expect(events?.GlobalSecondaryIndexes).toBeUndefined();
   });
 
   it('streams new images of the events table only', () => {
