@@ -30,6 +30,7 @@ export interface AuthorizationRequest {
 
 const running = new AsyncLocalStorage<FunctionName>();
 let enforcing = true;
+let reportDenial: (line: string) => void = () => undefined;
 
 /** Runs `work` as the function `name`: its SDK calls are authorised against that function's grants. */
 export function runAsFunction<T>(name: FunctionName, work: () => T): T {
@@ -42,8 +43,13 @@ export function runAsFunction<T>(name: FunctionName, work: () => T): T {
  * (infra/function-access.ts) does not grant. Calls made outside any function (the runtime's own setup,
  * a test's assertions) are not a function's and pass.
  */
-export function installFunctionHost(options: { readonly enforceAccess: boolean }): void {
+export function installFunctionHost(options: {
+  readonly enforceAccess: boolean;
+  /** Told of every refused call (a handler may turn the error into a 5xx, or a reaction retry it). */
+  readonly log?: (line: string) => void;
+}): void {
   enforcing = options.enforceAccess;
+  reportDenial = options.log ?? (() => undefined);
   setFunctionHost({
     currentFunction: () => running.getStore(),
     onClient: (client) => {

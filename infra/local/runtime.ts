@@ -86,7 +86,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   };
   try {
-    installFunctionHost({ enforceAccess: options.enforceAccess ?? true });
+    installFunctionHost({ enforceAccess: options.enforceAccess ?? true, log });
     const dynamoDb: RunningDynamoDbLocal = await startDynamoDbLocal({
       port: options.dynamoDbPort === 0 ? undefined : (options.dynamoDbPort ?? 8000),
       dataDir: options.dataDir,

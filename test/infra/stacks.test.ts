@@ -3,7 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinitions } from '../../functions/adapters/ledger-tables.ts';
 import { EVENT_MUTATIONS } from '../../infra/aws/stateful-stack.ts';
 import { TARGET_RETRY } from '../../infra/aws/stateless-stack.ts';
-import { type FunctionName, functions, routes, rules, schedules, streamRelay } from '../../infra/topology.ts';
+import {
+  type FunctionName,
+  functions,
+  routes,
+  rules,
+  STAGE_THROTTLE,
+  schedules,
+  streamRelay,
+} from '../../infra/topology.ts';
 import { resourcesOf, type SynthesizedLedger, synthesizeLedger } from './ledger-app.ts';
 
 let ledger: SynthesizedLedger;
@@ -213,6 +221,28 @@ describe('the stateless stack', () => {
       },
     });
     ledger.statelessTemplate.hasOutput('ApiUrl', {});
+  });
+
+  it('gives each route that declares a throttle its own, below the stage’s, webhooks lowest of the tenants’ routes', () => {
+    const throttled = routes.filter((route) => route.throttle);
+    expect(throttled.map((route) => `${route.method} ${route.path}`)).toContain(
+      'POST /v1/webhooks/{provider}',
+    );
+    const [, stage] = resourcesOf(ledger.statelessTemplate, 'AWS::ApiGatewayV2::Stage')[0] ?? [];
+    expect(stage?.RouteSettings).toEqual(
+      Object.fromEntries(
+        throttled.map((route) => [
+          `${route.method} ${route.path}`,
+          {
+            ThrottlingRateLimit: route.throttle?.rateLimit,
+            ThrottlingBurstLimit: route.throttle?.burstLimit,
+          },
+        ]),
+      ),
+    );
+    for (const route of throttled) expect(route.throttle?.rateLimit).toBeLessThan(STAGE_THROTTLE.rateLimit);
+    const webhook = routes.find((route) => route.function === 'receiveWebhook' && route.method === 'POST');
+    expect(webhook?.throttle?.rateLimit).toBeLessThanOrEqual(10);
   });
 
   it('relays INSERTs from the events stream with bisection, partial batch failures and a failure destination', () => {
