@@ -74,8 +74,11 @@ const enforceAccess: InitializeMiddleware<object, object> = (next, context) => a
   const config = readConfig();
   const grants = accessGrants(functionAccess[name] ?? DEFAULT_ACCESS);
   for (const request of authorizationRequests(clientName, command, args.input, config)) {
-    if (!grantsAllow(grants, request, resourceArns(config), config.region))
-      throw accessDenied(clientName, name, request);
+    if (!grantsAllow(grants, request, resourceArns(config), config.region)) {
+      const denied = accessDenied(clientName, name, request);
+      reportDenial(denied.message);
+      throw denied;
+    }
   }
   return next(args);
 };
