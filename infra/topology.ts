@@ -119,16 +119,42 @@ export interface RouteSpec {
   readonly function: FunctionName;
   /** Whether the token authorizer runs first; the handler decides which role it needs. */
   readonly authorized: boolean;
+  /**
+   * This route's own throttle, applied by API Gateway (route settings) and by the local HTTP adapter, so
+   * a flood on one route cannot use up the whole stage's. @default the stage's (STAGE_THROTTLE)
+   */
+  readonly throttle?: Throttle;
 }
 
+/** Steady requests per second, and the burst a token bucket of that size allows. */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** What every route without its own throttle shares: the whole stage's limit on AWS. */
+export const STAGE_THROTTLE: Throttle = { rateLimit: 100, burstLimit: 200 };
+/** Unauthenticated and cheap to send: a webhook flood must not take the API's capacity from tenants. */
+const WEBHOOK_THROTTLE: Throttle = { rateLimit: 10, burstLimit: 20 };
+/** Liveness probes need a few requests a second, never the API's share. */
+const HEALTH_THROTTLE: Throttle = { rateLimit: 20, burstLimit: 40 };
+/** Token changes are rare admin actions. */
+const TOKEN_THROTTLE: Throttle = { rateLimit: 5, burstLimit: 10 };
+
 export const routes: readonly RouteSpec[] = [
-  { method: 'GET', path: '/v1/health', function: 'health', authorized: false },
+  { method: 'GET', path: '/v1/health', function: 'health', authorized: false, throttle: HEALTH_THROTTLE },
   { method: 'GET', path: '/v1/openapi.json', function: 'getOpenApi', authorized: false },
   { method: 'GET', path: '/', function: 'getStaticFile', authorized: false },
   { method: 'GET', path: '/docs', function: 'getStaticFile', authorized: false },
   { method: 'GET', path: '/dashboard/{file+}', function: 'getStaticFile', authorized: false },
-  { method: 'POST', path: '/v1/tokens', function: 'createToken', authorized: true },
-  { method: 'POST', path: '/v1/tokens/revoke', function: 'revokeToken', authorized: true },
+  { method: 'POST', path: '/v1/tokens', function: 'createToken', authorized: true, throttle: TOKEN_THROTTLE },
+  {
+    method: 'POST',
+    path: '/v1/tokens/revoke',
+    function: 'revokeToken',
+    authorized: true,
+    throttle: TOKEN_THROTTLE,
+  },
   { method: 'POST', path: '/v1/events', function: 'postEvents', authorized: true },
   { method: 'GET', path: '/v1/events', function: 'listEvents', authorized: true },
   { method: 'GET', path: '/v1/releases', function: 'listReleases', authorized: true },
@@ -144,7 +170,13 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
   { method: 'GET', path: '/v1/audit/gate-bypasses', function: 'listGateBypasses', authorized: true },
   // Providers cannot send a bearer token: the tenant is in the URL and the provider's signature authenticates.
-  { method: 'POST', path: '/v1/webhooks/{provider}', function: 'receiveWebhook', authorized: false },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/{provider}',
+    function: 'receiveWebhook',
+    authorized: false,
+    throttle: WEBHOOK_THROTTLE,
+  },
   { method: 'PUT', path: '/v1/webhooks/{provider}/secret', function: 'putWebhookSecret', authorized: true },
 ];
 

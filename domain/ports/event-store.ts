@@ -63,6 +63,12 @@ export interface UnverifiedCaller {
   /** The SHA-256 of the token, the key its grant is stored under. */
   readonly tokenHash: string;
   readonly role: string;
+  /**
+   * The authorizer read the grant for this very request. The write still checks the token (it may be
+   * revoked between that read and the write), but a replay or a conflict, which writes nothing, need
+   * not read it again. @default false
+   */
+  readonly readForThisRequest?: boolean;
 }
 
 export interface AppendOptions {

@@ -3,7 +3,7 @@ import type { FunctionConfig } from '../config.ts';
 import { documentClient } from './dynamodb-document-client.ts';
 import { DynamoDbEventStore } from './dynamodb-event-store.ts';
 import { DynamoDbTokenStore } from './dynamodb-token-store.ts';
-import { perConfiguration } from './per-configuration.ts';
+import { perContainer } from './per-configuration.ts';
 
 export interface Adapters {
   readonly config: FunctionConfig;
@@ -14,8 +14,11 @@ export interface Adapters {
   // The EventBridge client is not here but in event-bus.ts, so only the relay's bundle carries it.
 }
 
-/** The stores of a configuration over its one document client. */
-export const adapters = /* @__PURE__ */ perConfiguration((config): Adapters => {
+/**
+ * The stores of a configuration over its one document client, one set per container: a store's group
+ * commit and append memory belong to the function using it, as they do on Lambda.
+ */
+export const adapters = /* @__PURE__ */ perContainer((config): Adapters => {
   const client = documentClient(config);
   return {
     config,

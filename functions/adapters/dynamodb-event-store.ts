@@ -247,7 +247,7 @@ export class DynamoDbEventStore implements EventStore {
     // A replay or a conflict writes nothing, so no transaction can prove an unverified caller: read its
     // token before answering, so a revoked token learns nothing about what is stored.
     const answeredUnverified = group.flatMap((submission, index) =>
-      submission.caller && settled[index] ? [index] : [],
+      submission.caller && !submission.caller.readForThisRequest && settled[index] ? [index] : [],
     );
     if (answeredUnverified.length > 0) {
       const gone = await this.revokedCallers(

@@ -11,6 +11,13 @@
 export const EVENTS_KEY = { partition: 'pk', sort: 'sk' } as const;
 export const STATE_KEY = { partition: 'pk', sort: 'sk' } as const;
 
+/**
+ * A sparse index of ledger heads: only head items carry its key attribute, so the digest sealer lists
+ * heads without reading the rest of the state table. Keys only, and the attribute never changes once
+ * set, so an append's head update does not write the index again.
+ */
+export const HEAD_INDEX = { name: 'heads', partition: 'headIndex', value: 'ledger' } as const;
+
 export const EventItemKind = { entry: 'entry', pointer: 'pointer' } as const;
 
 export const eventKeys = {
@@ -70,5 +77,6 @@ export const tableDefinitions = {
   state: {
     partitionKey: { name: STATE_KEY.partition, type: 'S' },
     sortKey: { name: STATE_KEY.sort, type: 'S' },
+    headIndex: { name: HEAD_INDEX.name, partitionKey: { name: HEAD_INDEX.partition, type: 'S' } },
   },
 } as const;

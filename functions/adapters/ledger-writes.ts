@@ -6,7 +6,7 @@ import {
   releaseKey,
 } from '../../domain/ledger/append-plan.ts';
 import { EventTooLargeError } from '../../domain/ports/event-store.ts';
-import { EventItemKind, eventKeys, stateKeys } from './ledger-tables.ts';
+import { EventItemKind, eventKeys, HEAD_INDEX, stateKeys } from './ledger-tables.ts';
 
 /** DynamoDB caps an item at 400 KB (names and values); the margin is for the item's other attributes. */
 const MAX_ITEM_BYTES = 390 * 1024;
@@ -104,7 +104,12 @@ export function ledgerWrites(
     kind: 'set',
     table: 'state',
     key: stateKeys.ledgerHead(tenant),
-    values: { seq: plan.ledgerHead.next.seq, chainHash: plan.ledgerHead.next.chainHash },
+    // The head index key rides on every head write, so a tenant's head enters the index on its next append.
+    values: {
+      seq: plan.ledgerHead.next.seq,
+      chainHash: plan.ledgerHead.next.chainHash,
+      [HEAD_INDEX.partition]: HEAD_INDEX.value,
+    },
     expected: expectedHead ? { seq: expectedHead.seq, chainHash: expectedHead.chainHash } : undefined,
   });
   for (const item of releaseIndexItems(tenant, plan, newReleases, catalog)) put('state', item);

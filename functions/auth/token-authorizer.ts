@@ -14,6 +14,11 @@ type AuthorizerContext = {
   unavailable?: string;
   /** Set when the grant was not read for this request: the route's write must prove the token. */
   unverifiedTokenHash?: string;
+  /**
+   * Set on write-checked routes when the grant was read for this request: the write proves the token
+   * all the same, since it may be revoked between this read and the write.
+   */
+  checkedTokenHash?: string;
 };
 
 /**
@@ -67,5 +72,9 @@ export async function handler(
   }
   if (remembered.size >= REMEMBER_MAX) remembered.delete(remembered.keys().next().value as string);
   remembered.set(tokenHash, { grant, at: Date.now() });
-  return { isAuthorized: true, context: { tenant: grant.tenant, role: grant.role } };
+  const context = { tenant: grant.tenant, role: grant.role };
+  return {
+    isAuthorized: true,
+    context: WRITE_CHECKED_ROUTES.has(event.routeKey) ? { ...context, checkedTokenHash: tokenHash } : context,
+  };
 }

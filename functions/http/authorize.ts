@@ -46,5 +46,14 @@ export function authorize(
     if (!options.writeChecksCaller) throw new Error(`${event.routeKey} got an unverified caller`);
     return { tenant, role: role.data, unverified: { tokenHash: unverified, role: role.data } };
   }
+  // Read for this request, and still proved in the write: a revocation in between writes nothing.
+  const checked = context.checkedTokenHash;
+  if (typeof checked === 'string' && options.writeChecksCaller) {
+    return {
+      tenant,
+      role: role.data,
+      unverified: { tokenHash: checked, role: role.data, readForThisRequest: true },
+    };
+  }
   return { tenant, role: role.data };
 }

@@ -2,9 +2,11 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnAuthorizer,
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
+  HttpRoute,
   HttpStage,
   type IHttpRouteAuthorizer,
   LogGroupLogDestination,
@@ -14,16 +16,19 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName, RouteSpec } from '../topology.ts';
+import { type FunctionName, type RouteSpec, STAGE_THROTTLE } from '../topology.ts';
 
 export interface LedgerHttpApiProps {
   readonly apiName: string;
   readonly routes: readonly RouteSpec[];
   readonly handlerOf: (name: FunctionName) => IFunction;
   readonly authorizer: IFunction;
-  /** Steady-state requests per second across the API. @default 100 */
+  /**
+   * Steady-state requests per second across the routes without a throttle of their own.
+   * @default STAGE_THROTTLE.rateLimit (100)
+   */
   readonly rateLimit?: number;
-  /** @default 200 */
+  /** @default STAGE_THROTTLE.burstLimit (200) */
   readonly burstLimit?: number;
   /** @default RetentionDays.ONE_YEAR */
   readonly accessLogRetention?: RetentionDays;
@@ -70,7 +75,10 @@ export class LedgerHttpApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 100, burstLimit: props.burstLimit ?? 200 },
+      throttle: {
+        rateLimit: props.rateLimit ?? STAGE_THROTTLE.rateLimit,
+        burstLimit: props.burstLimit ?? STAGE_THROTTLE.burstLimit,
+      },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
@@ -111,6 +119,30 @@ export class LedgerHttpApi extends Construct {
           id: 'AwsSolutions-APIG4',
           reason: `${route.method} ${route.path} is declared authorized: false in infra/topology.ts, where that is reviewed: the route is public by design (liveness, API description) or authenticates the caller itself (a webhook provider's signature).`,
         });
+      }
+    }
+    // Routes with their own throttle (infra/topology.ts) get it as route settings; the L2 stage has no
+    // property for them. A route's setting replaces the stage default for that route alone.
+    const routeSettings = Object.fromEntries(
+      props.routes.flatMap((route) =>
+        route.throttle
+          ? [
+              [
+                `${route.method} ${route.path}`,
+                {
+                  ThrottlingRateLimit: route.throttle.rateLimit,
+                  ThrottlingBurstLimit: route.throttle.burstLimit,
+                },
+              ],
+            ]
+          : [],
+      ),
+    );
+    if (Object.keys(routeSettings).length > 0) {
+      (this.stage.node.defaultChild as CfnStage).addPropertyOverride('RouteSettings', routeSettings);
+      // A route setting naming a route the API does not have yet fails the deployment.
+      for (const child of this.api.node.findAll()) {
+        if (child instanceof HttpRoute) this.stage.node.addDependency(child);
       }
     }
     // CDK renders `identitySource: []` as an empty list; leave the property out, which is what the API

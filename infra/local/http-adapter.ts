@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RouteSpec } from '../topology.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { routeThrottles } from './route-throttle.ts';
 
 export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -11,6 +12,10 @@ export interface HttpAdapterOptions {
   readonly handlerFor: (route: RouteSpec) => Promise<LambdaHandler>;
   readonly authorizer: () => Promise<LambdaHandler>;
   readonly log?: (line: string) => void;
+  /** Whether routes with their own throttle are held to it (429 with Retry-After). @default true */
+  readonly throttle?: boolean;
+  /** The throttle's clock in milliseconds (tests freeze it). @default performance.now */
+  readonly throttleClock?: () => number;
 }
 
 /** API Gateway rejects payloads over 10 MB and Lambda over 6 MB; the handler enforces the API's 256 KB. */
@@ -29,8 +34,9 @@ interface CompiledRoute {
  */
 export function createHttpAdapter(options: HttpAdapterOptions): Server {
   const compiled = options.routes.map(compileRoute);
+  const throttles = options.throttle === false ? undefined : routeThrottles(options.throttleClock);
   const server = createServer((request, response) => {
-    handle(request, response, compiled, options).catch((error: unknown) => {
+    handle(request, response, compiled, { ...options, throttles }).catch((error: unknown) => {
       options.log?.(`local HTTP adapter failed: ${(error as Error).stack ?? String(error)}`);
       if (!response.headersSent) sendJson(response, 500, errorBody('internal_error', 'internal error'));
       else response.end();
@@ -48,7 +54,7 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   routes: readonly CompiledRoute[],
-  options: HttpAdapterOptions,
+  options: HttpAdapterOptions & { readonly throttles: ReturnType<typeof routeThrottles> | undefined },
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const method = (request.method ?? 'GET').toUpperCase();
@@ -60,6 +66,18 @@ async function handle(
   const match = findRoute(routes, method, url.pathname);
   if (!match) {
     sendJson(response, 404, errorBody('not_found', `no route for ${method} ${url.pathname}`));
+    return;
+  }
+  const retryAfter = options.throttles?.take(match.route);
+  if (retryAfter !== undefined) {
+    sendJson(
+      response,
+      429,
+      errorBody('too_many_requests', `${method} ${match.route.path} is over its rate limit`),
+      {
+        'retry-after': String(retryAfter),
+      },
+    );
     return;
   }
   const event = toApiGatewayEvent(request, url, method, body, match);
@@ -190,9 +208,15 @@ function errorBody(code: string, message: string) {
   return { error: { code, message, issues: [] } };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
   });

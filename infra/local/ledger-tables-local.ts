@@ -32,10 +32,18 @@ export async function ensureLedgerTables(client: DynamoDBClient, names: LedgerTa
     AttributeDefinitions: [
       { AttributeName: state.partitionKey.name, AttributeType: state.partitionKey.type },
       { AttributeName: state.sortKey.name, AttributeType: state.sortKey.type },
+      { AttributeName: state.headIndex.partitionKey.name, AttributeType: state.headIndex.partitionKey.type },
     ],
     KeySchema: [
       { AttributeName: state.partitionKey.name, KeyType: 'HASH' },
       { AttributeName: state.sortKey.name, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: state.headIndex.name,
+        KeySchema: [{ AttributeName: state.headIndex.partitionKey.name, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ],
     BillingMode: 'PAY_PER_REQUEST',
   });

@@ -8,6 +8,7 @@ import type { Role } from '../../domain/auth/roles.ts';
 import { DynamoDbTokenStore } from '../../functions/adapters/dynamodb-token-store.ts';
 import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
 import { type FunctionName, functions, routes, rules, streamRelay } from '../topology.ts';
+import { installFunctionHost, runAsFunction } from './access-enforcement.ts';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type BusRule, type EventBridgeEvent, type RunningEventBus, startEventBus } from './event-bus.ts';
 import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
@@ -46,6 +47,11 @@ export interface LocalRuntimeOptions {
    */
   readonly seed?: (runtime: { dynamoDbEndpoint: string; tables: typeof LOCAL_TABLES }) => Promise<void>;
   readonly log?: (line: string) => void;
+  /**
+   * Whether each function's SDK calls are held to its IAM grants (infra/function-access.ts), failing
+   * with AccessDeniedException as on AWS. @default true
+   */
+  readonly enforceAccess?: boolean;
 }
 
 export interface LocalRuntime {
@@ -80,6 +86,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   };
   try {
+    installFunctionHost({ enforceAccess: options.enforceAccess ?? true, log });
     const dynamoDb: RunningDynamoDbLocal = await startDynamoDbLocal({
       port: options.dynamoDbPort === 0 ? undefined : (options.dynamoDbPort ?? 8000),
       dataDir: options.dataDir,
@@ -92,7 +99,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       let loaded = handlers.get(name);
       if (!loaded) {
         const url = pathToFileURL(resolve(ROOT, functions[name].entry)).href;
-        loaded = import(url).then((module: { handler: LambdaHandler }) => module.handler);
+        // Each invocation runs as its function, so its calls are authorised as that function's role.
+        loaded = import(url).then(
+          ({ handler }: { handler: LambdaHandler }): LambdaHandler =>
+            (event, context) =>
+              runAsFunction(name, () => handler(event, context)),
+        );
         handlers.set(name, loaded);
       }
       return loaded;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionAccess } from '../../infra/aws/function-access.ts';
 import { EVENT_MUTATIONS } from '../../infra/aws/stateful-stack.ts';
+import { functionAccess } from '../../infra/function-access.ts';
 import { type FunctionName, functions } from '../../infra/topology.ts';
 import { resourcesOf, type SynthesizedLedger, synthesizeLedger } from './ledger-app.ts';
 
@@ -57,7 +57,19 @@ describe('least privilege', () => {
       if (statement.Resource === '*') expect(actionsOf(statement), name).toEqual(['dynamodb:ListStreams']);
     }
     const access = functionAccess[name] ?? [];
-    const writes = dynamo.flatMap(actionsOf).filter((a) => /PutItem|UpdateItem/.test(a));
+    // The sealer writes one item, its own resume point, and nothing else.
+    const sealerCheckpoint = {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['checkpoint#seal-digest'] },
+    };
+    const writes = dynamo
+      .filter(
+        (s) =>
+          !(
+            access.includes('digest-seal') && JSON.stringify(s.Condition) === JSON.stringify(sealerCheckpoint)
+          ),
+      )
+      .flatMap(actionsOf)
+      .filter((a) => /PutItem|UpdateItem/.test(a));
     expect(writes.length > 0, name).toBe(
       access.some((a) => a === 'ledger-append' || a === 'token-admin' || a === 'projection-write'),
     );
@@ -78,10 +90,14 @@ describe('least privilege', () => {
     }
     for (const name of names.filter((n) => !tokenFunctions.includes(n) && n !== 'sealDigest')) {
       for (const statement of statementsOf(name).filter((s) => onTable(s, 'state'))) {
-        // Appending for a caller whose grant was not re-read: a condition check on token records, no more.
+        // Appending for a caller whose grant was not re-read: a condition check on token records, and a
+        // batch read of them for a replay or a conflict (which write nothing), no more.
         if (statement.Condition?.['ForAllValues:StringLike']) {
           expect(name).toBe('postEvents');
-          expect(statement).toMatchObject({ Action: 'dynamodb:ConditionCheckItem', Condition: onlyTokens });
+          expect(statement).toMatchObject({
+            Action: ['dynamodb:ConditionCheckItem', 'dynamodb:BatchGetItem'],
+            Condition: onlyTokens,
+          });
           continue;
         }
         expect(statement.Condition, name).toEqual({
@@ -89,11 +105,27 @@ describe('least privilege', () => {
         });
       }
     }
+    // The token check of an append, and the lease check of a projection commit written in parts.
     expect(
       names.filter((name) =>
         statementsOf(name).some((s) => actionsOf(s).includes('dynamodb:ConditionCheckItem')),
       ),
-    ).toEqual(['postEvents']);
+    ).toEqual(['postEvents', 'projectDora']);
+  });
+
+  it('lets no function scan a table; the sealer lists heads by querying the sparse head index only', () => {
+    expect(
+      names.filter((name) => statementsOf(name).some((s) => actionsOf(s).includes('dynamodb:Scan'))),
+    ).toEqual([]);
+    const sealer = statementsOf('sealDigest').filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    const query = sealer.filter((s) => actionsOf(s).includes('dynamodb:Query'));
+    expect(query).toHaveLength(1);
+    expect(JSON.stringify(query[0]?.Resource)).toMatch(/StateTable.*\/index\/heads/);
+    for (const statement of sealer.filter((s) => s !== query[0])) {
+      expect(statement.Condition, JSON.stringify(statement)).toBeDefined();
+    }
   });
 
   it('lets only the sealer sign, and only ECDSA over raw messages', () => {

@@ -3,7 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinitions } from '../../functions/adapters/ledger-tables.ts';
 import { EVENT_MUTATIONS } from '../../infra/aws/stateful-stack.ts';
 import { TARGET_RETRY } from '../../infra/aws/stateless-stack.ts';
-import { type FunctionName, functions, routes, rules, schedules, streamRelay } from '../../infra/topology.ts';
+import {
+  type FunctionName,
+  functions,
+  routes,
+  rules,
+  STAGE_THROTTLE,
+  schedules,
+  streamRelay,
+} from '../../infra/topology.ts';
 import { resourcesOf, type SynthesizedLedger, synthesizeLedger } from './ledger-app.ts';
 
 let ledger: SynthesizedLedger;
@@ -29,6 +37,14 @@ describe('the stateful stack', () => {
         AttributeDefinitions: [
           { AttributeName: definition.partitionKey.name, AttributeType: definition.partitionKey.type },
           { AttributeName: definition.sortKey.name, AttributeType: definition.sortKey.type },
+          ...('headIndex' in definition
+            ? [
+                {
+                  AttributeName: definition.headIndex.partitionKey.name,
+                  AttributeType: definition.headIndex.partitionKey.type,
+                },
+              ]
+            : []),
         ],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -42,6 +58,24 @@ describe('the stateful stack', () => {
         },
       }),
     });
+  });
+
+  it('indexes ledger heads, keys only, in a sparse index of the state table (what the sealer queries)', () => {
+    const { headIndex } = tableDefinitions.state;
+    ledger.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'release-ledger-test-state',
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: headIndex.name,
+          KeySchema: [{ AttributeName: headIndex.partitionKey.name, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    const events = resourcesOf(ledger.statefulTemplate, 'AWS::DynamoDB::Table').find(
+      ([, p]) => p.TableName === 'release-ledger-test-events',
+    )?.[1];
+    expect(events?.GlobalSecondaryIndexes).toBeUndefined();
   });
 
   it('streams new images of the events table only', () => {
@@ -187,6 +221,28 @@ describe('the stateless stack', () => {
       },
     });
     ledger.statelessTemplate.hasOutput('ApiUrl', {});
+  });
+
+  it('gives each route that declares a throttle its own, below the stage’s, webhooks lowest of the tenants’ routes', () => {
+    const throttled = routes.filter((route) => route.throttle);
+    expect(throttled.map((route) => `${route.method} ${route.path}`)).toContain(
+      'POST /v1/webhooks/{provider}',
+    );
+    const [, stage] = resourcesOf(ledger.statelessTemplate, 'AWS::ApiGatewayV2::Stage')[0] ?? [];
+    expect(stage?.RouteSettings).toEqual(
+      Object.fromEntries(
+        throttled.map((route) => [
+          `${route.method} ${route.path}`,
+          {
+            ThrottlingRateLimit: route.throttle?.rateLimit,
+            ThrottlingBurstLimit: route.throttle?.burstLimit,
+          },
+        ]),
+      ),
+    );
+    for (const route of throttled) expect(route.throttle?.rateLimit).toBeLessThan(STAGE_THROTTLE.rateLimit);
+    const webhook = routes.find((route) => route.function === 'receiveWebhook' && route.method === 'POST');
+    expect(webhook?.throttle?.rateLimit).toBeLessThanOrEqual(10);
   });
 
   it('relays INSERTs from the events stream with bisection, partial batch failures and a failure destination', () => {

@@ -1,7 +1,12 @@
+import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CallerRevokedError, type UnverifiedCaller } from '../../domain/ports/event-store.ts';
 import { DynamoDbTokenStore, hashToken } from '../../functions/adapters/dynamodb-token-store.ts';
+import { handler as authorizer } from '../../functions/auth/token-authorizer.ts';
+import type { HttpEvent, HttpResult } from '../../functions/http/http-api.ts';
+import { handler as postEvents } from '../../functions/http/post-events.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+import { cloudEvent } from '../support/http.ts';
 import { incoming, testRun } from '../support/incoming-events.ts';
 
 let tables: TestTables;
@@ -93,5 +98,36 @@ describe('appends by a caller whose token was not re-read (the authorizer rememb
     const ids = (await store.readLedger(tenant, 0, 20)).events.map((e) => e.id);
     expect(ids).toEqual([0, 1, 2, 4, 5, 7, 8, 10, 11].map((n) => `${tenant}-t${n}`));
     expect(await store.verifyLedger(tenant)).toMatchObject({ ok: true, checked: 9 });
+  });
+});
+
+describe('appends by a caller whose token the authorizer read for this very request', () => {
+  it('writes nothing when the token is revoked between the authorizer’s read and the write', async () => {
+    Object.assign(process.env, {
+      LEDGER_EVENTS_TABLE: tables.eventsTable,
+      LEDGER_STATE_TABLE: tables.stateTable,
+      LEDGER_DYNAMODB_ENDPOINT: tables.endpoint,
+    });
+    const tenant = 'fresh-read';
+    const { token } = await writer(tenant, 'w');
+    const routeKey = 'POST /v1/events';
+    // The authorizer has never seen this token, so it reads the grant: the path with no remembered grant.
+    const decision = await authorizer({ routeKey, headers: { authorization: `Bearer ${token}` } } as never);
+    expect(decision?.context).toMatchObject({ tenant, role: 'writer' });
+    expect(decision?.context).not.toHaveProperty('unverifiedTokenHash');
+    // Revoked while the request is on its way from the authorizer to the handler.
+    expect(await tokens.revoke(token)).toBe(true);
+    const response = (await postEvents(
+      {
+        routeKey,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(cloudEvent('incident.resolved', { incidentId: `${tenant}-1` })),
+        isBase64Encoded: false,
+        requestContext: { authorizer: { lambda: decision?.context } },
+      } as unknown as HttpEvent,
+      {} as Context,
+    )) as HttpResult;
+    expect(response.statusCode).toBe(401);
+    expect((await tables.store().readLedger(tenant, 0, 10)).events).toEqual([]);
   });
 });
