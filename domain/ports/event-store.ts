@@ -120,3 +120,8 @@ export class EventTooLargeError extends Error {
 export class BatchTooLargeError extends Error {
   readonly code = 'batch_too_large';
 }
+
+/** A list cursor that this list could not have handed out (another list's, another window's, forged). */
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor';
+}

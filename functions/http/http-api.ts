@@ -5,6 +5,7 @@ import {
   CallerRevokedError,
   EventTooLargeError,
   IdempotencyConflictError,
+  InvalidCursorError,
   StorageUnavailableError,
 } from '../../domain/ports/event-store.ts';
 import { HttpError } from './http-error.ts';
@@ -52,6 +53,11 @@ function toHttpError(error: unknown): HttpError {
     return new HttpError(409, 'idempotency_conflict', error.message);
   if (error instanceof EventTooLargeError) return new HttpError(413, 'payload_too_large', error.message);
   if (error instanceof BatchTooLargeError) return new HttpError(400, 'batch_too_large', error.message);
+  if (error instanceof InvalidCursorError) {
+    return new HttpError(400, 'validation_failed', 'invalid query parameters', [
+      { path: ['query', 'cursor'], message: error.message },
+    ]);
+  }
   if (error instanceof CallerRevokedError) {
     return new HttpError(401, 'unauthorized', 'the bearer token is not valid', [], {
       'www-authenticate': 'Bearer',
