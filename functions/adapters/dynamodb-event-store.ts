@@ -47,6 +47,7 @@ import {
   type ReleasePage,
   type ReleaseQuery,
   StorageUnavailableError,
+  type StreamPage,
   type TimeWindowQuery,
   type UnverifiedCaller,
 } from '../../domain/ports/event-store.ts';
@@ -554,6 +555,44 @@ export class DynamoDbEventStore implements EventStore {
       seqs.map((seq) => ({ pk: eventKeys.ledger(tenant), sk: seq })),
     );
     return items.map(toStoredEvent).sort((a, b) => a.seq - b.seq);
+  }
+
+  async readStreamPage(
+    tenant: string,
+    stream: StreamName,
+    afterPosition: number,
+    limit: number,
+  ): Promise<StreamPage> {
+    const response = await callStorage(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.eventsTable,
+          KeyConditionExpression: 'pk = :pk AND sk > :after',
+          ExpressionAttributeValues: { ':pk': eventKeys.stream(tenant, stream), ':after': afterPosition },
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    const pointers = (response.Items ?? []).map((item) => ({
+      position: Number(item.sk),
+      seq: Number(item.seq),
+    }));
+    const items = await this.batchGet(
+      this.eventsTable,
+      pointers.map(({ seq }) => ({ pk: eventKeys.ledger(tenant), sk: seq })),
+    );
+    const bySeq = new Map(items.map((item) => [Number(item.sk), toStoredEvent(item)]));
+    const found = pointers.flatMap((pointer) => {
+      const event = bySeq.get(pointer.seq);
+      return event ? [{ event, position: pointer.position }] : [];
+    });
+    const last = pointers.at(-1);
+    return {
+      events: found.map(({ event }) => event),
+      positions: found.map(({ position }) => position),
+      next: response.LastEvaluatedKey && last ? last.position : undefined,
+    };
   }
 
   async listReleases(tenant: string, query: ReleaseQuery): Promise<ReleasePage> {
