@@ -14,6 +14,15 @@ export interface LedgerPage {
   readonly next?: number | undefined;
 }
 
+/** A run of one stream's events, in stream order. */
+export interface StreamPage {
+  readonly events: readonly StoredEvent[];
+  /** Each event's position in this stream (a linked event has its own version in its own stream). */
+  readonly positions: readonly number[];
+  /** The position to pass as `afterPosition` for the next page; absent on the last page. */
+  readonly next?: number | undefined;
+}
+
 export interface ReleaseSummary {
   readonly releaseId: string;
   readonly service: string;
@@ -84,6 +93,13 @@ export interface EventStore {
   ): Promise<AppendOutcome>;
   readLedger(tenant: string, afterSeq: number, limit: number): Promise<LedgerPage>;
   readStream(tenant: string, stream: StreamName): Promise<readonly StoredEvent[]>;
+  /** At most `limit` events of a stream after a position, for lists too large for one response. */
+  readStreamPage(
+    tenant: string,
+    stream: StreamName,
+    afterPosition: number,
+    limit: number,
+  ): Promise<StreamPage>;
   listReleases(tenant: string, query: ReleaseQuery): Promise<ReleasePage>;
   /** Deployments that started or succeeded without a passed gate (`gate.bypassed`), newest first. */
   listGateBypasses(tenant: string, query: TimeWindowQuery): Promise<GateBypassPage>;
@@ -157,4 +173,9 @@ export class EventRefusedError extends Error {
 /** Storage holds an item the ledger's own heads say cannot exist: retrying cannot help. */
 export class LedgerIntegrityError extends Error {
   readonly code = 'ledger_integrity';
+}
+
+/** A list cursor that this list could not have handed out (another list's, another window's, forged). */
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor';
 }

@@ -43,15 +43,18 @@ import {
   EventTooLargeError,
   type GateBypassPage,
   IdempotencyConflictError,
+  InvalidCursorError,
   LedgerIntegrityError,
   type LedgerPage,
   type ReleasePage,
   type ReleaseQuery,
   StorageUnavailableError,
+  type StreamPage,
   type TimeWindowQuery,
   type UnverifiedCaller,
 } from '../../domain/ports/event-store.ts';
 import { AppendMemory } from './append-memory.ts';
+import { dynamoDbValueBytes } from './dynamodb-item-size.ts';
 import { DynamoDbLedgerEntries } from './dynamodb-ledger-entries.ts';
 import { GroupCommit } from './group-commit.ts';
 import { eventKeys, stateKeys } from './ledger-tables.ts';
@@ -77,25 +80,45 @@ export interface DynamoDbEventStoreOptions {
   readonly serializeInProcess?: boolean;
 }
 
-/** DynamoDB caps a transaction at 100 items. */
+/** DynamoDB caps a transaction at 100 items and 4 MB. */
 const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
 const BATCH_GET_LIMIT = 100;
 /** Events one group commit takes: about what fits one transaction's 100 items (else it is split). */
 const MAX_GROUP_EVENTS = 16;
+/**
+ * Bytes one group commit takes, estimated from its events before they are planned: well inside the 4 MB
+ * a transaction may carry, since an event is stored with its stream pointers, record and heads beside it.
+ * The planned transaction is measured again before it is sent, and split if the estimate fell short.
+ */
+const MAX_GROUP_BYTES = MAX_TRANSACTION_BYTES - 512 * 1024;
+/** What an event's items add to its own JSON: the entry's other attributes, pointers, record, heads. */
+const ITEM_OVERHEAD_BYTES = 2 * 1024;
 
 /** One caller's events, and the caller to prove still authorised when its token was not re-read. */
 interface Submission {
   readonly events: readonly IncomingEvent[];
   readonly caller: UnverifiedCaller | undefined;
+  /** The estimated bytes its events add to a transaction (each is stored whole, original included). */
+  readonly bytes: number;
+}
+
+function submissionBytes(events: readonly IncomingEvent[]): number {
+  return events.reduce(
+    (sum, event) => sum + Buffer.byteLength(JSON.stringify(event), 'utf8') + ITEM_OVERHEAD_BYTES,
+    0,
+  );
 }
 
 /**
- * A submission joins a group while the group stays small and no event in it shares an idempotency key
- * with an event already there: such a retry must see the first one stored, exactly as it would alone.
+ * A submission joins a group while the group stays within a transaction's items and bytes, and no event
+ * in it shares an idempotency key with an event already there: such a retry must see the first one
+ * stored, exactly as it would alone.
  */
 function fitsGroup(group: readonly Submission[], next: Submission): boolean {
   if (group.reduce((count, s) => count + s.events.length, 0) + next.events.length > MAX_GROUP_EVENTS)
     return false;
+  if (group.reduce((bytes, s) => bytes + s.bytes, 0) + next.bytes > MAX_GROUP_BYTES) return false;
   const keys = new Set(group.flatMap((s) => s.events.map((e) => idempotencyKey(e.source, e.id))));
   return next.events.every((event) => !keys.has(idempotencyKey(event.source, event.id)));
 }
@@ -137,7 +160,7 @@ export class DynamoDbEventStore implements EventStore {
     events: readonly IncomingEvent[],
     options: AppendOptions = {},
   ): Promise<AppendOutcome> {
-    const submission = { events, caller: options.unverifiedCaller };
+    const submission = { events, caller: options.unverifiedCaller, bytes: submissionBytes(events) };
     if (this.serializeInProcess) return this.groupCommit.submit(tenant, submission);
     const [settled] = await this.appendGroup(tenant, [submission]);
     if (settled?.status === 'fulfilled') return settled.value;
@@ -335,6 +358,13 @@ export class DynamoDbEventStore implements EventStore {
         return 'rebase';
       }
       this.memory?.forget(tenant);
+      if (isTransactionTooLarge(error)) {
+        if (group.length > 1) return 'split';
+        throw new BatchTooLargeError(
+          `this batch is over DynamoDB's ${MAX_TRANSACTION_BYTES / 1024 / 1024} MB a transaction. Send fewer events per batch.`,
+          { cause: error },
+        );
+      }
       if (isItemTooLarge(error)) {
         if (group.length > 1) return 'split';
         throw new EventTooLargeError('an event is too large to store', { cause: error });
@@ -423,6 +453,12 @@ export class DynamoDbEventStore implements EventStore {
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
+      );
+    }
+    const bytes = dynamoDbValueBytes(items);
+    if (bytes > MAX_TRANSACTION_BYTES) {
+      throw new BatchTooLargeError(
+        `this batch needs about ${bytes} bytes in one transaction; DynamoDB allows ${MAX_TRANSACTION_BYTES}. Send fewer events per batch.`,
       );
     }
     const expectedHead = plan.ledgerHead.expected;
@@ -614,6 +650,44 @@ export class DynamoDbEventStore implements EventStore {
     return items.map(toStoredEvent).sort((a, b) => a.seq - b.seq);
   }
 
+  async readStreamPage(
+    tenant: string,
+    stream: StreamName,
+    afterPosition: number,
+    limit: number,
+  ): Promise<StreamPage> {
+    const response = await callStorage(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.eventsTable,
+          KeyConditionExpression: 'pk = :pk AND sk > :after',
+          ExpressionAttributeValues: { ':pk': eventKeys.stream(tenant, stream), ':after': afterPosition },
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    const pointers = (response.Items ?? []).map((item) => ({
+      position: Number(item.sk),
+      seq: Number(item.seq),
+    }));
+    const items = await this.batchGet(
+      this.eventsTable,
+      pointers.map(({ seq }) => ({ pk: eventKeys.ledger(tenant), sk: seq })),
+    );
+    const bySeq = new Map(items.map((item) => [Number(item.sk), toStoredEvent(item)]));
+    const found = pointers.flatMap((pointer) => {
+      const event = bySeq.get(pointer.seq);
+      return event ? [{ event, position: pointer.position }] : [];
+    });
+    const last = pointers.at(-1);
+    return {
+      events: found.map(({ event }) => event),
+      positions: found.map(({ position }) => position),
+      next: response.LastEvaluatedKey && last ? last.position : undefined,
+    };
+  }
+
   async listReleases(tenant: string, query: ReleaseQuery): Promise<ReleasePage> {
     const pk =
       query.service === undefined
@@ -649,6 +723,12 @@ export class DynamoDbEventStore implements EventStore {
     // '~' sorts after every digit, so `to` is inclusive of entries at exactly that instant.
     const lower = query.from ?? '0000';
     const upper = `${query.to ?? '9999'}~`;
+    const start = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // DynamoDB refuses a start key outside the key condition (ValidationException): a cursor from
+    // another window, or made up, is the caller's error.
+    if (start !== undefined && !(start >= lower && start <= upper && TIME_LIST_KEY.test(start))) {
+      throw new InvalidCursorError('the cursor does not belong to this list and window');
+    }
     const response = await callStorage(() =>
       this.client.send(
         new QueryCommand({
@@ -657,7 +737,7 @@ export class DynamoDbEventStore implements EventStore {
           ExpressionAttributeValues: { ':pk': pk, ':lower': lower, ':upper': upper },
           ScanIndexForward: false,
           Limit: query.limit,
-          ExclusiveStartKey: query.cursor ? { pk, sk: decodeCursor(query.cursor) } : undefined,
+          ExclusiveStartKey: start !== undefined ? { pk, sk: start } : undefined,
         }),
       ),
     );
@@ -731,9 +811,21 @@ function rebaseCanSee(write: LedgerWrite): boolean {
   return write.table === 'state' && ['idem', 'meta', 'ref'].includes(String(write.item.sk));
 }
 
+/** DynamoDB: "Transaction request cannot be larger than 4 MB"; DynamoDB Local: "Transaction payload size cannot exceed 4MB". */
+function isTransactionTooLarge(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationException' &&
+    /transaction (request|payload).*(larger than|exceed) 4 ?MB/i.test(error.message)
+  );
+}
+
 function isItemTooLarge(error: unknown): boolean {
   return error instanceof Error && /item size|size has exceeded/i.test(error.message);
 }
+
+/** The sort key of a newest-first list item: an ISO time, then the seq (see ledger-writes.ts). */
+const TIME_LIST_KEY = /^[+-]?\d{4,6}-\d{2}-\d{2}T[\d:.]+Z#\d{12}$/;
 
 function encodeCursor(sortKey: string): string {
   return Buffer.from(sortKey, 'utf8').toString('base64url');

@@ -10,6 +10,7 @@ import {
   ExportQuerySchema,
   LedgerQuerySchema,
   ReleaseListQuerySchema,
+  StreamQuerySchema,
   TokenCreateBodySchema,
   TokenRevokeBodySchema,
   WebhookSecretBodySchemas,
@@ -80,9 +81,10 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: '`{release}`' },
   },
   'GET /v1/releases/{releaseId}/events': {
-    summary: 'Every event of a release, in ledger order',
+    summary: 'Every event of a release, in ledger order, a page at a time',
     roles: readers,
-    success: { status: 200, description: '`{events}`' },
+    query: StreamQuerySchema,
+    success: { status: 200, description: '`{events, next}`; pass `next` as `after` until it is null' },
   },
   'GET /v1/deployments/{deploymentId}': {
     summary: 'A deployment’s status, gate and rollback state',

@@ -21,11 +21,17 @@ export const DoraQuerySchema = z
   })
   .superRefine((q, ctx) => {
     const from = q.from ? Date.parse(q.from) : undefined;
-    const to = q.to ? Date.parse(q.to) : undefined;
-    if (from !== undefined && to !== undefined && from >= to) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
+    // The window is checked as it will be read: an omitted `to` ends it at `asOf`, else now, so
+    // `from=0001-01-01` alone is refused rather than read day by day for two thousand years.
+    const to = Date.parse(q.to ?? q.asOf ?? new Date().toISOString());
+    if (from !== undefined && from >= to) {
+      ctx.addIssue(
+        q.to
+          ? { code: 'custom', path: ['to'], message: 'to must be after from' }
+          : { code: 'custom', path: ['from'], message: 'from must be before to, which defaults to now' },
+      );
     }
-    if (from !== undefined && to !== undefined && to - from > MAX_WINDOW_DAYS * DAY_MS) {
+    if (from !== undefined && to - from > MAX_WINDOW_DAYS * DAY_MS) {
       ctx.addIssue({
         code: 'custom',
         path: ['from'],

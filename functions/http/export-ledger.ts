@@ -6,13 +6,16 @@ import { authorize } from './authorize.ts';
 import { httpApi } from './http-api.ts';
 import { queryParams } from './query-params.ts';
 import { ExportQuerySchema } from './request-schemas.ts';
+import { encodedBytes, MAX_PAGE_ENCODED_BYTES } from './response-budget.ts';
 
 /**
- * Lambda answers through API Gateway are buffered, not streamed, and capped at 6 MB; one response holds
- * at most this much and says where to continue (`ledger-next-from`).
+ * Lambda answers through API Gateway are buffered, not streamed, and capped at 6 MB as Lambda encodes
+ * them (a JSON line's escaped quotes are escaped again): one response holds what fits that once
+ * encoded, and says where to continue (`ledger-next-from`).
  */
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const PAGE = 500;
+/** A line break as it is counted in the invoke response (`\n`). */
+const NEWLINE_ENCODED_BYTES = 2;
 
 /**
  * GET /v1/audit/export?from=SEQ&to=SEQ&format=jsonl|csv — the ledger in seq order with its hashes.
@@ -41,12 +44,13 @@ export const handler = httpApi(async (event) => {
         format === 'csv'
           ? csvLine(entry)
           : jsonLine(entry, entry.seq === from && from > 1 ? previousHash : undefined);
-      if (bytes + Buffer.byteLength(line) > MAX_BODY_BYTES && lines.length > 0) {
+      const lineBytes = encodedBytes(line) + NEWLINE_ENCODED_BYTES;
+      if (bytes + lineBytes > MAX_PAGE_ENCODED_BYTES && lines.length > 0) {
         next = entry.seq;
         break;
       }
       lines.push(line);
-      bytes += Buffer.byteLength(line) + 1;
+      bytes += lineBytes;
       after = entry.seq;
     }
   }

@@ -6,6 +6,7 @@ import {
   EventRefusedError,
   EventTooLargeError,
   IdempotencyConflictError,
+  InvalidCursorError,
   StorageUnavailableError,
 } from '../../domain/ports/event-store.ts';
 import { HttpError } from './http-error.ts';
@@ -54,6 +55,11 @@ function toHttpError(error: unknown): HttpError {
   if (error instanceof EventTooLargeError) return new HttpError(413, 'payload_too_large', error.message);
   if (error instanceof BatchTooLargeError) return new HttpError(400, 'batch_too_large', error.message);
   if (error instanceof EventRefusedError) return eventRefused(error, true);
+  if (error instanceof InvalidCursorError) {
+    return new HttpError(400, 'validation_failed', 'invalid query parameters', [
+      { path: ['query', 'cursor'], message: error.message },
+    ]);
+  }
   if (error instanceof CallerRevokedError) {
     return new HttpError(401, 'unauthorized', 'the bearer token is not valid', [], {
       'www-authenticate': 'Bearer',

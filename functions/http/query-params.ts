@@ -31,9 +31,16 @@ export function queryParams<T extends z.ZodType>(event: HttpEvent, schema: T): z
   return parsed.data;
 }
 
+/** A path parameter, percent-decoded; a malformed escape (`%`, `%E0%A4%A`) is the caller's error. */
 export function pathParam(event: HttpEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (!value)
     throw badRequest(`path parameter ${name} is required`, [{ path: ['path', name], message: 'required' }]);
-  return decodeURIComponent(value);
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw badRequest(`path parameter ${name} is not validly percent-encoded UTF-8`, [
+      { path: ['path', name], message: 'malformed percent-encoding' },
+    ]);
+  }
 }

@@ -23,6 +23,12 @@ export const LedgerQuerySchema = z.object({
   limit: LimitSchema,
 });
 
+/** GET /v1/releases/{releaseId}/events: `after` is a position in the release's stream, as `next` gives. */
+export const StreamQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: LimitSchema.default(1000),
+});
+
 /** GET /v1/releases */
 export const ReleaseListQuerySchema = TimeWindowQuerySchema.extend({
   service: z.string().min(1).max(256).optional(),

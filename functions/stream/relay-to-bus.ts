@@ -7,14 +7,18 @@ import { eventBus } from '../adapters/event-bus.ts';
 import { EventItemKind } from '../adapters/ledger-tables.ts';
 import { readConfig } from '../config.ts';
 
-/** PutEvents takes at most 10 entries, each at most 256 KB. */
+/**
+ * PutEvents takes at most 10 entries and at most 256 KB in all, each entry sized as EventBridge sizes
+ * it (see `putEventsEntrySize`): a call is packed by both.
+ */
 const ENTRIES_PER_CALL = 10;
-const MAX_ENTRY_BYTES = 256 * 1024 - 1024;
+const MAX_CALL_BYTES = 256 * 1024;
 const ATTEMPTS = 4;
 
 interface Pending {
   readonly sequenceNumber: string;
   readonly entry: PutEventsRequestEntry;
+  readonly bytes: number;
 }
 
 /**
@@ -30,13 +34,46 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     toPending(record, config.eventBusName, config.eventSource),
   );
   let firstFailure: string | undefined;
-  for (let start = 0; start < pending.length && firstFailure === undefined; start += ENTRIES_PER_CALL) {
-    const chunk = pending.slice(start, start + ENTRIES_PER_CALL);
-    firstFailure = await publish(chunk, (entries) =>
+  for (const call of packCalls(pending)) {
+    firstFailure = await publish(call, (entries) =>
       eventBridge.send(new PutEventsCommand({ Entries: entries })),
     );
+    if (firstFailure !== undefined) break;
   }
   return { batchItemFailures: firstFailure ? [{ itemIdentifier: firstFailure }] : [] };
+}
+
+/** Consecutive runs of entries, in stream order, each within one PutEvents call's count and bytes. */
+function packCalls(pending: readonly Pending[]): Pending[][] {
+  const calls: Pending[][] = [];
+  let current: Pending[] = [];
+  let bytes = 0;
+  for (const item of pending) {
+    if (current.length === ENTRIES_PER_CALL || (current.length > 0 && bytes + item.bytes > MAX_CALL_BYTES)) {
+      calls.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.bytes;
+  }
+  if (current.length > 0) calls.push(current);
+  return calls;
+}
+
+/**
+ * EventBridge's size of a PutEvents entry ("Calculating PutEvents event entry size"): the UTF-8 bytes
+ * of Source, DetailType, Detail and each Resource, plus 14 when Time is set. Not the JSON on the wire.
+ */
+export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
+  const bytes = (text: string | undefined) => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
+  return (
+    (entry.Time !== undefined ? 14 : 0) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    (entry.Resources ?? []).reduce((sum, resource) => sum + bytes(resource), 0)
+  );
 }
 
 type Send = (entries: PutEventsRequestEntry[]) => Promise<{ Entries?: { ErrorCode?: string }[] }>;
@@ -82,22 +119,18 @@ function toPending(record: DynamoDBRecord, busName: string, source: string): Pen
     recordedAt: envelope.recordedAt,
     data: envelope.data,
   };
-  let text = JSON.stringify(detail);
-  if (Buffer.byteLength(text) > MAX_ENTRY_BYTES) {
+  const entryWith = (text: string): PutEventsRequestEntry => ({
+    EventBusName: busName,
+    Source: source,
+    DetailType: envelope.type,
+    Detail: text,
+    Time: new Date(envelope.recordedAt),
+    Resources: [],
+  });
+  let entry = entryWith(JSON.stringify(detail));
+  if (putEventsEntrySize(entry) > MAX_CALL_BYTES) {
     // Too big for EventBridge: consumers read the full event from the ledger by seq.
-    text = JSON.stringify({ ...detail, data: undefined, dataOmitted: true });
+    entry = entryWith(JSON.stringify({ ...detail, data: undefined, dataOmitted: true }));
   }
-  return [
-    {
-      sequenceNumber,
-      entry: {
-        EventBusName: busName,
-        Source: source,
-        DetailType: envelope.type,
-        Detail: text,
-        Time: new Date(envelope.recordedAt),
-        Resources: [],
-      },
-    },
-  ];
+  return [{ sequenceNumber, entry, bytes: putEventsEntrySize(entry) }];
 }

@@ -1,5 +1,5 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { CfnEventBusPolicy, EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -151,6 +151,25 @@ export class StatelessStack extends Stack {
         filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
       }),
     );
+
+    // Only the relay publishes on the ledger bus: the bus refuses PutEvents from every other principal of
+    // the account (AWS services excepted, e.g. archive replays), so an event on it was read off the
+    // ledger's stream unless the relay's role itself was misused. Declared here, beside the role, because
+    // the bus's stack cannot name a role of this one without a cycle.
+    new CfnEventBusPolicy(this, 'BusPublishers', {
+      eventBusName: stateful.eventBus.eventBusName,
+      statementId: 'only-the-relay-publishes',
+      statement: {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: stateful.eventBus.eventBusArn,
+        Condition: {
+          ArnNotEquals: { 'aws:PrincipalArn': this.fn(streamRelay.function).role.roleArn },
+          Bool: { 'aws:PrincipalIsAWSService': 'false' },
+        },
+      },
+    });
 
     const buses = new Map<'ledger' | 'default', IEventBus>([
       ['ledger', stateful.eventBus],

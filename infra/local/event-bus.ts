@@ -69,6 +69,8 @@ const SERVICE_TARGET = 'AWSEvents';
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
+/** EventBridge caps the whole request too: its entries' sizes, summed, as for one entry. */
+const MAX_REQUEST_ENTRY_BYTES = 256 * 1024;
 const TIME_PARAMETER_BYTES = 14;
 /** Ten entries at the size limit, plus room for the JSON around them. */
 const MAX_BODY_BYTES = MAX_ENTRIES * MAX_ENTRY_BYTES * 2;
@@ -291,6 +293,15 @@ function sendError(response: ServerResponse, error: ProtocolError) {
 
 function putEvents(body: Record<string, unknown>, context: RequestContext): PutEventsResponse {
   const entries = validateEntries(body.Entries);
+  const total = entries.reduce((sum: number, entry) => sum + entrySize(lenientFields(entry)), 0);
+  if (total > MAX_REQUEST_ENTRY_BYTES) {
+    // The SDK surfaces this as a ValidationException thrown from send(): no entry is accepted.
+    throw new ProtocolError(
+      400,
+      'ValidationException',
+      'Total size of the entries in the request is over the limit.',
+    );
+  }
   const results = entries.map((entry) => {
     const result = toEvent(entry, context);
     if ('problem' in result) return result.problem;
@@ -381,6 +392,19 @@ function eventTime(time: unknown): string | undefined {
   else return undefined;
   if (Number.isNaN(date.getTime())) return undefined;
   return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** An entry's sized fields as far as they are strings (a malformed entry fails on its own later). */
+function lenientFields(entry: unknown): Parameters<typeof entrySize>[0] {
+  const fields = isRecord(entry) ? entry : {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return {
+    source: text(fields.Source),
+    detailType: text(fields.DetailType),
+    detailText: text(fields.Detail),
+    resources: Array.isArray(fields.Resources) ? fields.Resources.map(text) : [],
+    hasTime: fields.Time != null,
+  };
 }
 
 /** EventBridge's PutEventsRequestEntry size: UTF-8 bytes of Source, DetailType, Detail, Resources; Time = 14. */

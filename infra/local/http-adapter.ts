@@ -16,10 +16,20 @@ export interface HttpAdapterOptions {
   readonly throttle?: boolean;
   /** The throttle's clock in milliseconds (tests freeze it). @default performance.now */
   readonly throttleClock?: () => number;
+  /** How long API Gateway waits for the integration (HTTP APIs: at most 30 s). @default 30_000 */
+  readonly integrationTimeoutMs?: number;
 }
 
 /** API Gateway rejects payloads over 10 MB and Lambda over 6 MB; the handler enforces the API's 256 KB. */
 const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+/**
+ * Lambda's cap on a synchronous invocation's response, measured on what the runtime posts back: the
+ * proxy result serialised as JSON (a base64 body counts as its base64 text). The figure is the one
+ * Lambda's `Function.ResponseSizeTooLarge` error names.
+ */
+export const MAX_LAMBDA_RESPONSE_BYTES = 6_291_556;
+/** HTTP APIs' maximum (and default) integration timeout. */
+const INTEGRATION_TIMEOUT_MS = 30_000;
 
 interface CompiledRoute {
   readonly route: RouteSpec;
@@ -99,10 +109,28 @@ async function handle(
     (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: decision.context ?? {} };
   }
   const handler = await options.handlerFor(match.route);
-  const result = (await handler(
-    event,
-    lambdaContext(match.route.function),
-  )) as APIGatewayProxyStructuredResultV2;
+  const timeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const result = await withTimeout(
+    handler(event, lambdaContext(match.route.function)) as Promise<APIGatewayProxyStructuredResultV2>,
+    timeoutMs,
+  );
+  if (result === TIMED_OUT) {
+    // An HTTP API answers an integration that outlives its timeout with a bare 503; the function
+    // runs on, as a Lambda invocation does after API Gateway gave up on it.
+    options.log?.(`${event.routeKey}: the integration timed out after ${timeoutMs} ms`);
+    sendJson(response, 503, { message: 'Service Unavailable' });
+    return;
+  }
+  const invokeResponseBytes = Buffer.byteLength(JSON.stringify(result) ?? '');
+  if (invokeResponseBytes > MAX_LAMBDA_RESPONSE_BYTES) {
+    // Lambda refuses to return the response (Function.ResponseSizeTooLarge) and an HTTP API turns a
+    // failed invocation into a bare 500: the client never sees the body, so neither does it here.
+    options.log?.(
+      `${event.routeKey}: Function.ResponseSizeTooLarge: response payload size (${invokeResponseBytes} bytes) exceeded maximum allowed payload size (${MAX_LAMBDA_RESPONSE_BYTES} bytes)`,
+    );
+    sendJson(response, 500, { message: 'Internal Server Error' });
+    return;
+  }
   const payload = result.isBase64Encoded
     ? Buffer.from(result.body ?? '', 'base64')
     : Buffer.from(result.body ?? '', 'utf8');
@@ -111,6 +139,18 @@ async function handle(
     'content-length': payload.length,
   });
   response.end(payload);
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  // A handler that fails after the timeout has nobody left to answer; it must not go unhandled.
+  work.catch(() => undefined);
+  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
 }
 
 function compileRoute(route: RouteSpec): CompiledRoute {

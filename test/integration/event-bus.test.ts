@@ -188,24 +188,51 @@ describe('local event bus, driven by the real EventBridgeClient', () => {
     expect(bus.stats().received).toBe(before.received + 2);
   });
 
-  it('fails entries that miss a required field, carry a non-object Detail, or exceed 256 KB', async () => {
+  it('fails entries that miss a required field or carry a non-object Detail', async () => {
     const result = await client.send(
       new PutEventsCommand({
         Entries: [
           { Source: 'test.batch', Detail: '{}' },
           { Source: 'test.batch', DetailType: 'OrderPlaced', Detail: '[1, 2]' },
-          entry('test.batch', { blob: 'x'.repeat(256 * 1024) }),
         ],
       }),
     );
-    expect(result.FailedEntryCount).toBe(3);
-    expect(result.Entries?.map((e) => e.ErrorCode)).toEqual([
-      'InvalidArgument',
-      'MalformedDetail',
-      'InvalidArgument',
-    ]);
+    expect(result.FailedEntryCount).toBe(2);
+    expect(result.Entries?.map((e) => e.ErrorCode)).toEqual(['InvalidArgument', 'MalformedDetail']);
     expect(result.Entries?.[0]?.ErrorMessage).toContain('DetailType');
-    expect(result.Entries?.[2]?.ErrorMessage).toContain('exceeds');
+  });
+
+  it('rejects a request whose entries sum past 256 KB, though each is under it, and routes none', async () => {
+    // Given three entries of 100 KB each: every one fits, the request does not.
+    const before = bus.stats();
+    const entries = [1, 2, 3].map((n) => entry('test.batch', { n, blob: 'x'.repeat(100 * 1024) }));
+    // When they are sent in one PutEvents, then the SDK throws what EventBridge answers.
+    await expect(client.send(new PutEventsCommand({ Entries: entries }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Total size of the entries in the request is over the limit.',
+    });
+    expect(bus.stats().received).toBe(before.received);
+  });
+
+  it('accepts a request whose entries, sized as EventBridge sizes them, total exactly 256 KB', async () => {
+    // Size = UTF-8 bytes of Source + DetailType + Detail (+ 14 for a Time, + each Resource).
+    const fixed = Buffer.byteLength('test.batchOrderPlaced') + 14 + Buffer.byteLength('arn:r');
+    const detailOf = (bytes: number) => JSON.stringify({ b: 'é'.repeat((bytes - 8) / 2) });
+    const first = detailOf(128 * 1024 - fixed);
+    const second = detailOf(128 * 1024 - fixed);
+    const sized = (detail: string) => ({
+      Source: 'test.batch',
+      DetailType: 'OrderPlaced',
+      Detail: detail,
+      Time: new Date(),
+      Resources: ['arn:r'],
+    });
+    expect(Buffer.byteLength(first) + fixed).toBe(128 * 1024);
+    const result = await client.send(new PutEventsCommand({ Entries: [sized(first), sized(second)] }));
+    expect(result.FailedEntryCount).toBe(0);
+    await expect(
+      client.send(new PutEventsCommand({ Entries: [sized(first), sized(`${second} `)] })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
   it('retries a target that throws twice, then delivers the event once', async () => {

@@ -3,6 +3,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProjectionChange } from '../../domain/dora/projection.ts';
 import { adapters } from '../../functions/adapters/clients.ts';
 import { dynamoDbClient } from '../../functions/adapters/dynamodb-client.ts';
 import { DynamoDbDoraStore } from '../../functions/adapters/dynamodb-dora-store.ts';
@@ -130,15 +131,14 @@ describe('paths that only ran on AWS before, now run here under the same grants'
     const { dynamoDb, config } = adapters();
     const store = new DynamoDbDoraStore({ client: dynamoDb, stateTable: config.stateTable });
     // One event whose change is 150 documents: more than one transaction holds, so it is written in parts.
-    const items = Array.from({ length: 150 }, (_, n) => ({
-      Put: {
-        TableName: config.stateTable,
-        Item: { ...stateKeys.doraDoc('projected', 'v-iam', `d${n}`), doc: JSON.stringify({ n }) },
-      },
+    const changes: ProjectionChange[] = Array.from({ length: 150 }, (_, n) => ({
+      key: ['dep', `d${n}`],
+      before: undefined,
+      after: { n },
     }));
     await expect(
       runAsFunction('projectDora', () =>
-        store.commitInParts('projected', 'v-iam', items, 0, 1, Date.now(), 60_000),
+        store.commitInParts('projected', 'v-iam', changes, 0, 1, Date.now(), 60_000),
       ),
     ).resolves.toBe('committed');
     expect(await store.checkpoint('projected', 'v-iam')).toMatchObject({ seq: 1 });

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import { eventBus } from '../../functions/adapters/event-bus.ts';
 import { handler } from '../../functions/stream/relay-to-bus.ts';
 import { type EventBridgeEvent, type RunningEventBus, startEventBus } from '../../infra/local/event-bus.ts';
@@ -68,11 +69,18 @@ beforeEach(() => {
 });
 
 /** Stream records exactly as DynamoDB Streams would carry the items the store wrote. */
-async function streamRecordsFor(tenant: string, count: number): Promise<DynamoDBRecord[]> {
+async function streamRecordsFor(tenant: string, count: number, notesBytes = 0): Promise<DynamoDBRecord[]> {
   const store = tables.store();
+  const notes = notesBytes > 0 ? { notes: 'n'.repeat(notesBytes) } : {};
   for (let n = 0; n < count; n += 1)
-    await store.appendEvents(tenant, [incoming('incident.resolved', { incidentId: `i${n}` })]);
-  const { events } = await store.readLedger(tenant, 0, 100);
+    await store.appendEvents(tenant, [incoming('incident.resolved', { incidentId: `i${n}`, ...notes })]);
+  // A Query answers at most 1 MB, so large events take several pages.
+  const events: StoredEvent[] = [];
+  for (let after: number | undefined = 0; after !== undefined; ) {
+    const page = await store.readLedger(tenant, after, 100);
+    events.push(...page.events);
+    after = page.next;
+  }
   const records: DynamoDBRecord[] = [];
   for (const event of events) {
     const entry = {
@@ -117,6 +125,22 @@ describe('the stream relay', () => {
       stream: 'incident/i0',
       data: { incidentId: 'i0' },
     });
+  });
+
+  it('packs PutEvents calls by bytes, so twelve 60 KB events are all published, each once', async () => {
+    // Given 12 events of 60 KB: ten in one call would be 600 KB, over PutEvents' 256 KB a request.
+    const Records = await streamRecordsFor('relay-large', 12, 60 * 1024);
+    // When the relay publishes them to a bus that enforces the request limit.
+    const response = await handler({ Records } as DynamoDBStreamEvent);
+    // Then nothing is left for the stream to redeliver, and every event arrived once with its data.
+    expect(response).toEqual({ batchItemFailures: [] });
+    await bus.idle();
+    expect(delivered.map((e) => (e.detail as { seq: number }).seq).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    expect(
+      delivered.every((e) => (e.detail as { data: { notes: string } }).data.notes.length === 60 * 1024),
+    ).toBe(true);
   });
 
   it('retries entries the bus refused and a call that failed whole, delivering each once', async () => {
