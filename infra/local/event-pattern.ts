@@ -101,9 +101,9 @@ export function validateEventPattern(pattern: unknown): string[] {
 /** True when `event` matches `pattern`. A malformed pattern (see validateEventPattern) never matches. */
 export function matchesEventPattern(pattern: unknown, event: unknown): boolean {
   if (!isObject(pattern)) return false;
-  const { problems, branches } = compile(pattern);
+  const { problems, branches, paths } = compile(pattern);
   if (problems.length > 0) return false;
-  const fields = flattenEvent(isObject(event) ? event : {});
+  const fields = flattenEvent(isObject(event) ? event : {}, paths);
   return branches.some((branch) => matchBranch(branch, 0, NO_MEMBERSHIP, fields));
 }
 
@@ -126,6 +126,8 @@ type Branch = readonly FieldTest[];
 interface CompiledPattern {
   readonly problems: readonly string[];
   readonly branches: readonly Branch[];
+  /** Every path the branches test, and each of its dotted prefixes: the only parts of an event read. */
+  readonly paths: ReadonlySet<string>;
 }
 
 const compiled = new WeakMap<JsonObject, CompiledPattern>();
@@ -134,10 +136,14 @@ function compile(pattern: JsonObject): CompiledPattern {
   const cached = compiled.get(pattern);
   if (cached) return cached;
   const problems = validate(pattern);
-  const result: CompiledPattern = {
-    problems,
-    branches: problems.length > 0 ? [] : expand(pattern, '', [new Map()]).map(compileBranch),
-  };
+  const branches = problems.length > 0 ? [] : expand(pattern, '', [new Map()]).map(compileBranch);
+  const paths = new Set<string>();
+  for (const { path } of branches.flat()) {
+    for (let end = path.indexOf('.'); end >= 0; end = path.indexOf('.', end + 1))
+      paths.add(path.slice(0, end));
+    paths.add(path);
+  }
+  const result: CompiledPattern = { problems, branches, paths };
   compiled.set(pattern, result);
   return result;
 }
@@ -321,10 +327,11 @@ interface EventValue {
 }
 
 /**
- * Every leaf of the event under its dotted path (`{"a": {"b.c": 1}}` gives `a.b.c`). An element of an array
- * that is an object or an array records which element it is, so fields can be held to one element.
+ * Every leaf of the event under its dotted path (`{"a": {"b.c": 1}}` gives `a.b.c`), skipping keys that
+ * lead to no path in `paths`. An element of an array that is an object or an array records which element
+ * it is, so fields can be held to one element.
  */
-function flattenEvent(event: JsonObject): Map<string, EventValue[]> {
+function flattenEvent(event: JsonObject, paths: ReadonlySet<string>): Map<string, EventValue[]> {
   const fields = new Map<string, EventValue[]>();
   let arrays = 0;
   const visit = (value: unknown, path: string, membership: Membership): void => {
@@ -335,7 +342,10 @@ function flattenEvent(event: JsonObject): Map<string, EventValue[]> {
         visit(element, path, nested ? new Map([...membership, [arrayId, index]]) : membership);
       });
     } else if (isObject(value)) {
-      for (const [key, child] of Object.entries(value)) visit(child, joinPath(path, key), membership);
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = joinPath(path, key);
+        if (paths.has(childPath)) visit(child, childPath, membership);
+      }
     } else if (isLeaf(value)) {
       const values = fields.get(path);
       if (values) values.push({ value, membership });
