@@ -1,17 +1,33 @@
+import { type CidrBlock, inCidr, parseCidr, parseIp, sameIp } from './event-pattern-ip.ts';
+import {
+  matchWildcard,
+  WILDCARD_COMPLEXITY_LIMIT,
+  wildcardComplexity,
+  wildcardSegments,
+} from './event-pattern-wildcard.ts';
+
 /**
- * Amazon EventBridge event-pattern matching, after the EventBridge user guide ("Creating event patterns",
- * "Comparison operators", "Arrays in event patterns", "Matching null values and empty strings").
+ * Amazon EventBridge event patterns: the validator (what PutRule / TestEventPattern accept) and the
+ * matcher, as the service behaves. EventBridge runs aws/event-ruler; these rules follow its semantics,
+ * checked against recorded `TestEventPattern` answers (`test/unit/infra/event-pattern-corpus.test.ts`).
+ * The local bus and the CDK app both read this module, so a rule that passes here deploys.
  *
- * - A pattern is a JSON object. A field whose pattern value is an array is a leaf: it matches when ANY
- *   matcher in the array matches. A field whose pattern value is an object matches the nested event object.
- *   Every field of a pattern must match (AND); `"$or": [pattern, ...]` at any level matches when any of its
- *   patterns matches at that level.
- * - When the event value is an array, a leaf matches when any element matches (non-empty intersection).
- * - Matchers: exact string / number / boolean / null; `prefix`, `suffix` (optionally
- *   `{"equals-ignore-case": ...}`), `equals-ignore-case`, `wildcard`, `anything-but` (value, list, or
- *   `prefix` / `suffix` / `equals-ignore-case` / `wildcard`), `numeric`, `exists`, `cidr`.
+ * - Paths, not nesting: pattern and event are both flattened to dotted paths, so a key `"state.status"`
+ *   is the path state → status (on either side, and through arrays), exactly as `{"state": {"status"}}`.
+ *   Two keys that flatten to the same path: the later one wins.
+ * - A field whose pattern value is an array is a leaf: it matches when ANY matcher matches ANY of the
+ *   event's values at that path (an array's elements are each a value; objects and empty arrays are none).
+ * - All fields must match (AND), from the same element of any array they share ("array consistency").
+ *   `"$or": [pattern, pattern, ...]` forks the pattern into one branch per alternative; at most 1000
+ *   branches in all. `"$or"` followed by an object is an ordinary field name (event-ruler keeps it so).
+ * - `{"exists": false}` holds when no value at that path comes from the array elements the fields before
+ *   it (in path order) matched in: event-ruler evaluates fields in sorted path order.
+ * - Matchers: exact string / number / boolean / null (numbers by value, IP addresses as addresses);
+ *   `prefix`, `suffix` (optionally `{"equals-ignore-case": ...}`), `equals-ignore-case`, `wildcard`,
+ *   `anything-but` (value, list, or `prefix` / `suffix` / `equals-ignore-case` / `wildcard`, each one value
+ *   or a list), `numeric`, `exists`, `cidr`.
  *
- * Pure: no I/O, no state. Parsed JSON cannot tell 300 from 300.0, so numbers compare by value.
+ * Pure: no I/O. Compiled patterns are cached per pattern object, so patterns are treated as immutable.
  */
 
 export type EventPattern = Readonly<Record<string, unknown>>;
@@ -20,6 +36,36 @@ type JsonObject = Readonly<Record<string, unknown>>;
 type Leaf = string | number | boolean | null;
 
 const OR_KEY = '$or';
+/** The guide: "$or" that "results in over 1000 rule combinations" raises InvalidEventPatternException. */
+const MAX_COMBINATIONS = 1000;
+/** Field names event-ruler refuses inside a `$or` branch (operators and names it reserves). */
+const RESERVED_INSIDE_OR = new Set([
+  'exactly',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'anything-but',
+  'exists',
+  'wildcard',
+  'numeric',
+  'cidr',
+  '=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'regex',
+  'not-wildcard',
+  'not-equals-ignore-case',
+  'date-after',
+  'date-on-or-after',
+  'date-before',
+  'date-on-or-before',
+  'in-date-range',
+  'ip-address-in-range',
+  'ip-address-not-in-range',
+]);
+
 const OPERATORS = [
   'prefix',
   'suffix',
@@ -43,134 +89,199 @@ type NumericOperator = (typeof NUMERIC_OPERATORS)[number];
 const NUMERIC_LIMIT = 5e9;
 
 // ---------------------------------------------------------------------------------------------------------
-// Matching
+// Public API
 // ---------------------------------------------------------------------------------------------------------
+
+/** The problems with a pattern, each prefixed by its path; empty when EventBridge would accept it. */
+export function validateEventPattern(pattern: unknown): string[] {
+  if (!isObject(pattern)) return ['pattern: must be a JSON object'];
+  return [...compile(pattern).problems];
+}
 
 /** True when `event` matches `pattern`. A malformed pattern (see validateEventPattern) never matches. */
 export function matchesEventPattern(pattern: unknown, event: unknown): boolean {
-  if (!isObject(pattern) || validateEventPattern(pattern).length > 0) return false;
-  return matchObject(pattern, isObject(event) ? event : {});
+  if (!isObject(pattern)) return false;
+  const { problems, branches, paths } = compile(pattern);
+  if (problems.length > 0) return false;
+  const fields = flattenEvent(isObject(event) ? event : {}, paths);
+  return branches.some((branch) => matchBranch(branch, 0, NO_MEMBERSHIP, fields));
 }
 
-function matchObject(pattern: JsonObject, value: JsonObject): boolean {
-  return Object.entries(pattern).every(([key, rule]) =>
-    key === OR_KEY ? matchAnyOf(rule, value) : matchField(rule, value, key),
-  );
+// ---------------------------------------------------------------------------------------------------------
+// Compilation: validate, then fork `$or` into branches of path → test
+// ---------------------------------------------------------------------------------------------------------
+
+type LeafTest = (leaf: Leaf) => boolean;
+
+/** One field of a branch: the values that satisfy it, or (`absent`) that it may be missing. */
+interface FieldTest {
+  readonly path: string;
+  readonly absent: boolean;
+  readonly tests: readonly LeafTest[];
 }
 
-function matchAnyOf(alternatives: unknown, value: JsonObject): boolean {
-  return Array.isArray(alternatives) && alternatives.some((alt) => isObject(alt) && matchObject(alt, value));
+/** One way for the pattern to match: its fields in path order (the order event-ruler evaluates them). */
+type Branch = readonly FieldTest[];
+
+interface CompiledPattern {
+  readonly problems: readonly string[];
+  readonly branches: readonly Branch[];
+  /** Every path the branches test, and each of its dotted prefixes: the only parts of an event read. */
+  readonly paths: ReadonlySet<string>;
 }
 
-function matchField(rule: unknown, container: JsonObject, key: string): boolean {
-  const value = Object.hasOwn(container, key) ? container[key] : undefined;
-  if (Array.isArray(rule)) return rule.some((matcher) => matchMatcher(matcher, leavesOf(value)));
-  if (isObject(rule)) return nestedCandidates(value).some((candidate) => matchObject(rule, candidate));
-  return false;
+const compiled = new WeakMap<JsonObject, CompiledPattern>();
+
+function compile(pattern: JsonObject): CompiledPattern {
+  const cached = compiled.get(pattern);
+  if (cached) return cached;
+  const problems = validate(pattern);
+  const branches = problems.length > 0 ? [] : expand(pattern, '', [new Map()]).map(compileBranch);
+  const paths = new Set<string>();
+  for (const { path } of branches.flat()) {
+    for (let end = path.indexOf('.'); end >= 0; end = path.indexOf('.', end + 1))
+      paths.add(path.slice(0, end));
+    paths.add(path);
+  }
+  const result: CompiledPattern = { problems, branches, paths };
+  compiled.set(pattern, result);
+  return result;
 }
 
-/**
- * The leaf values a field holds: none when it is absent or an object (not a leaf), the elements (flattened)
- * when it is an array, otherwise the value itself.
- */
-function leavesOf(value: unknown): Leaf[] {
-  if (value === undefined || isObject(value)) return [];
-  if (Array.isArray(value)) return value.flatMap(leavesOf);
-  return isLeaf(value) ? [value] : [];
+/** Forks at each `$or`, as event-ruler's JsonRuleCompiler does: each alternative extends a copy. */
+function expand(
+  pattern: JsonObject,
+  prefix: string,
+  branches: Map<string, readonly unknown[]>[],
+): Map<string, readonly unknown[]>[] {
+  let current = branches;
+  for (const [key, rule] of Object.entries(pattern)) {
+    if (key === OR_KEY && Array.isArray(rule)) {
+      const before = current;
+      current = rule.flatMap((alternative) =>
+        expand(
+          alternative as JsonObject,
+          prefix,
+          before.map((branch) => new Map(branch)),
+        ),
+      );
+      continue;
+    }
+    const path = joinPath(prefix, key);
+    if (Array.isArray(rule)) for (const branch of current) branch.set(path, rule);
+    else if (isObject(rule)) current = expand(rule, path, current);
+  }
+  return current;
 }
 
-/**
- * The objects a nested pattern is matched against: the object itself, or each object element of an array.
- * A missing or non-object value is matched as an empty object, so `{"exists": false}` below it holds.
- */
-function nestedCandidates(value: unknown): JsonObject[] {
-  if (isObject(value)) return [value];
-  const objects = Array.isArray(value) ? value.flat(Number.POSITIVE_INFINITY).filter(isObject) : [];
-  return objects.length > 0 ? objects : [{}];
+function compileBranch(fields: ReadonlyMap<string, readonly unknown[]>): Branch {
+  return [...fields.keys()].sort().map((path) => {
+    const compiledMatchers = (fields.get(path) ?? []).map(compileMatcher);
+    return {
+      path,
+      absent: compiledMatchers.includes(ABSENT),
+      tests: compiledMatchers.filter((matcher): matcher is LeafTest => matcher !== ABSENT),
+    };
+  });
 }
 
-function matchMatcher(matcher: unknown, leaves: readonly Leaf[]): boolean {
-  if (isObject(matcher) && Object.hasOwn(matcher, 'exists')) return matchExists(matcher.exists, leaves);
-  return leaves.some((leaf) => matchLeaf(matcher, leaf));
-}
+const ABSENT = Symbol('exists: false');
 
-/** `exists` looks at leaf values only: an object-valued (or empty-array) field does not "exist". */
-function matchExists(expected: unknown, leaves: readonly Leaf[]): boolean {
-  return expected === leaves.length > 0;
-}
-
-function matchLeaf(matcher: unknown, leaf: Leaf): boolean {
-  if (isLeaf(matcher)) return equalsExactly(matcher, leaf);
-  const operation = singleOperation(matcher);
-  if (!operation) return false;
-  return matchOperation(operation.operator, operation.argument, leaf);
-}
-
-function matchOperation(operator: Operator, argument: unknown, leaf: Leaf): boolean {
+/** A validated matcher as a test on one value, or ABSENT for `{"exists": false}`. */
+function compileMatcher(matcher: unknown): LeafTest | typeof ABSENT {
+  if (typeof matcher === 'string') return exactString(matcher);
+  if (isLeaf(matcher)) return (leaf) => leaf === matcher;
+  const [operator, argument] = Object.entries(matcher as JsonObject)[0] as [Operator, unknown];
   switch (operator) {
     case 'prefix':
-      return matchAffix(argument, leaf, (value, affix) => value.startsWith(affix));
+      return affixTest(argument, 'prefix');
     case 'suffix':
-      return matchAffix(argument, leaf, (value, affix) => value.endsWith(affix));
-    case 'equals-ignore-case':
-      return typeof argument === 'string' && typeof leaf === 'string' && equalsIgnoreCase(argument, leaf);
+      return affixTest(argument, 'suffix');
+    case 'equals-ignore-case': {
+      const pattern = caseInsensitive(argument as string, 'whole');
+      return (leaf) => typeof leaf === 'string' && pattern.test(leaf);
+    }
     case 'wildcard':
-      return typeof argument === 'string' && typeof leaf === 'string' && matchWildcard(argument, leaf);
+      return (leaf) => typeof leaf === 'string' && matchWildcard(argument as string, leaf);
     case 'anything-but':
-      return matchAnythingBut(argument, leaf);
-    case 'numeric':
-      return typeof leaf === 'number' && matchNumeric(argument, leaf);
+      return anythingButTest(argument);
+    case 'numeric': {
+      const comparisons = numericComparisons(argument) ?? [];
+      return (leaf) =>
+        typeof leaf === 'number' &&
+        comparisons.every(({ operator, bound }) => compare(operator, leaf, bound));
+    }
     case 'exists':
-      return false; // handled per field in matchMatcher: it needs all the leaves, not one
-    case 'cidr':
-      return typeof argument === 'string' && typeof leaf === 'string' && matchCidr(argument, leaf);
+      return argument === true ? () => true : ABSENT;
+    case 'cidr': {
+      const block = parseCidr(argument as string) as CidrBlock;
+      return (leaf) => typeof leaf === 'string' && inCidr(block, leaf);
+    }
     default:
       return assertNever(operator);
   }
 }
 
-function equalsExactly(expected: Leaf, leaf: Leaf): boolean {
-  // Strict equality: strings, booleans and null by value and type; numbers numerically (3.0e2 === 300).
-  return expected === leaf;
-}
-
-function equalsIgnoreCase(expected: string, value: string): boolean {
-  return expected.toLowerCase() === value.toLowerCase();
+/** An exact string; one that is an IP address matches the same address however it is written. */
+function exactString(expected: string): LeafTest {
+  const address = parseIp(expected);
+  if (!address) return (leaf) => leaf === expected;
+  return (leaf) => typeof leaf === 'string' && (leaf === expected || sameIp(address, parseIp(leaf)));
 }
 
 /** `prefix` / `suffix`: a string, or `{"equals-ignore-case": string}`. String values only. */
-function matchAffix(argument: unknown, leaf: Leaf, test: (value: string, affix: string) => boolean): boolean {
-  if (typeof leaf !== 'string') return false;
-  if (typeof argument === 'string') return test(leaf, argument);
-  const ignoreCase = isObject(argument) ? argument['equals-ignore-case'] : undefined;
-  return typeof ignoreCase === 'string' && test(leaf.toLowerCase(), ignoreCase.toLowerCase());
+function affixTest(argument: unknown, end: 'prefix' | 'suffix'): LeafTest {
+  if (typeof argument === 'string') {
+    return end === 'prefix'
+      ? (leaf) => typeof leaf === 'string' && leaf.startsWith(argument)
+      : (leaf) => typeof leaf === 'string' && leaf.endsWith(argument);
+  }
+  const pattern = caseInsensitive((argument as JsonObject)['equals-ignore-case'] as string, end);
+  return (leaf) => typeof leaf === 'string' && pattern.test(leaf);
 }
 
-/** `anything-but` matches a present leaf value that the wrapped matcher does not match. */
-function matchAnythingBut(argument: unknown, leaf: Leaf): boolean {
-  if (Array.isArray(argument)) return !argument.some((excluded) => isLeaf(excluded) && excluded === leaf);
-  if (isLeaf(argument)) return !equalsExactly(argument, leaf);
-  const operation = singleAnythingButOperation(argument);
-  return operation !== undefined && !matchAnythingButOperation(operation.operator, operation.argument, leaf);
+/** `anything-but` matches a present value the wrapped matcher does not match (null and numbers included). */
+function anythingButTest(argument: unknown): LeafTest {
+  if (Array.isArray(argument)) return (leaf) => !argument.includes(leaf);
+  if (isLeaf(argument)) return (leaf) => leaf !== argument;
+  const [operator, value] = Object.entries(argument as JsonObject)[0] as [AnythingButOperator, unknown];
+  const options = (Array.isArray(value) ? value : [value]) as string[];
+  const excluded = excludedBy(operator, options);
+  return (leaf) => typeof leaf !== 'string' || !excluded(leaf);
 }
 
-function matchAnythingButOperation(operator: AnythingButOperator, argument: unknown, leaf: Leaf): boolean {
-  const options = Array.isArray(argument) ? argument : [argument];
+function excludedBy(operator: AnythingButOperator, options: readonly string[]): (value: string) => boolean {
   switch (operator) {
     case 'prefix':
+      return (value) => options.some((option) => value.startsWith(option));
     case 'suffix':
-      return matchOperation(operator, argument, leaf);
-    case 'equals-ignore-case':
+      return (value) => options.some((option) => value.endsWith(option));
+    case 'equals-ignore-case': {
+      const patterns = options.map((option) => caseInsensitive(option, 'whole'));
+      return (value) => patterns.some((pattern) => pattern.test(value));
+    }
     case 'wildcard':
-      return options.some((option) => matchOperation(operator, option, leaf));
+      return (value) => options.some((option) => matchWildcard(option, value));
     default:
       return assertNever(operator);
   }
 }
 
-function matchNumeric(argument: unknown, value: number): boolean {
-  const comparisons = numericComparisons(argument);
-  return comparisons?.every(({ operator, bound }) => compare(operator, value, bound)) === true;
+/**
+ * Case-insensitive matching as event-ruler does it: each character of the pattern matches its lower-case
+ * or its upper-case form (whole-string mappings, so "ΰ" also matches "Ϋ́"); the value is not folded.
+ */
+function caseInsensitive(text: string, anchor: 'whole' | 'prefix' | 'suffix'): RegExp {
+  const body = Array.from(text, (char) => {
+    const forms = [...new Set([char.toLowerCase(), char.toUpperCase()])].map(escapeRegExp);
+    return `(?:${forms.join('|')})`;
+  }).join('');
+  const source = anchor === 'prefix' ? `^${body}` : anchor === 'suffix' ? `${body}$` : `^${body}$`;
+  return new RegExp(source, 'u');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 function compare(operator: NumericOperator, value: number, bound: number): boolean {
@@ -202,153 +313,195 @@ function numericComparisons(argument: unknown): { operator: NumericOperator; bou
   return comparisons;
 }
 
-// --- wildcard ------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------------------
+// Matching: the event as dotted paths, each value tagged with the array elements it sits in
+// ---------------------------------------------------------------------------------------------------------
+
+/** Array id → element index, for every array of objects (or arrays) a value sits inside. */
+type Membership = ReadonlyMap<number, number>;
+const NO_MEMBERSHIP: Membership = new Map();
+
+interface EventValue {
+  readonly value: Leaf;
+  readonly membership: Membership;
+}
 
 /**
- * Splits a wildcard into the literal runs between unescaped `*`s. `\*` is a literal star and `\\` a literal
- * backslash; any other escape is invalid (undefined).
+ * Every leaf of the event under its dotted path (`{"a": {"b.c": 1}}` gives `a.b.c`), skipping keys that
+ * lead to no path in `paths`. An element of an array that is an object or an array records which element
+ * it is, so fields can be held to one element.
  */
-function wildcardSegments(pattern: string): string[] | undefined {
-  const segments: string[] = [''];
-  for (let index = 0; index < pattern.length; index += 1) {
-    const char = pattern[index] as string;
-    if (char === '*') {
-      segments.push('');
-      continue;
+function flattenEvent(event: JsonObject, paths: ReadonlySet<string>): Map<string, EventValue[]> {
+  const fields = new Map<string, EventValue[]>();
+  let arrays = 0;
+  const visit = (value: unknown, path: string, membership: Membership): void => {
+    if (Array.isArray(value)) {
+      const arrayId = arrays++;
+      value.forEach((element, index) => {
+        const nested = isObject(element) || Array.isArray(element);
+        visit(element, path, nested ? new Map([...membership, [arrayId, index]]) : membership);
+      });
+    } else if (isObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = joinPath(path, key);
+        if (paths.has(childPath)) visit(child, childPath, membership);
+      }
+    } else if (isLeaf(value)) {
+      const values = fields.get(path);
+      if (values) values.push({ value, membership });
+      else fields.set(path, [{ value, membership }]);
     }
-    let literal = char;
-    if (char === '\\') {
-      const next = pattern[index + 1];
-      if (next !== '*' && next !== '\\') return undefined;
-      literal = next;
-      index += 1;
-    }
-    segments[segments.length - 1] += literal;
-  }
-  return segments;
+  };
+  visit(event, '', NO_MEMBERSHIP);
+  return fields;
 }
 
-/** Glob matching without backtracking: anchored first and last runs, middle runs found leftmost in order. */
-function matchWildcard(pattern: string, value: string): boolean {
-  const segments = wildcardSegments(pattern);
-  if (!segments) return false;
-  const first = segments[0] ?? '';
-  if (segments.length === 1) return value === first;
-  const last = segments[segments.length - 1] ?? '';
-  if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) {
-    return false;
+function matchBranch(
+  branch: Branch,
+  index: number,
+  membership: Membership,
+  fields: ReadonlyMap<string, readonly EventValue[]>,
+): boolean {
+  const field = branch[index];
+  if (!field) return true;
+  const candidates = (fields.get(field.path) ?? []).filter((candidate) =>
+    consistent(membership, candidate.membership),
+  );
+  if (field.absent && candidates.length === 0 && matchBranch(branch, index + 1, membership, fields)) {
+    return true;
   }
-  let position = first.length;
-  const end = value.length - last.length;
-  for (const middle of segments.slice(1, -1)) {
-    const found = value.indexOf(middle, position);
-    if (found < 0 || found + middle.length > end) return false;
-    position = found + middle.length;
+  // Values that bind the same array elements lead to the same outcome: try each binding once.
+  const tried = new Set<string>();
+  for (const candidate of candidates) {
+    if (!field.tests.some((test) => test(candidate.value))) continue;
+    const merged = new Map([...membership, ...candidate.membership]);
+    const key = [...merged].join(';');
+    if (tried.has(key)) continue;
+    tried.add(key);
+    if (matchBranch(branch, index + 1, merged, fields)) return true;
+  }
+  return false;
+}
+
+/** Two values can match together unless they come from different elements of the same array. */
+function consistent(a: Membership, b: Membership): boolean {
+  for (const [arrayId, element] of b) {
+    const other = a.get(arrayId);
+    if (other !== undefined && other !== element) return false;
   }
   return true;
-}
-
-// --- cidr ----------------------------------------------------------------------------------------------
-
-interface IpAddress {
-  readonly bits: 32 | 128;
-  readonly value: bigint;
-}
-
-interface CidrBlock extends IpAddress {
-  readonly prefixLength: number;
-}
-
-function matchCidr(block: string, candidate: string): boolean {
-  const range = parseCidr(block);
-  const address = parseIp(candidate);
-  if (!range || !address || range.bits !== address.bits) return false;
-  const shift = BigInt(range.bits - range.prefixLength);
-  return range.value >> shift === address.value >> shift;
-}
-
-function parseCidr(text: string): CidrBlock | undefined {
-  const [addressText, prefixText, ...rest] = text.split('/');
-  if (addressText === undefined || rest.length > 0) return undefined;
-  const address = parseIp(addressText);
-  if (!address) return undefined;
-  if (prefixText === undefined) return { ...address, prefixLength: address.bits };
-  if (!/^\d{1,3}$/.test(prefixText)) return undefined;
-  const prefixLength = Number(prefixText);
-  return prefixLength <= address.bits ? { ...address, prefixLength } : undefined;
-}
-
-function parseIp(text: string): IpAddress | undefined {
-  return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
-}
-
-function parseIpv4(text: string): IpAddress | undefined {
-  const octets = text.split('.');
-  if (octets.length !== 4 || !octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)) {
-    return undefined;
-  }
-  return { bits: 32, value: octets.reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n) };
-}
-
-function parseIpv6(text: string): IpAddress | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groupsOf = (part: string | undefined): string[] | undefined => {
-    if (!part) return [];
-    const groups = part.split(':');
-    const tail = groups[groups.length - 1] ?? '';
-    if (tail.includes('.')) {
-      const ipv4 = parseIpv4(tail);
-      if (!ipv4) return undefined;
-      groups.splice(-1, 1, (ipv4.value >> 16n).toString(16), (ipv4.value & 0xffffn).toString(16));
-    }
-    return groups.every((group) => /^[0-9a-fA-F]{1,4}$/.test(group)) ? groups : undefined;
-  };
-  const head = groupsOf(halves[0]);
-  const tail = groupsOf(halves[1]);
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...Array.from({ length: halves.length === 2 ? missing : 0 }, () => '0'), ...tail];
-  return { bits: 128, value: groups.reduce((acc, group) => (acc << 16n) | BigInt(`0x${group}`), 0n) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Validation
 // ---------------------------------------------------------------------------------------------------------
 
-/** The problems with a pattern, each prefixed by its path; empty when EventBridge would accept it. */
-export function validateEventPattern(pattern: unknown): string[] {
-  if (!isObject(pattern)) return ['pattern: must be a JSON object'];
-  return validateObject(pattern, '');
+interface Validation {
+  readonly problems: string[];
+  /** Every wildcard a field path is matched with, for the complexity limit. */
+  readonly wildcards: Map<string, string[]>;
 }
 
-function validateObject(pattern: JsonObject, path: string): string[] {
-  return Object.entries(pattern).flatMap(([key, rule]) => {
-    const fieldPath = path ? `${path}.${key}` : key;
-    if (key === OR_KEY) return validateAnyOf(rule, fieldPath);
-    if (Array.isArray(rule)) return validateLeaf(rule, fieldPath);
-    if (isObject(rule)) return validateObject(rule, fieldPath);
-    return [
-      `${fieldPath}: must be an array of matchers or a nested pattern object, got ${describeValue(rule)}`,
-    ];
+function validate(pattern: JsonObject): string[] {
+  const validation: Validation = { problems: [], wildcards: new Map() };
+  const combinations = validateObject(pattern, '', '', false, validation);
+  if (combinations > MAX_COMBINATIONS) {
+    validation.problems.push(
+      `pattern: its $or alternatives combine into more than ${MAX_COMBINATIONS} rules (EventBridge's limit)`,
+    );
+  }
+  for (const [path, wildcards] of validation.wildcards) {
+    if (wildcardComplexity(wildcards) > WILDCARD_COMPLEXITY_LIMIT) {
+      validation.problems.push(
+        `${path}: the wildcards are too complex for EventBridge; use fewer wildcard characters or fewer ` +
+          'repeating character sequences after a wildcard character',
+      );
+    }
+  }
+  return validation.problems;
+}
+
+/** Validates one object of the pattern and returns how many rules its `$or`s fork it into. */
+function validateObject(
+  pattern: JsonObject,
+  prefix: string,
+  shownPath: string,
+  insideOr: boolean,
+  validation: Validation,
+): number {
+  const entries = Object.entries(pattern);
+  if (entries.length === 0) {
+    validation.problems.push(`${shownPath || 'pattern'}: must not be an empty object`);
+    return 1;
+  }
+  let combinations = 1;
+  for (const [key, rule] of entries) {
+    const fieldShown = shownPath ? `${shownPath}.${key}` : key;
+    if (key === OR_KEY && !isObject(rule)) {
+      combinations *= validateAnyOf(rule, prefix, fieldShown, validation);
+    } else if (insideOr && RESERVED_INSIDE_OR.has(key)) {
+      validation.problems.push(`${fieldShown}: "${key}" is reserved and cannot be a field name inside $or`);
+    } else if (Array.isArray(rule)) {
+      validateLeaf(rule, joinPath(prefix, key), fieldShown, validation);
+    } else if (isObject(rule)) {
+      combinations *= validateObject(rule, joinPath(prefix, key), fieldShown, insideOr, validation);
+    } else {
+      validation.problems.push(
+        `${fieldShown}: must be an array of matchers or a nested pattern object, got ${describeValue(rule)}`,
+      );
+    }
+    combinations = Math.min(combinations, MAX_COMBINATIONS + 1);
+  }
+  return combinations;
+}
+
+function validateAnyOf(
+  alternatives: unknown,
+  prefix: string,
+  shownPath: string,
+  validation: Validation,
+): number {
+  if (!Array.isArray(alternatives) || alternatives.length < 2) {
+    validation.problems.push(`${shownPath}: must be an array of at least two pattern objects`);
+    if (!Array.isArray(alternatives)) return 1;
+  }
+  let combinations = 0;
+  alternatives.forEach((alternative: unknown, index: number) => {
+    const alternativeShown = `${shownPath}[${index}]`;
+    if (isObject(alternative)) {
+      combinations += validateObject(alternative, prefix, alternativeShown, true, validation);
+    } else {
+      validation.problems.push(
+        `${alternativeShown}: must be a pattern object, got ${describeValue(alternative)}`,
+      );
+    }
+  });
+  return Math.max(combinations, 1);
+}
+
+function validateLeaf(matchers: readonly unknown[], path: string, shownPath: string, validation: Validation) {
+  if (matchers.length === 0) {
+    validation.problems.push(`${shownPath}: must contain at least one matcher`);
+    return;
+  }
+  matchers.forEach((matcher, index) => {
+    validation.problems.push(...validateMatcher(matcher, `${shownPath}[${index}]`));
+    const wildcards = wildcardsOf(matcher);
+    if (wildcards.length > 0)
+      validation.wildcards.set(path, [...(validation.wildcards.get(path) ?? []), ...wildcards]);
   });
 }
 
-function validateAnyOf(alternatives: unknown, path: string): string[] {
-  if (!Array.isArray(alternatives) || alternatives.length === 0) {
-    return [`${path}: must be a non-empty array of patterns`];
-  }
-  return alternatives.flatMap((alternative, index) =>
-    isObject(alternative)
-      ? validateObject(alternative, `${path}[${index}]`)
-      : [`${path}[${index}]: must be a pattern object, got ${describeValue(alternative)}`],
-  );
-}
-
-function validateLeaf(matchers: readonly unknown[], path: string): string[] {
-  if (matchers.length === 0) return [`${path}: must contain at least one matcher`];
-  return matchers.flatMap((matcher, index) => validateMatcher(matcher, `${path}[${index}]`));
+/** The wildcard patterns a matcher adds to its field's byte machine (`wildcard` and `anything-but`'s). */
+function wildcardsOf(matcher: unknown): string[] {
+  if (!isObject(matcher)) return [];
+  if (typeof matcher.wildcard === 'string') return [matcher.wildcard];
+  const anythingBut = matcher['anything-but'];
+  const wildcard = isObject(anythingBut) ? anythingBut.wildcard : undefined;
+  if (typeof wildcard === 'string') return [wildcard];
+  return Array.isArray(wildcard)
+    ? wildcard.filter((value): value is string => typeof value === 'string')
+    : [];
 }
 
 function validateMatcher(matcher: unknown, path: string): string[] {
@@ -381,7 +534,9 @@ function validateOperation(operator: Operator, argument: unknown, path: string):
     case 'cidr':
       return typeof argument === 'string' && parseCidr(argument)
         ? []
-        : [`${path}: must be an IPv4 or IPv6 CIDR block such as "10.0.0.0/24"`];
+        : [
+            `${path}: must be an IPv4 or IPv6 CIDR block with a mask below /32 or /128, such as "10.0.0.0/24"`,
+          ];
     default:
       return assertNever(operator);
   }
@@ -412,36 +567,31 @@ function validateAnythingBut(argument: unknown, path: string): string[] {
       ? []
       : [`${path}: a list must be non-empty and hold only strings or only numbers`];
   }
-  const operation = isObject(argument) ? singleAnythingButOperation(argument) : undefined;
+  const operation = singleAnythingButOperation(argument);
   if (!operation) {
     return [
       `${path}: must be a string, a number, a list, or one of {prefix|suffix|equals-ignore-case|wildcard}`,
     ];
   }
-  return validateAnythingButOperation(
-    operation.operator,
-    operation.argument,
-    `${path}.${operation.operator}`,
+  const operationPath = `${path}.${operation.operator}`;
+  const options = operation.argument;
+  if (!Array.isArray(options)) return validateAnythingButOption(operation.operator, options, operationPath);
+  if (options.length === 0) return [`${operationPath}: a list must hold at least one value`];
+  return options.flatMap((option, index) =>
+    validateAnythingButOption(operation.operator, option, `${operationPath}[${index}]`),
   );
 }
 
-function validateAnythingButOperation(
-  operator: AnythingButOperator,
-  argument: unknown,
-  path: string,
-): string[] {
+function validateAnythingButOption(operator: AnythingButOperator, option: unknown, path: string): string[] {
   switch (operator) {
     case 'prefix':
     case 'suffix':
-      return expectString(argument, path); // a single value, not a list
+      // An empty prefix or suffix would exclude every string: EventBridge refuses it.
+      return typeof option === 'string' && option !== '' ? [] : [`${path}: must be a non-empty string`];
     case 'equals-ignore-case':
-      return Array.isArray(argument) && argument.length > 0
-        ? argument.flatMap((value, index) => expectString(value, `${path}[${index}]`))
-        : expectString(argument, path);
+      return expectString(option, path);
     case 'wildcard':
-      return Array.isArray(argument) && argument.length > 0
-        ? argument.flatMap((value, index) => validateWildcard(value, `${path}[${index}]`))
-        : validateWildcard(argument, path);
+      return validateWildcard(option, path);
     default:
       return assertNever(operator);
   }
@@ -482,12 +632,8 @@ function validateNumericRange(
 // Helpers
 // ---------------------------------------------------------------------------------------------------------
 
-function singleOperation(matcher: unknown): { operator: Operator; argument: unknown } | undefined {
-  if (!isObject(matcher)) return undefined;
-  const keys = Object.keys(matcher);
-  const [operator] = keys;
-  if (keys.length !== 1 || operator === undefined || !isOperator(operator)) return undefined;
-  return { operator, argument: matcher[operator] };
+function joinPath(prefix: string, key: string): string {
+  return prefix ? `${prefix}.${key}` : key;
 }
 
 function singleAnythingButOperation(

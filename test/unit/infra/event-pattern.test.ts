@@ -731,10 +731,16 @@ const cidrCases: Case[] = [
     expected: false,
   },
   {
-    name: 'cidr "/32" matches exactly one address',
-    pattern: { ip: [{ cidr: '192.168.1.7/32' }] },
+    name: 'cidr "/31" does not match the address after its two',
+    pattern: { ip: [{ cidr: '192.168.1.6/31' }] },
     event: { ip: '192.168.1.8' },
     expected: false,
+  },
+  {
+    name: 'cidr compares addresses, not text: host bits in the block are ignored',
+    pattern: { ip: [{ cidr: '10.0.0.77/24' }] },
+    event: { ip: '10.0.0.3' },
+    expected: true,
   },
   {
     name: 'cidr matches IPv6 addresses',
@@ -852,7 +858,115 @@ const structureCases: Case[] = [
   },
 ];
 
+/** Recorded against EventBridge's TestEventPattern (LocalStack's AWS-validated templates, 2025-10-15). */
+const dottedKeyCases: Case[] = [
+  {
+    name: 'a pattern key "state.status" is the path state → status in the event',
+    pattern: { detail: { 'state.status': ['running'] } },
+    event: withDetail({ state: { status: 'running' } }),
+    expected: true,
+  },
+  {
+    name: 'an event key "state.status" is the path state → status in the pattern',
+    pattern: { detail: { state: { status: ['running'] } } },
+    event: withDetail({ 'state.status': 'running' }),
+    expected: true,
+  },
+  {
+    name: 'a dotted key names the whole path: "state.status" under status is state → status → status',
+    pattern: { detail: { 'state.status': { status: ['running'] } } },
+    event: withDetail({ state: { status: 'running' } }),
+    expected: false,
+  },
+  {
+    name: 'a dotted key reaches through an array of objects',
+    pattern: { detail: { 'items.sku': [{ prefix: 'q-' }] } },
+    event: withDetail({ items: [{ sku: 'a-1' }, { sku: 'q-2' }] }),
+    expected: true,
+  },
+  {
+    name: 'fields from different elements of one array do not match together',
+    pattern: { detail: { items: { sku: ['a-1'], qty: [2] } } },
+    event: withDetail({
+      items: [
+        { sku: 'a-1', qty: 1 },
+        { sku: 'b-1', qty: 2 },
+      ],
+    }),
+    expected: false,
+  },
+];
+
+const ipValueCases: Case[] = [
+  {
+    name: 'an exact IPv6 value matches the same address written in full',
+    pattern: { ip: ['2001:db8::1'] },
+    event: { ip: '2001:0DB8:0000:0000:0000:0000:0000:0001' },
+    expected: true,
+  },
+  {
+    name: 'an exact IPv6 value does not match another address',
+    pattern: { ip: ['2001:db8::1'] },
+    event: { ip: '2001:db8::2' },
+    expected: false,
+  },
+];
+
+const regressionCases: Case[] = [
+  {
+    name: 'exists false under an array of objects fails when any element has the field',
+    pattern: { a: { b: [{ exists: false }] } },
+    event: { a: [{ b: 1 }, { c: 2 }] },
+    expected: false,
+  },
+  {
+    name: 'exists false under an array of objects holds when no element has the field',
+    pattern: { a: { b: [{ exists: false }] } },
+    event: { a: [{ c: 1 }, { c: 2 }] },
+    expected: true,
+  },
+  {
+    name: 'anything-but a list of prefixes matches a value with none of them',
+    pattern: { detail: { state: [{ 'anything-but': { prefix: ['init', 'test'] } }] } },
+    event: withDetail({ state: 'running' }),
+    expected: true,
+  },
+  {
+    name: 'anything-but a list of prefixes does not match a value with one of them',
+    pattern: { detail: { state: [{ 'anything-but': { prefix: ['init', 'post'] } }] } },
+    event: withDetail({ state: 'post-run' }),
+    expected: false,
+  },
+  {
+    name: 'anything-but a list of suffixes matches a null value',
+    pattern: { detail: { FileName: [{ 'anything-but': { suffix: ['.txt', '.jpg'] } }] } },
+    event: withDetail({ FileName: null }),
+    expected: true,
+  },
+  {
+    name: 'anything-but a list of suffixes does not match a value with one of them',
+    pattern: { detail: { FileName: [{ 'anything-but': { suffix: ['.txt', '.jpg'] } }] } },
+    event: withDetail({ FileName: 'photo.jpg' }),
+    expected: false,
+  },
+  {
+    name: 'equals-ignore-case matches a character whose upper case is several characters (ΰ, Ϋ́)',
+    pattern: { v: [{ 'equals-ignore-case': '\u03b0k' }] },
+    event: { v: '\u03a5\u0308\u0301K' },
+    expected: true,
+  },
+  {
+    name: '"$or" followed by an object is an ordinary field name',
+    pattern: { source: ['aws.cloudwatch'], $or: { metricType: ['MetricType'] } },
+    event: { source: 'aws.cloudwatch', $or: { metricType: 'MetricType' } },
+    expected: true,
+  },
+];
+
 const groups: Record<string, Case[]> = {
+  'dotted keys and arrays of objects': dottedKeyCases,
+  'IP addresses as exact values': ipValueCases,
+  'corpus regressions': regressionCases,
   'exact values, null and empty strings': exactCases,
   'array-valued event fields': arrayCases,
   'prefix and suffix': prefixSuffixCases,
@@ -901,8 +1015,8 @@ describe('matchesEventPattern', () => {
     expect(matchesEventPattern({ source: [{ contains: 'ec2' }] }, ec2Event)).toBe(false);
   });
 
-  it('matches an empty pattern against any event', () => {
-    expect(matchesEventPattern({}, ec2Event)).toBe(true);
+  it('never matches an empty pattern: EventBridge refuses {}', () => {
+    expect(matchesEventPattern({}, ec2Event)).toBe(false);
   });
 });
 
@@ -911,6 +1025,24 @@ describe('validateEventPattern', () => {
     for (const pattern of [ec2Pattern, maciePattern, numericPattern, numericOrPattern, complexPattern]) {
       expect(validateEventPattern(pattern)).toEqual([]);
     }
+  });
+
+  it('accepts what AWS accepts near its limits', () => {
+    const accepted = [
+      { state: [{ 'anything-but': { prefix: ['init', 'test'] } }] },
+      { file: [{ 'anything-but': { suffix: ['.txt', '.jpg'] } }] },
+      { path: [{ wildcard: '/Users/*/dir/dir/dir/dir/dir/doc.txt' }] },
+      { path: [{ 'anything-but': { wildcard: ['*/init/*', '*/dir/*'] } }] },
+      { ip: [{ cidr: '10.0.0.1/31' }, { cidr: '2001:db8::/127' }] },
+      Object.fromEntries(
+        ['a', 'b', 'c'].map((field) => [
+          field,
+          { $or: [0, 1, 2, 3, 4, 5].map((n) => ({ [`${field}${n}`]: ['x'] })) },
+        ]),
+      ),
+    ];
+    for (const pattern of accepted)
+      expect(validateEventPattern(pattern), JSON.stringify(pattern)).toEqual([]);
   });
 
   it.each([
@@ -986,9 +1118,24 @@ describe('validateEventPattern', () => {
       problem: 'only strings or only numbers',
     },
     {
-      name: 'anything-but with a list of prefixes',
-      pattern: { n: [{ 'anything-but': { prefix: ['a', 'b'] } }] },
-      problem: 'n[0].anything-but.prefix: must be a string',
+      name: 'anything-but with an empty prefix',
+      pattern: { n: [{ 'anything-but': { prefix: '' } }] },
+      problem: 'n[0].anything-but.prefix: must be a non-empty string',
+    },
+    {
+      name: 'anything-but with an empty suffix',
+      pattern: { n: [{ 'anything-but': { suffix: '' } }] },
+      problem: 'n[0].anything-but.suffix: must be a non-empty string',
+    },
+    {
+      name: 'anything-but with an empty string in a list of prefixes',
+      pattern: { n: [{ 'anything-but': { prefix: ['a', ''] } }] },
+      problem: 'n[0].anything-but.prefix[1]: must be a non-empty string',
+    },
+    {
+      name: 'anything-but with a number in a list of suffixes',
+      pattern: { n: [{ 'anything-but': { suffix: [123, '.txt'] } }] },
+      problem: 'n[0].anything-but.suffix[0]: must be a non-empty string',
     },
     {
       name: 'anything-but with an unsupported operator',
@@ -1016,11 +1163,66 @@ describe('validateEventPattern', () => {
       problem: 'ip[0].cidr: must be an IPv4 or IPv6 CIDR block',
     },
     {
-      name: 'an $or that is not an array',
-      pattern: { $or: { a: ['1'] } },
-      problem: '$or: must be a non-empty array',
+      name: 'an $or that is neither an array nor an object',
+      pattern: { $or: 'a' },
+      problem: '$or: must be an array of at least two pattern objects',
     },
-    { name: 'an empty $or', pattern: { $or: [] }, problem: '$or: must be a non-empty array' },
+    {
+      name: 'an empty $or',
+      pattern: { $or: [] },
+      problem: '$or: must be an array of at least two pattern objects',
+    },
+    {
+      name: 'an $or with one alternative',
+      pattern: { $or: [{ metricName: ['CPUUtilization'] }] },
+      problem: '$or: must be an array of at least two pattern objects',
+    },
+    {
+      name: 'an $or whose alternatives combine into more than 1000 rules (6 × 6 × 6 × 6)',
+      pattern: Object.fromEntries(
+        ['a', 'b', 'c', 'd'].map((field) => [
+          field,
+          { $or: [0, 1, 2, 3, 4, 5].map((n) => ({ [`${field}${n}`]: ['x'] })) },
+        ]),
+      ),
+      problem: 'pattern: its $or alternatives combine into more than 1000 rules',
+    },
+    {
+      name: 'an operator name used as a field inside $or',
+      pattern: { $or: [{ numeric: [1] }, { a: ['abc'] }] },
+      problem: '$or[0].numeric: "numeric" is reserved',
+    },
+    { name: 'an empty pattern', pattern: {}, problem: 'pattern: must not be an empty object' },
+    {
+      name: 'an empty nested object',
+      pattern: { detail: { foo: {} } },
+      problem: 'detail.foo: must not be an empty object',
+    },
+    {
+      name: 'a cidr block with a /32 mask (an exact address is a plain value)',
+      pattern: { ip: [{ cidr: '10.0.0.1/32' }] },
+      problem: 'ip[0].cidr: must be an IPv4 or IPv6 CIDR block with a mask below /32 or /128',
+    },
+    {
+      name: 'a cidr block with a /128 mask',
+      pattern: { ip: [{ cidr: '2001:db8::1/128' }] },
+      problem: 'ip[0].cidr: must be an IPv4 or IPv6 CIDR block',
+    },
+    {
+      name: 'a cidr block without a mask',
+      pattern: { ip: [{ cidr: '10.0.0.1' }] },
+      problem: 'ip[0].cidr: must be an IPv4 or IPv6 CIDR block',
+    },
+    {
+      name: 'a wildcard AWS finds too complex (six stars over repeated separators)',
+      pattern: { EventBusArn: [{ wildcard: '*:*:*:*:*:event-bus/*' }] },
+      problem: 'EventBusArn: the wildcards are too complex for EventBridge',
+    },
+    {
+      name: 'wildcards of one field that are too complex together',
+      pattern: { key: [{ wildcard: '*a*a*a*' }, { wildcard: '*b*b*b*' }] },
+      problem: 'key: the wildcards are too complex',
+    },
     {
       name: 'an $or branch that is not an object',
       pattern: { detail: { $or: [{ a: ['1'] }, 'b'] } },
