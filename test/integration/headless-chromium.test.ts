@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ const fakeBrowser = (name: string) => {
   return path;
 };
 
-afterAll(() => execFileSync('rm', ['-rf', dir]));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('which Chromium the dashboard test and benchmark drive', () => {
   it('uses CHROMIUM_PATH when it is set', async () => {
