@@ -1,7 +1,7 @@
-import { chromium } from 'playwright-core';
 import { adapters } from '../functions/adapters/clients.ts';
 import { DynamoDbDoraStore } from '../functions/adapters/dynamodb-dora-store.ts';
 import type { LocalRuntime } from '../infra/local/runtime.ts';
+import { type ChromiumSource, launchHeadlessChromium } from '../test/support/headless-chromium.ts';
 import { bulkLoad } from './bulk-load.ts';
 import { bulkProject } from './bulk-projection.ts';
 import { median, phase, round } from './stats.ts';
@@ -14,6 +14,8 @@ export interface DashboardRun {
   /** Medians over the loads: the page's `load` event, and each request's end, from navigation start. */
   readonly breakdownMs: Readonly<Record<string, number>>;
   readonly loads: number;
+  /** Which Chromium ran the loads (absent in results written before it was recorded). */
+  readonly browser?: { readonly source: ChromiumSource; readonly version: string };
 }
 
 /** The tenant the dashboard is measured on, seeded before the runtime reacts to anything. */
@@ -61,19 +63,8 @@ export async function benchDashboard(
   loads: number,
 ): Promise<DashboardRun> {
   await projectionCaughtUp(runtime, tokens.dashboardReader);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { browser, chromium } = await launchHeadlessChromium();
+  const browserVersion = browser.version();
   const samples: number[] = [];
   const marks = new Map<string, number[]>();
   try {
@@ -104,7 +95,13 @@ export async function benchDashboard(
   const breakdownMs = Object.fromEntries(
     [...marks].map(([name, values]) => [name, round(median(values))] as const).sort((a, b) => a[1] - b[1]),
   );
-  return { events, firstRenderMs: round(median(samples)), breakdownMs, loads };
+  return {
+    events,
+    firstRenderMs: round(median(samples)),
+    breakdownMs,
+    loads,
+    browser: { source: chromium.source, version: browserVersion },
+  };
 }
 
 /** The metrics the dashboard reads must come from the projection, and include the whole ledger. */

@@ -25,6 +25,8 @@ export interface BenchResults {
   /** The real projector's rebuild rate from empty (events/s), from the metrics runs that used it. */
   readonly projection?: { eventsPerSec: number; events: number; bySize: Record<string, number> };
   readonly bundles?: Record<string, BundleRun>;
+  /** Parts that could not run, each with the reason (absent when every part ran). */
+  readonly failures?: Record<string, string>;
   /** Wall-clock seconds of each part and the whole run (absent in older results). */
   readonly durationsSec?: Record<string, number>;
 }
@@ -45,7 +47,9 @@ export function renderReport(r: BenchResults): string {
 Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, commit \`${r.machine.commit}\`,
 ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run; ratios measured side by side.
 ${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
-    r.ingest && r.gate && r.rollback ? runtimeSections(r.ingest, r.gate, r.rollback, r.freshness) : '',
+    r.failures ? failuresSection(r.failures) : '',
+    r.ingest ? ingestSection(r.ingest) : '',
+    r.gate && r.rollback ? decisionsSection(r.gate, r.rollback, r.freshness) : '',
     r.dashboard ? dashboardSection(r.dashboard) : '',
     r.metrics ? metricsSection(r.metrics) : '',
     r.bundles ? bundlesSection(r.bundles) : '',
@@ -54,12 +58,18 @@ ${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
     .join('\n');
 }
 
-function runtimeSections(
-  ingest: { sequential: IngestRun; concurrent16: IngestRun },
-  gate: LatencyRun,
-  rollback: LatencyRun,
-  freshness: LatencyRun | undefined,
-): string {
+function failuresSection(failures: Record<string, string>): string {
+  return `## Not measured in this run
+
+| part | why |
+|---|---|
+${Object.entries(failures)
+  .map(([part, reason]) => `| ${part} | ${reason.replaceAll('|', '\\|')} |`)
+  .join('\n')}
+`;
+}
+
+function ingestSection(ingest: { sequential: IngestRun; concurrent16: IngestRun }): string {
   const s = ingest.sequential;
   const c = ingest.concurrent16;
   return `## Ingest (HTTP → authorizer → handler → one TransactWriteItems on DynamoDB Local)
@@ -68,8 +78,11 @@ function runtimeSections(
 |---|---|---|---|---|---|---|
 | 1 | ${s.p50Ms} ms | ${s.p99Ms} ms | ${s.eventsPerSec} | ${s.floorEventsPerSec} | ${s.overheadRatio} | p99 ≤ 15 ms, ratio ≤ 3: ${mark(s.p99Ms <= 15 && s.overheadRatio <= 3)} |
 | 16 | ${c.p50Ms} ms | ${c.p99Ms} ms | ${c.eventsPerSec} | ${c.floorEventsPerSec} | ${c.overheadRatio} | p99 ≤ 60 ms, ratio ≤ 3: ${mark(c.p99Ms <= 60 && c.overheadRatio <= 3)} |
+`;
+}
 
-## Decisions (appended → decision appended, through stream relay, bus and rule)
+function decisionsSection(gate: LatencyRun, rollback: LatencyRun, freshness: LatencyRun | undefined): string {
+  return `## Decisions (appended → decision appended, through stream relay, bus and rule)
 
 | decision | p50 | p99 | samples | target |
 |---|---|---|---|---|
@@ -84,7 +97,7 @@ function dashboardSection(dashboard: DashboardRun): string {
 | events | first render (navigation → every panel on screen), median | loads | target |
 |---|---|---|---|
 | ${dashboard.events} | ${dashboard.firstRenderMs} ms | ${dashboard.loads} | < 1 s: ${mark(dashboard.firstRenderMs < 1000)} |
-`;
+${dashboard.browser ? `\nBrowser: Chromium ${dashboard.browser.version} (${dashboard.browser.source}).\n` : ''}`;
 }
 
 function metricsSection(metrics: Record<string, MetricsRun>): string {

@@ -9,6 +9,7 @@ import { benchDashboard, DASHBOARD_TENANT, dashboardSeed } from './dashboard-ben
 import { benchFreshness, benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { benchMetrics, type MetricsRun } from './metrics-bench.ts';
+import { attemptPart } from './parts.ts';
 import { renderReport } from './report.ts';
 import { phase } from './stats.ts';
 
@@ -108,15 +109,19 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const durationsSec: Record<string, number> = {};
   const results: Record<string, unknown> = { machine };
-  if (parts.has('runtime')) await benchRuntime(results, sizes, durationsSec);
+  // A part that cannot run (no browser, a port taken) is named in the results; the others still run.
+  const failures: Record<string, string> = {};
+  if (parts.has('runtime')) await benchRuntime(results, sizes, durationsSec, failures);
   if (parts.has('metrics')) {
-    results.metrics = await phase(durationsSec, 'metrics', () =>
-      benchMetrics(histories, sizes.queryRepetitions, {
-        loader: values.loader as 'bulk' | 'append',
-        projection: values.projection as 'projector' | 'bulk',
-        appendSample: sizes.appendSample,
-        rebuildWholeUpTo: quick ? 0 : 100_000,
-      }),
+    results.metrics = await attemptPart(failures, 'metrics', () =>
+      phase(durationsSec, 'metrics', () =>
+        benchMetrics(histories, sizes.queryRepetitions, {
+          loader: values.loader as 'bulk' | 'append',
+          projection: values.projection as 'projector' | 'bulk',
+          appendSample: sizes.appendSample,
+          rebuildWholeUpTo: quick ? 0 : 100_000,
+        }),
+      ),
     );
   }
   const rebuilds = Object.values((results.metrics ?? {}) as Record<string, MetricsRun>).filter(
@@ -134,8 +139,11 @@ async function main(): Promise<void> {
     };
   }
   if (parts.has('bundles')) {
-    results.bundles = await phase(durationsSec, 'bundles', () => benchBundles(sizes.bundleRepetitions));
+    results.bundles = await attemptPart(failures, 'bundles', () =>
+      phase(durationsSec, 'bundles', () => benchBundles(sizes.bundleRepetitions)),
+    );
   }
+  if (Object.keys(failures).length > 0) results.failures = failures;
   durationsSec.total = Math.round((performance.now() - startedAt) / 100) / 10;
   results.durationsSec = durationsSec;
 
@@ -144,6 +152,8 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'latest.md'), renderReport(results as never));
   console.error(`wrote ${join(outDir, 'latest.json')} and latest.md`);
+  const failed = Object.keys(failures);
+  if (failed.length > 0) console.error(`not measured (reasons in the results): ${failed.join(', ')}`);
 }
 
 /** Ingest, decisions and dashboard: everything that needs the whole local runtime. */
@@ -151,6 +161,7 @@ async function benchRuntime(
   results: Record<string, unknown>,
   sizes: RunSizes,
   durations: Record<string, number>,
+  failures: Record<string, string>,
 ): Promise<void> {
   const tokens = {
     writer: 'bench-writer-token-000001',
@@ -159,34 +170,47 @@ async function benchRuntime(
     dashboardReader: 'bench-dashboard-reader-001',
   };
   const watcher = decisionWatcher();
-  const runtime = await phase(durations, 'runtime start', () =>
-    startLocalRuntime({
-      port: 0,
-      dynamoDbPort: 0,
-      tokens: [
-        { token: tokens.writer, tenant: 'bench', role: 'writer' },
-        { token: tokens.admin, tenant: 'bench', role: 'admin' },
-        { token: tokens.reader, tenant: 'bench', role: 'reader' },
-        { token: tokens.dashboardReader, tenant: DASHBOARD_TENANT, role: 'reader' },
-      ],
-      seed: dashboardSeed(sizes.dashboardEvents, durations),
-      extraRules: [
-        { name: 'bench-decisions', eventPattern: { source: ['release-ledger'] }, target: watcher.target },
-      ],
-    }),
+  const runtime = await attemptPart(failures, 'runtime start', () =>
+    phase(durations, 'runtime start', () =>
+      startLocalRuntime({
+        port: 0,
+        dynamoDbPort: 0,
+        tokens: [
+          { token: tokens.writer, tenant: 'bench', role: 'writer' },
+          { token: tokens.admin, tenant: 'bench', role: 'admin' },
+          { token: tokens.reader, tenant: 'bench', role: 'reader' },
+          { token: tokens.dashboardReader, tenant: DASHBOARD_TENANT, role: 'reader' },
+        ],
+        seed: dashboardSeed(sizes.dashboardEvents, durations),
+        extraRules: [
+          { name: 'bench-decisions', eventPattern: { source: ['release-ledger'] }, target: watcher.target },
+        ],
+      }),
+    ),
   );
+  if (!runtime) {
+    for (const part of ['ingest', 'decisions', 'dashboard'])
+      failures[part] = `the local runtime did not start (${failures['runtime start']})`;
+    return;
+  }
   try {
-    results.ingest = await phase(durations, 'ingest', async () => ({
-      sequential: await benchIngest(runtime, tokens.writer, sizes.ingest, 1, 'sequential'),
-      concurrent16: await benchIngest(runtime, tokens.writer, sizes.ingest, 16, 'concurrent'),
-    }));
-    await phase(durations, 'decisions', async () => {
-      results.gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
-      results.rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
-      results.freshness = await benchFreshness(runtime, tokens, sizes.rollback);
-    });
-    results.dashboard = await phase(durations, 'dashboard', () =>
-      benchDashboard(runtime, tokens, sizes.dashboardEvents, sizes.dashboardLoads),
+    results.ingest = await attemptPart(failures, 'ingest', () =>
+      phase(durations, 'ingest', async () => ({
+        sequential: await benchIngest(runtime, tokens.writer, sizes.ingest, 1, 'sequential'),
+        concurrent16: await benchIngest(runtime, tokens.writer, sizes.ingest, 16, 'concurrent'),
+      })),
+    );
+    await attemptPart(failures, 'decisions', () =>
+      phase(durations, 'decisions', async () => {
+        results.gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
+        results.rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
+        results.freshness = await benchFreshness(runtime, tokens, sizes.rollback);
+      }),
+    );
+    results.dashboard = await attemptPart(failures, 'dashboard', () =>
+      phase(durations, 'dashboard', () =>
+        benchDashboard(runtime, tokens, sizes.dashboardEvents, sizes.dashboardLoads),
+      ),
     );
   } finally {
     await runtime.stop();

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
+import { launchHeadlessChromium } from '../support/headless-chromium.ts';
 import { apiClient, eventually } from '../support/http.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = resolve(import.meta.dirname, '../../test-results/dashboard');
 const tokens = { writer: 'dash-writer-token-000001', reader: 'dash-reader-token-000001' };
 let runtime: LocalRuntime;
@@ -80,19 +80,7 @@ beforeAll(async () => {
       : undefined;
   }, 20_000);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ browser } = await launchHeadlessChromium());
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 });
 
