@@ -82,7 +82,7 @@ export function normaliseCloudEvent(cloudEvent: CloudEventJson): Normalised {
   }
   const message = isDecisionEventType(type)
     ? `'${type}' is recorded by the ledger itself and cannot be posted`
-    : `unsupported event type '${type}'; see the event catalogue in the README`;
+    : `unsupported event type '${type}'; see the event catalogue in docs/events.md`;
   return { ok: false, issues: [{ path: ['type'], message }] };
 }
 

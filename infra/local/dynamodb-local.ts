@@ -127,7 +127,17 @@ async function compiledLauncher(classPath: readonly string[]): Promise<string> {
   const building = `${dir}.${process.pid}.${Date.now()}`;
   mkdirSync(building, { recursive: true });
   try {
-    await promisify(execFile)('javac', ['-cp', classPath.join(':'), '-d', building, LAUNCHER_SOURCE]);
+    // The compiler through `java` itself rather than `javac`: a JRE such as Debian's
+    // openjdk-17-jre-headless ships the jdk.compiler module but no `javac` command.
+    await promisify(execFile)('java', [
+      '-m',
+      'jdk.compiler/com.sun.tools.javac.Main',
+      '-cp',
+      classPath.join(':'),
+      '-d',
+      building,
+      LAUNCHER_SOURCE,
+    ]);
     try {
       renameSync(building, dir);
     } catch (error) {
