@@ -1,13 +1,14 @@
 import * as z from 'zod';
+import { auditEventSchemas } from './audit-events.ts';
+import { id, isoTime, name } from './event-fields.ts';
+import { healthEventSchemas } from './health-events.ts';
+import { lifecycleEventSchemas } from './lifecycle-events.ts';
+import { rolloutEventSchemas } from './rollout-events.ts';
 
 /**
  * Native event types of the ledger. Data objects are `loose` because the issue contract says extra
  * fields are kept: CI systems attach their own context and auditors want it verbatim.
  */
-
-const id = z.string().trim().min(1).max(256);
-const name = z.string().trim().min(1).max(256);
-const isoTime = z.iso.datetime({ offset: true });
 
 export const SeveritySchema = z.enum(['sev1', 'sev2', 'sev3', 'sev4']);
 export type Severity = z.infer<typeof SeveritySchema>;
@@ -111,6 +112,12 @@ export const nativeEventSchemas = {
   'tests.completed': TestsCompletedSchema,
   'change.merged': ChangeMergedSchema,
   'artifact.published': ArtifactPublishedSchema,
+  // Each area keeps its types in its own file: the delivery lifecycle (CDEvents subjects), release
+  // health (alerts, metric samples), progressive delivery and release readiness, and audit reviews.
+  ...lifecycleEventSchemas,
+  ...healthEventSchemas,
+  ...rolloutEventSchemas,
+  ...auditEventSchemas,
 } as const;
 
 export type NativeEventType = keyof typeof nativeEventSchemas;

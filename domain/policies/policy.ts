@@ -3,6 +3,8 @@ import { SeveritySchema } from '../events/native-events.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
+import { healthPolicyShape } from './health-policy.ts';
+import { rolloutPolicyShape } from './rollout-policy.ts';
 
 const isoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
@@ -65,6 +67,9 @@ export const PolicySchema = z.strictObject({
     .strictObject({ threshold: z.number().min(0).max(1), windowDays: z.number().int().min(1).max(365) })
     .optional(),
   autoRollback: AutoRollbackSchema.optional(),
+  // Rollback triggers and the post-release watch; checklists, on-call handoff, dry-run and RRULE windows.
+  ...healthPolicyShape,
+  ...rolloutPolicyShape,
 });
 export type Policy = z.infer<typeof PolicySchema>;
 

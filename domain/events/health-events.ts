@@ -1,0 +1,2 @@
+/** Release-health signals: alerts and metric samples (issue 19). */
+export const healthEventSchemas = {} as const;

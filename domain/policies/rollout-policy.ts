@@ -1,0 +1,2 @@
+/** Policy fields for release readiness: checklists, on-call handoff, gate mode. */
+export const rolloutPolicyShape = {} as const;
