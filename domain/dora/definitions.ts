@@ -27,7 +27,9 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
  */
 // dora-2023.2: rollbacks without `rollbackOf` and carried-out `rollback.requested` decisions count as rolled
 // back; CDEvents `change.merged` gives lead time samples to deployments whose release lists no commits.
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.2';
+// dora-2023.3: the same maths; scopes also keep month rollups with per-bin sample lists, so a long window
+// reads a dozen months instead of every day's samples (a new projection, built beside the old one).
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.3';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

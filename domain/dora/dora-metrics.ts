@@ -126,26 +126,60 @@ function numbers(
     return rollup ? [rollup] : [];
   });
   const total = totalOf(present);
-  const deployDays = present.filter((rollup) => rollup.deployments > 0).length;
   const lead = byEnvironment ? total.leadEnvironment : total.leadService;
-  const perDay = days.length === 0 ? 0 : total.deployments / days.length;
-  const leadMedian = medianOfRuns(lead);
-  const recoveryMedian = medianOfRuns(total.recovery);
+  return numbersOf(
+    { ...total, deployDays: present.filter((rollup) => rollup.deployments > 0).length },
+    days.length,
+    { median: medianOfRuns(lead), p90: percentileOfRuns(lead, 90), samples: sizeOf(lead) },
+    {
+      median: medianOfRuns(total.recovery),
+      p90: percentileOfRuns(total.recovery, 90),
+      samples: sizeOf(total.recovery),
+    },
+  );
+}
+
+/** The counts a period's numbers are made of (a sum of day or month rollups). */
+export interface PeriodCounts {
+  readonly deployments: number;
+  readonly rollbacks: number;
+  readonly changes: number;
+  readonly failedChanges: number;
+  readonly unplanned: number;
+  readonly unrecovered: number;
+  readonly deployDays: number;
+}
+
+/** The order statistics of one sample field over a period. */
+export interface SampleStats {
+  readonly median: number | null;
+  readonly p90: number | null;
+  readonly samples: number;
+}
+
+/** The five metrics of a period of `days` days, from its counts and sample statistics. */
+export function numbersOf(
+  total: PeriodCounts,
+  days: number,
+  lead: SampleStats,
+  recovery: SampleStats,
+): DoraNumbers {
+  const perDay = days === 0 ? 0 : total.deployments / days;
   const rate = total.changes === 0 ? null : total.failedChanges / total.changes;
   return {
     deploymentFrequency: {
       count: total.deployments,
       rollbacks: total.rollbacks,
-      deployDays,
+      deployDays: total.deployDays,
       perDay,
       perWeek: perDay * 7,
       tier: frequencyTier(perDay),
     },
     leadTimeForChanges: {
-      medianSeconds: leadMedian,
-      p90Seconds: percentileOfRuns(lead, 90),
-      samples: sizeOf(lead),
-      tier: leadTimeTier(leadMedian),
+      medianSeconds: lead.median,
+      p90Seconds: lead.p90,
+      samples: lead.samples,
+      tier: leadTimeTier(lead.median),
     },
     changeFailureRate: {
       rate,
@@ -154,11 +188,11 @@ function numbers(
       tier: changeFailureTier(rate),
     },
     failedDeploymentRecoveryTime: {
-      medianSeconds: recoveryMedian,
-      p90Seconds: percentileOfRuns(total.recovery, 90),
-      samples: sizeOf(total.recovery),
+      medianSeconds: recovery.median,
+      p90Seconds: recovery.p90,
+      samples: recovery.samples,
       unrecovered: total.unrecovered,
-      tier: recoveryTier(recoveryMedian),
+      tier: recoveryTier(recovery.median),
     },
     deploymentReworkRate: {
       rate: total.deployments === 0 ? null : total.unplanned / total.deployments,

@@ -22,7 +22,11 @@ export type ProjectionKey =
   /** The evidence of one service, environment and day: every production deployment finishing then. */
   | readonly ['cell', service: string, environment: string, day: string]
   /** The additive rollup of one scope (any of service, environment, team) on one day. */
-  | readonly ['scope', scopeKey: string, day: string];
+  | readonly ['scope', scopeKey: string, day: string]
+  /** The same scope's month: summed counts and per-bin sample counts (see month-rollups.ts). */
+  | readonly ['month', scopeKey: string, month: string]
+  /** The sorted samples of one field of a scope's month falling in one value bin. */
+  | readonly ['mbin', scopeKey: string, month: string, field: string, bin: number];
 
 export type ProjectionKind = ProjectionKey[0];
 

@@ -2,6 +2,8 @@ import type { StoredEvent } from '../ledger/ledger-event.ts';
 import { type CellDoc, computeCell, type DeploymentEvidence } from './cell-evidence.ts';
 import type { DoraDefinitions } from './definitions.ts';
 import { type CellRef, mergeEvent } from './facts.ts';
+import { EMPTY_MONTH, type MonthRollup, monthOf, moveMonth } from './month-rollups.ts';
+import { mergeSorted, subtractSorted } from './percentiles.ts';
 import {
   keyId,
   OverlayProjectionStore,
@@ -49,8 +51,33 @@ function applyToScopes(
   }
   for (const [key, list] of byScope) {
     const current = (store.get(['scope', key, day]) as Rollup | undefined) ?? EMPTY_ROLLUP;
-    const next = addRollups(current, rollupOf(list), sign);
+    const delta = rollupOf(list);
+    const next = addRollups(current, delta, sign);
     store.set(['scope', key, day], isEmptyRollup(next) ? undefined : next);
+    applyToMonth(store, key, day, current, next, delta, sign);
+  }
+}
+
+/** Moves the scope's month by the same change, and the sample bins it touched. */
+function applyToMonth(
+  store: ProjectionStore,
+  key: string,
+  day: string,
+  before: Rollup,
+  after: Rollup,
+  delta: Rollup,
+  sign: 1 | -1,
+): void {
+  const month = monthOf(day);
+  const current = (store.get(['month', key, month]) as MonthRollup | undefined) ?? EMPTY_MONTH;
+  const { next, samples } = moveMonth(current, before, after, delta, sign);
+  store.set(['month', key, month], next);
+  for (const { field, bin, values } of samples) {
+    const binKey = ['mbin', key, month, field, bin] as const;
+    const held = (store.get(binKey) as number[] | undefined) ?? [];
+    const sorted = [...values].sort((a, b) => a - b);
+    const moved = sign === 1 ? mergeSorted(held, sorted) : subtractSorted(held, sorted);
+    store.set(binKey, moved.length === 0 ? undefined : moved);
   }
 }
 

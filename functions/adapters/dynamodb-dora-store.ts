@@ -10,6 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { CellDoc } from '../../domain/dora/cell-evidence.ts';
+import type { MonthRollup } from '../../domain/dora/month-rollups.ts';
 import type { ProjectionChange } from '../../domain/dora/projection.ts';
 import { keyId, type ProjectionKey } from '../../domain/dora/projection-store.ts';
 import type { Rollup } from '../../domain/dora/rollups.ts';
@@ -69,6 +70,8 @@ export class DynamoDbDoraStore {
         return { pk: stateKeys.doraCells(tenant, version, key[3]), sk: JSON.stringify([key[1], key[2]]) };
       case 'scope':
         return { pk: stateKeys.doraScope(tenant, version, key[1]), sk: key[2] };
+      case 'month':
+        return { pk: stateKeys.doraMonths(tenant, version, key[1]), sk: key[2] };
       default:
         return stateKeys.doraDoc(tenant, version, keyId(key));
     }
@@ -472,6 +475,22 @@ export class DynamoDbDoraStore {
       rollups.set(String(item.sk), JSON.parse(String(item.doc)) as Rollup);
     }
     return { rollups, itemsRead: rollups.size };
+  }
+
+  /** A scope's month rollups from `firstMonth` to `lastMonth` (`YYYY-MM`), one Query. */
+  async monthRollups(
+    tenant: string,
+    version: string,
+    scopeKey: string,
+    firstMonth: string,
+    lastMonth: string,
+  ): Promise<Map<string, MonthRollup>> {
+    const months = new Map<string, MonthRollup>();
+    const pk = stateKeys.doraMonths(tenant, version, scopeKey);
+    for await (const item of this.query(pk, firstMonth, lastMonth)) {
+      months.set(String(item.sk), JSON.parse(String(item.doc)) as MonthRollup);
+    }
+    return months;
   }
 
   /** Every evidence cell of the given days. */

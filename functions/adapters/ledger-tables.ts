@@ -54,6 +54,9 @@ export const stateKeys = {
   /** A scope's DORA rollups, sort key = UTC day: a window is one Query. */
   doraScope: (tenant: string, version: string, scopeKey: string) =>
     `${tenant}#dora#${version}#scope#${scopeKey}`,
+  /** A scope's DORA month rollups, sort key = `YYYY-MM` (their sample bins are documents of their own). */
+  doraMonths: (tenant: string, version: string, scopeKey: string) =>
+    `${tenant}#dora#${version}#months#${scopeKey}`,
   doraCheckpoint: (tenant: string, version: string) => ({
     pk: `${tenant}#dora#${version}#checkpoint`,
     sk: 'checkpoint',

@@ -14,6 +14,9 @@ import {
   evidenceFor,
   evidencePagePlan,
 } from '../../domain/dora/evidence.ts';
+import type { MonthRollup } from '../../domain/dora/month-rollups.ts';
+import { monthlyPlan, summarizeMonthly } from '../../domain/dora/monthly-summary.ts';
+import { keyId } from '../../domain/dora/projection-store.ts';
 import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
@@ -92,6 +95,7 @@ export function doraReader(
         );
         return { ...metrics, source };
       }
+      if (bucket === 'month') return monthlyMetrics(tenant, doraStore, active.version, scope, window);
       const [{ rollups, itemsRead }, checkpoint] = await Promise.all([
         doraStore.scopeRollups(tenant, active.version, scopeKey(scope), window.firstDay, window.lastDay),
         doraStore.checkpoint(tenant, active.version),
@@ -124,6 +128,49 @@ export function doraReader(
       };
     },
   };
+}
+
+/**
+ * A monthly answer from month rollups, the partial months' days, and the sample bins the order
+ * statistics fall in: a second round trip (one BatchGet) loads those bins, and the answer is final.
+ */
+async function monthlyMetrics(
+  tenant: string,
+  doraStore: DynamoDbDoraStore,
+  version: string,
+  scope: DoraScope,
+  window: DoraWindow,
+): Promise<DoraMetrics & { source: DoraSource }> {
+  const key = scopeKey(scope);
+  const plan = monthlyPlan(window);
+  const [months, dayParts, checkpoint] = await Promise.all([
+    plan.months.length === 0
+      ? new Map<string, MonthRollup>()
+      : doraStore.monthRollups(tenant, version, key, plan.months[0] as string, plan.months.at(-1) as string),
+    Promise.all(
+      plan.dayRanges.map((range) => doraStore.scopeRollups(tenant, version, key, range.first, range.last)),
+    ),
+    doraStore.checkpoint(tenant, version),
+  ]);
+  const days = new Map(dayParts.flatMap((part) => [...part.rollups]));
+  const bins = new Map<string, readonly number[]>();
+  const inputs = {
+    months,
+    days,
+    bin: (month: string, field: string, bin: number) => bins.get(keyId(['mbin', key, month, field, bin])),
+  };
+  for (;;) {
+    const { metrics, missing } = summarizeMonthly(scope, window, plan, inputs, key, version);
+    if (missing.length === 0) {
+      return {
+        ...metrics,
+        source: projectionSource(version, checkpoint, months.size + days.size + bins.size),
+      };
+    }
+    const found = await doraStore.load(tenant, version, missing);
+    // A bin the month counts but storage lacks would loop forever: count it as empty and go on.
+    for (const k of missing) bins.set(keyId(k), (found.get(keyId(k)) as number[] | undefined) ?? []);
+  }
 }
 
 function projectionSource(version: string, checkpoint: DoraCheckpoint, itemsRead: number): DoraSource {

@@ -1,0 +1,210 @@
+import { addDays, bucketOf, daysBetween } from './calendar.ts';
+import {
+  type DoraMetrics,
+  type DoraNumbers,
+  type DoraWindow,
+  numbersOf,
+  type PeriodCounts,
+  type SampleStats,
+} from './dora-metrics.ts';
+import { binOf, type MonthRollup, type SampleField } from './month-rollups.ts';
+import type { ProjectionKey } from './projection-store.ts';
+import type { DoraScope, Rollup } from './rollups.ts';
+
+/**
+ * Which documents answer a window by months: every calendar month wholly inside it is read as one month
+ * document, and the days of the months it only partly covers (at most two runs, at its two ends) as day
+ * rollups. A one-year window reads ~12 month documents and ≤ 31 days whatever the history's size.
+ */
+export interface MonthlyPlan {
+  readonly months: readonly string[];
+  readonly dayRanges: readonly { readonly first: string; readonly last: string }[];
+}
+
+export function monthlyPlan(window: DoraWindow): MonthlyPlan {
+  const months: string[] = [];
+  const edgeDays: string[] = [];
+  for (let day = window.firstDay; day <= window.lastDay; ) {
+    const month = day.slice(0, 7);
+    const nextMonth = nextMonthStart(month);
+    const monthLast = addDays(nextMonth, -1);
+    if (day === `${month}-01` && monthLast <= window.lastDay) {
+      months.push(month);
+      day = nextMonth;
+    } else {
+      const last = monthLast < window.lastDay ? monthLast : window.lastDay;
+      edgeDays.push(...daysBetween(day, last));
+      day = addDays(last, 1);
+    }
+  }
+  const dayRanges: { first: string; last: string }[] = [];
+  for (const day of edgeDays) {
+    const open = dayRanges.at(-1);
+    if (open && addDays(open.last, 1) === day) open.last = day;
+    else dayRanges.push({ first: day, last: day });
+  }
+  return { months, dayRanges };
+}
+
+function nextMonthStart(month: string): string {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, '0')}-01`;
+}
+
+/** The stored documents a monthly summary reads: month rollups, the edge days, and the bins it asks for. */
+export interface MonthlyInputs {
+  readonly months: ReadonlyMap<string, MonthRollup>;
+  readonly days: ReadonlyMap<string, Rollup>;
+  /** Samples of (month, field, bin), sorted; a bin never loaded is undefined and gets asked for. */
+  readonly bin: (month: string, field: SampleField, bin: number) => readonly number[] | undefined;
+}
+
+/**
+ * The same metrics `summarize` computes from day rollups, from months and edge days: counts summed,
+ * and each order statistic found in two steps — the bin holding that rank (from the bins' counts, the
+ * edge days' samples binned on the fly), then the rank among that bin's samples. Answers are equal to
+ * the day-by-day computation (the property tests check it). `missing` lists the bins to load when some
+ * were not supplied; call again with them (the answer is only final when `missing` is empty). The
+ * series is by month: a week or day bucket needs day rollups, which `summarize` reads.
+ */
+export function summarizeMonthly(
+  scope: DoraScope,
+  window: DoraWindow,
+  plan: MonthlyPlan,
+  inputs: MonthlyInputs,
+  scopeKey: string,
+  version: string,
+): { metrics: DoraMetrics; missing: ProjectionKey[] } {
+  const missing = new Map<string, ProjectionKey>();
+  const byEnvironment = scope.environment !== undefined;
+  const edgeDays = plan.dayRanges.flatMap((range) => daysBetween(range.first, range.last));
+  const period = (months: readonly string[], days: readonly string[], dayCount: number) =>
+    periodNumbers(months, days, dayCount, byEnvironment, inputs, (month, field, bin) => {
+      const key: ProjectionKey = ['mbin', scopeKey, month, field, bin];
+      missing.set(JSON.stringify(key), key);
+    });
+  const total = period(plan.months, edgeDays, window.days);
+  const groups = new Map<string, { first: string; months: string[]; days: string[]; dayCount: number }>();
+  const groupOf = (key: string, day: string) => {
+    let group = groups.get(key);
+    if (!group) {
+      group = { first: day, months: [], days: [], dayCount: 0 };
+      groups.set(key, group);
+    }
+    return group;
+  };
+  const wholeMonths = new Set(plan.months);
+  for (const day of daysBetween(window.firstDay, window.lastDay)) {
+    const group = groupOf(bucketOf(day, 'month'), day);
+    group.dayCount += 1;
+    const month = day.slice(0, 7);
+    if (!wholeMonths.has(month)) group.days.push(day);
+    else if (group.months.at(-1) !== month) group.months.push(month);
+  }
+  const series = [...groups].map(([key, group]) => ({
+    bucket: key,
+    from: `${group.first}T00:00:00.000Z`,
+    days: group.dayCount,
+    ...period(group.months, group.days, group.dayCount),
+  }));
+  return {
+    metrics: {
+      scope,
+      window,
+      ...total,
+      series,
+      definitionsVersion: version,
+      percentiles: 'exact',
+    },
+    missing: [...missing.values()],
+  };
+}
+
+function periodNumbers(
+  months: readonly string[],
+  days: readonly string[],
+  dayCount: number,
+  byEnvironment: boolean,
+  inputs: MonthlyInputs,
+  ask: (month: string, field: SampleField, bin: number) => void,
+): DoraNumbers {
+  const monthDocs = months.flatMap((m) => {
+    const doc = inputs.months.get(m);
+    return doc ? [{ month: m, doc }] : [];
+  });
+  const dayDocs = days.flatMap((d) => {
+    const doc = inputs.days.get(d);
+    return doc ? [doc] : [];
+  });
+  const sum = (field: Exclude<keyof PeriodCounts, 'deployDays'>) =>
+    monthDocs.reduce((total, { doc }) => total + doc[field], 0) +
+    dayDocs.reduce((total, doc) => total + doc[field], 0);
+  const counts: PeriodCounts = {
+    deployments: sum('deployments'),
+    rollbacks: sum('rollbacks'),
+    changes: sum('changes'),
+    failedChanges: sum('failedChanges'),
+    unplanned: sum('unplanned'),
+    unrecovered: sum('unrecovered'),
+    deployDays:
+      monthDocs.reduce((total, { doc }) => total + doc.deployDays, 0) +
+      dayDocs.filter((doc) => doc.deployments > 0).length,
+  };
+  const stats = (field: SampleField): SampleStats => sampleStats(field, monthDocs, dayDocs, inputs, ask);
+  return numbersOf(
+    counts,
+    dayCount,
+    stats(byEnvironment ? 'leadEnvironment' : 'leadService'),
+    stats('recovery'),
+  );
+}
+
+function sampleStats(
+  field: SampleField,
+  months: readonly { month: string; doc: MonthRollup }[],
+  days: readonly Rollup[],
+  inputs: MonthlyInputs,
+  ask: (month: string, field: SampleField, bin: number) => void,
+): SampleStats {
+  const counts = new Map<number, number>();
+  for (const { doc } of months) {
+    for (const [bin, count] of doc.bins[field]) counts.set(bin, (counts.get(bin) ?? 0) + count);
+  }
+  for (const day of days) {
+    for (const value of day[field]) {
+      const bin = binOf(value);
+      counts.set(bin, (counts.get(bin) ?? 0) + 1);
+    }
+  }
+  const ordered = [...counts].sort((a, b) => a[0] - b[0]);
+  const n = ordered.reduce((total, [, count]) => total + count, 0);
+  if (n === 0) return { median: null, p90: null, samples: 0 };
+  /** The sample of rank k (from 0), or NaN while its bin's samples are not loaded yet. */
+  const rank = (k: number): number => {
+    let below = 0;
+    for (const [bin, count] of ordered) {
+      if (k < below + count) {
+        const values: number[] = [];
+        let complete = true;
+        for (const { month, doc } of months) {
+          if (!doc.bins[field].some(([b]) => b === bin)) continue;
+          const held = inputs.bin(month, field, bin);
+          if (held === undefined) {
+            ask(month, field, bin);
+            complete = false;
+          } else values.push(...held);
+        }
+        for (const day of days) for (const value of day[field]) if (binOf(value) === bin) values.push(value);
+        if (!complete) return Number.NaN;
+        values.sort((a, b) => a - b);
+        return values[k - below] as number;
+      }
+      below += count;
+    }
+    throw new RangeError(`no sample of rank ${k}`);
+  };
+  const upper = rank(Math.floor(n / 2));
+  const median = n % 2 === 1 ? upper : (rank(n / 2 - 1) + upper) / 2;
+  const p90 = rank(Math.min(Math.max(1, Math.ceil(0.9 * n)), n) - 1);
+  return { median, p90, samples: n };
+}
