@@ -53,6 +53,7 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   verifyLedger: ['ledger-read'],
   getPolicy: ['ledger-read'],
   listGateBypasses: ['ledger-read'],
+  listChanges: ['ledger-read'],
   getDigest: ['ledger-read'],
   exportLedger: ['ledger-read'],
   getDoraMetrics: ['ledger-read'],

@@ -78,6 +78,10 @@ export const functions = {
     entry: 'functions/http/list-gate-bypasses.ts',
     description: 'Deployments that went ahead without a passed gate',
   },
+  listChanges: {
+    entry: 'functions/http/list-changes.ts',
+    description: 'The change-management report: production changes of a window with their population proof',
+  },
   receiveWebhook: {
     entry: 'functions/http/webhooks/receive-webhook.ts',
     description: 'GitHub, GitLab and PagerDuty webhooks → ledger events (provider signature, no token)',
@@ -169,6 +173,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'PUT', path: '/v1/policies/{service}/{environment}', function: 'putPolicy', authorized: true },
   { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
   { method: 'GET', path: '/v1/audit/gate-bypasses', function: 'listGateBypasses', authorized: true },
+  { method: 'GET', path: '/v1/audit/changes', function: 'listChanges', authorized: true },
   // Providers cannot send a bearer token: the tenant is in the URL and the provider's signature authenticates.
   {
     method: 'POST',

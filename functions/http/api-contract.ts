@@ -3,6 +3,7 @@ import type { RoleSchema } from '../../domain/auth/roles.ts';
 import { nativeEventSchemas } from '../../domain/events/native-events.ts';
 import { CloudEventEnvelopeSchema } from '../../domain/ingest/normalise-event.ts';
 import { PolicySchema } from '../../domain/policies/policy.ts';
+import { ChangesQuerySchema } from './changes-query.ts';
 import { DoraQuerySchema } from './dora-query.ts';
 import { TimeWindowQuerySchema } from './query-params.ts';
 import {
@@ -116,6 +117,17 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     roles: readers,
     query: TimeWindowQuerySchema,
     success: { status: 200, description: '`{bypasses, next}`' },
+  },
+  'GET /v1/audit/changes': {
+    summary:
+      'The change-management report: production changes of a window (each with separation of duties, tests, gate, emergency review, incidents, rollbacks) and the population proof; `sample` + `seed` draw a reproducible sample with inclusion proofs',
+    roles: readers,
+    query: ChangesQuerySchema,
+    success: {
+      status: 200,
+      description:
+        '`{window, population: {fromSeq, toSeq, scanned, count, treeSize, checkpoint, before, after}, items, next}` (JSON) or one CSV row per change with the population in `ledger-population-*` headers',
+    },
   },
   'POST /v1/tokens': {
     summary: 'Create a token for the caller’s tenant',
