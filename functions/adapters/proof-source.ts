@@ -1,10 +1,17 @@
+import { formatVerifierKey } from '../../domain/ledger/checkpoint.ts';
 import type { ProofSource } from '../../domain/ports/proof-source.ts';
 import type { Adapters } from './clients.ts';
+import { merkleTree, tenantVerifierKey } from './merkle-adapters.ts';
 
-/**
- * The Merkle tree's checkpoints and proofs for the change report, or undefined while this build has
- * no tree: the report then scans up to the ledger head and says `checkpoint: null`.
- */
-export function proofSource(_adapters: Adapters): ProofSource | undefined {
-  return undefined;
+/** The change report's view of the tenant Merkle trees: the latest signed checkpoint and proofs. */
+export function proofSource({ config }: Adapters): ProofSource {
+  const tree = merkleTree(config);
+  return {
+    latestCheckpoint: async (tenant) => {
+      const latest = await tree.latestCheckpoint(tenant);
+      return latest ? { text: latest.note, treeSize: latest.size } : undefined;
+    },
+    inclusionProof: (tenant, seq, treeSize) => tree.inclusionProof(tenant, seq, treeSize),
+    publicKey: async (tenant) => formatVerifierKey(await tenantVerifierKey(config, tenant)),
+  };
 }

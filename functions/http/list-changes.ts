@@ -40,8 +40,9 @@ export const handler = httpApi(async (event) => {
   const ledger = new DynamoDbLedgerEntries({ client: documentClient(config), ...config });
   const proofs = proofSource(adapters());
 
-  const checkpoint = proofs ? await proofs.latestCheckpoint(tenant) : undefined;
-  const treeSize = proofs ? (checkpoint?.treeSize ?? 0) : ((await ledger.head(tenant))?.seq ?? 0);
+  // Only what a signed checkpoint covers is reported, so the answer can be proven and reproduced.
+  const checkpoint = await proofs.latestCheckpoint(tenant);
+  const treeSize = checkpoint?.treeSize ?? 0;
   const entryAt = async (seq: number) => (await ledger.entries(tenant, seq - 1, seq, 1))[0];
   const range = await windowRange(query, treeSize, async (seq) => (await entryAt(seq))?.recordedAt ?? '');
   const start = query.cursor === undefined ? range.fromSeq - 1 : cursorSeq(query.cursor, range);
@@ -96,7 +97,7 @@ export const handler = httpApi(async (event) => {
     }
   }
   const proofsOf =
-    query.sample !== undefined && proofs && checkpoint
+    query.sample !== undefined && checkpoint
       ? await mapLimit(listed, READ_CONCURRENCY, (item) => proofs.inclusionProof(tenant, item.seq, treeSize))
       : undefined;
 

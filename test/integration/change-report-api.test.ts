@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type VerifierKey, verifierKey, verifyCheckpoint } from '../../domain/ledger/checkpoint.ts';
+import { verifyLeafInclusion } from '../../domain/ledger/merkle.ts';
+import { LocalNoteSigner } from '../../functions/adapters/local-note-signer.ts';
+import { merkleTree } from '../../functions/adapters/merkle-adapters.ts';
+import { readConfig } from '../../functions/config.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
 import { apiClient, cloudEvent, eventually } from '../support/http.ts';
 
@@ -15,6 +23,7 @@ let writer: ReturnType<typeof apiClient>;
 let reader: ReturnType<typeof apiClient>;
 let stranger: ReturnType<typeof apiClient>;
 let window: string;
+let key: VerifierKey;
 
 const post = async (type: string, data: Record<string, unknown>) => {
   const response = await writer('POST', '/v1/events', cloudEvent(type, data));
@@ -86,6 +95,11 @@ beforeAll(async () => {
       version: `2.${i}`,
     });
   }
+  // The report covers what a signed checkpoint covers: sign one over everything posted.
+  const signer = new LocalNoteSigner(join(mkdtempSync(join(tmpdir(), 'rl-changes-')), 'checkpoint.pem'));
+  const tree = merkleTree(readConfig());
+  await tree.extend('changes', signer, () => new Date());
+  key = verifierKey(tree.origin('changes'), await signer.publicKey());
 }, 240_000);
 
 afterAll(async () => {
@@ -104,6 +118,8 @@ describe('GET /v1/audit/changes over HTTP and DynamoDB Local', () => {
     expect(population.count).toBe(POPULATION);
     expect(population.scanned).toEqual({ fromSeq: population.fromSeq, toSeq: population.toSeq });
     expect(population.toSeq).toBeLessThanOrEqual(population.treeSize);
+    const checkpoint = verifyCheckpoint(population.checkpoint, key);
+    expect(checkpoint.ok && checkpoint.value.size).toBe(population.treeSize);
     expect(items.map((i: { deploymentId: string }) => i.deploymentId)).not.toContain('d2');
 
     const d1 = items.find((i: { deploymentId: string }) => i.deploymentId === 'd1');
@@ -189,6 +205,23 @@ describe('GET /v1/audit/changes over HTTP and DynamoDB Local', () => {
     expect(first.json.items.map((i: { deploymentId: string }) => i.deploymentId).sort()).toEqual(
       byHand.sort(),
     );
+    // Each sampled change comes with its inclusion proof against the report's checkpoint.
+    const checkpoint = verifyCheckpoint(first.json.population.checkpoint, key);
+    if (!checkpoint.ok) throw new Error(checkpoint.reason);
+    for (const item of first.json.items) {
+      const exported = await fetch(
+        `${runtime.apiUrl}/v1/audit/export?from=${item.seq}&to=${item.seq}&format=jsonl`,
+        { headers: { authorization: `Bearer ${tokens[1].token}` } },
+      );
+      const { body } = JSON.parse(await exported.text()) as { body: string };
+      const proof = item.inclusionProof as { leafIndex: number; treeSize: number; hashes: string[] };
+      const hashes = proof.hashes.map((h) => Buffer.from(h, 'base64'));
+      expect(
+        verifyLeafInclusion(body, proof.leafIndex, proof.treeSize, hashes, checkpoint.value.rootHash),
+      ).toEqual({
+        ok: true,
+      });
+    }
     const other = await reader('GET', `/v1/audit/changes?${window}&sample=5&seed=another`);
     expect(other.json.items).not.toEqual(first.json.items);
   });
