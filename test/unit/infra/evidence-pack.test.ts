@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { changeItem, populationOf, type ReportEvent, sampleOf } from '../../../domain/audit/change-report.ts';
 import { windowRange } from '../../../domain/audit/population.ts';
@@ -8,7 +12,7 @@ import type { LedgerEnvelope, LedgerEventType, StreamName } from '../../../domai
 import { inclusionProof, leafHash, memoryNodeReader, treeRoot } from '../../../domain/ledger/merkle.ts';
 import { streamsOf } from '../../../domain/ledger/streams.ts';
 import type { InclusionProof } from '../../../domain/ports/proof-source.ts';
-import { type EvidencePack, verifyEvidence } from '../../../infra/cli/evidence.ts';
+import { type EvidencePack, verifyEvidence, writeEvidence } from '../../../infra/cli/evidence.ts';
 import { evidenceProofVerifier } from '../../../infra/cli/evidence-proofs.ts';
 
 const T = Date.parse('2026-11-01T00:00:00Z');
@@ -239,4 +243,32 @@ describe('verify-evidence, offline', () => {
     const steered = { ...p, report: { ...p.report, items: [other, ...p.report.items.slice(1)] } };
     expect(verdictOf(steered).failures.join('\n')).toMatch(/not the one its seed draws/);
   });
+});
+
+/** Runs the real CLI on a pack directory, offline (no URL, no token). */
+function verifyCli(dir: string): Promise<{ code: number; stdout: string }> {
+  const cli = resolve(import.meta.dirname, '../../../infra/cli/release-ledger.mjs');
+  return new Promise((done) =>
+    execFile(process.execPath, [cli, 'verify-evidence', dir], (error, stdout) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    ),
+  );
+}
+
+describe('release-ledger verify-evidence DIR', () => {
+  it('prints each check and exits 0 on an honest pack, 1 with the failure named once a file is edited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-evidence-'));
+    writeEvidence(dir, await pack());
+    const honest = await verifyCli(dir);
+    expect(honest.code).toBe(0);
+    expect(honest.stdout).toMatch(/✓ checkpoint signature valid \(tree size 10\)/);
+    expect(honest.stdout).toMatch(/evidence verified: /);
+
+    const events = join(dir, 'events.ndjson');
+    writeFileSync(events, readFileSync(events, 'utf8').replace('ci-bot', 'ci-bod'));
+    const edited = await verifyCli(dir);
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toMatch(/✗ #4: the proof does not lead to the root hash/);
+    expect(edited.stdout).toMatch(/EVIDENCE DOES NOT VERIFY/);
+  }, 60_000);
 });
