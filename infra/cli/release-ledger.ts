@@ -41,6 +41,8 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   'token-to-revoke': { type: 'string' },
   out: { type: 'string' },
+  reviewer: { type: 'string' },
+  'review-url': { type: 'string' },
   sample: { type: 'string' },
   seed: { type: 'string' },
 } as const;

@@ -1,7 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type VerifierKey, verifierKey, verifyCheckpoint } from '../../domain/ledger/checkpoint.ts';
 import { verifyLeafInclusion } from '../../domain/ledger/merkle.ts';
@@ -24,6 +25,7 @@ let reader: ReturnType<typeof apiClient>;
 let stranger: ReturnType<typeof apiClient>;
 let window: string;
 let key: VerifierKey;
+let signCheckpoint: () => Promise<unknown>;
 
 const post = async (type: string, data: Record<string, unknown>) => {
   const response = await writer('POST', '/v1/events', cloudEvent(type, data));
@@ -98,7 +100,8 @@ beforeAll(async () => {
   // The report covers what a signed checkpoint covers: sign one over everything posted.
   const signer = new LocalNoteSigner(join(mkdtempSync(join(tmpdir(), 'rl-changes-')), 'checkpoint.pem'));
   const tree = merkleTree(readConfig());
-  await tree.extend('changes', signer, () => new Date());
+  signCheckpoint = () => tree.extend('changes', signer, () => new Date());
+  await signCheckpoint();
   key = verifierKey(tree.origin('changes'), await signer.publicKey());
 }, 240_000);
 
@@ -253,4 +256,37 @@ describe('GET /v1/audit/changes over HTTP and DynamoDB Local', () => {
       expect(response.json.error.issues.map((i: { path: string[] }) => i.path)).toContainEqual(path);
     }
   });
+
+  it('shows a review recorded with the CLI once a checkpoint covers it', async () => {
+    const cli = resolve(import.meta.dirname, '../../infra/cli/release-ledger.mjs');
+    const run = await new Promise<{ code: number; stdout: string }>((done) =>
+      execFile(
+        process.execPath,
+        [
+          cli,
+          'review',
+          '--deployment-id',
+          'bulk-0',
+          '--reviewer',
+          'zoe',
+          '--review-url',
+          'https://cab.example.com/9',
+        ],
+        {
+          env: { ...process.env, RELEASE_LEDGER_URL: runtime.apiUrl, RELEASE_LEDGER_TOKEN: tokens[0].token },
+        },
+        (error, stdout) => done({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+      ),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^review.completed recorded as #\d+ in deployment\/bulk-0/);
+    await signCheckpoint();
+    const report = await reader('GET', `/v1/audit/changes?${window}&limit=200`);
+    const bulk = report.json.items.find((i: { deploymentId: string }) => i.deploymentId === 'bulk-0');
+    expect(bulk.review).toMatchObject({
+      status: 'not_required',
+      reviewer: 'zoe',
+      url: 'https://cab.example.com/9',
+    });
+  }, 60_000);
 });
