@@ -60,6 +60,9 @@ export interface ProofVerifier {
 
 type Api = ReturnType<typeof apiClient>;
 
+/** Inclusion proofs requested at once while writing a pack. */
+const PROOF_CONCURRENCY = 8;
+
 /** Fetches the report (every page, at one tree size), the entries, proofs, checkpoint and key. */
 export async function fetchEvidence(
   api: Api,
@@ -85,12 +88,19 @@ export async function fetchEvidence(
       api,
       [...seqs].sort((a, b) => a - b),
     );
-    const proofs: InclusionProof[] = [];
-    for (const { seq } of events) {
-      const response = await api('GET', `/v1/audit/proof/inclusion?seq=${seq}&treeSize=${treeSize}`);
-      failOnError(response, `inclusion proof of #${seq}`);
-      proofs.push(response.body as InclusionProof);
-    }
+    // One proof per entry (a range proof route would make this O(log n) for the range; see docs/audit.md).
+    const proofs: InclusionProof[] = new Array(events.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < events.length) {
+        const index = next++;
+        const seq = (events[index] as { seq: number }).seq;
+        const response = await api('GET', `/v1/audit/proof/inclusion?seq=${seq}&treeSize=${treeSize}`);
+        failOnError(response, `inclusion proof of #${seq}`);
+        proofs[index] = response.body as InclusionProof;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PROOF_CONCURRENCY, events.length) }, worker));
     const key = await api('GET', '/v1/audit/public-key');
     failOnError(key, 'public key');
     return { report, events, proofs, checkpoint, key: String(key.body).trim() };
@@ -106,9 +116,7 @@ async function fetchReport(
   let cursor: string | null = null;
   do {
     const params = new URLSearchParams({ from: query.from, to: query.to, environment: query.environment });
-    if (query.sample) params.set('sample', query.sample);
-    if (query.seed) params.set('seed', query.seed);
-    if (!query.sample) params.set('limit', '200');
+    params.set('limit', '200');
     if (cursor) params.set('cursor', cursor);
     const response = await api('GET', `/v1/audit/changes?${params}`);
     failOnError(response, 'change report');
@@ -119,19 +127,29 @@ async function fetchReport(
     cursor = page.next;
   } while (cursor);
   if (!first) throw new CliError('the change report answered nothing');
-  const { fromSeq, toSeq, treeSize, checkpoint, members } = first.population;
+  const { fromSeq, toSeq, treeSize, checkpoint } = first.population;
+  // The sample is drawn here from the whole population, by the route's algorithm (sampleOf), so a
+  // window too large for the route to sample in one answer can still be sampled.
+  const size = query.sample === undefined ? undefined : Number(query.sample);
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1))
+    throw new CliError('--sample must be a positive whole number', 64);
+  const members = items.map((item) => ({ deploymentId: item.deploymentId, seq: item.seq }));
+  const drawn =
+    size !== undefined
+      ? new Set(sampleOf(members, size, query.seed ?? '').map((m) => m.deploymentId))
+      : undefined;
   return {
     window: first.window,
     population: {
       fromSeq,
       toSeq,
-      count: query.sample ? first.population.count : items.length,
+      count: items.length,
       treeSize,
       checkpoint,
-      ...(members ? { members } : {}),
+      ...(size !== undefined ? { members } : {}),
     },
-    ...(first.sample ? { sample: { size: first.sample.size, seed: first.sample.seed } } : {}),
-    items,
+    ...(size !== undefined ? { sample: { size, seed: query.seed ?? '' } } : {}),
+    items: drawn ? items.filter((item) => drawn.has(item.deploymentId)) : items,
   };
 }
 
