@@ -59,6 +59,7 @@ export class StatelessStack extends Stack {
       eventBusArn: stateful.eventBus.eventBusArn,
       digestBucketArn: `arn:${Aws.PARTITION}:s3:::${digestBucketName(props.stage)}`,
       digestSigningKeyArn: stateful.digestSigningKey.keyArn,
+      checkpointSigningKeyArn: stateful.checkpointSigningKey.keyArn,
     };
     // The names functions/config.ts reads. The endpoint overrides stay unset: they are local-only.
     const environment = {
@@ -66,6 +67,9 @@ export class StatelessStack extends Stack {
       LEDGER_STATE_TABLE: stateful.stateTable.tableName,
       LEDGER_EVENT_BUS_NAME: stateful.eventBus.eventBusName,
       LEDGER_EVENT_SOURCE: LEDGER_BUS_SOURCE,
+      // Every function may read checkpoints and proofs; only the tree reaction's role may sign with it.
+      LEDGER_CHECKPOINT_SIGNING_KEY: stateful.checkpointSigningKey.keyArn,
+      LEDGER_NAME: `release-ledger-${props.stage}`,
     };
     const digestEnvironment = {
       LEDGER_DIGEST_BUCKET: digestBucketName(props.stage),

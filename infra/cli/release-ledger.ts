@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isProofCommand, proofMain } from '../verify-proofs.ts';
 import { apiClient, CliError, failOnError } from './api-client.ts';
 import { ciContext } from './ci-context.ts';
 import { eventCommands, type Flags, required } from './event-commands.ts';
@@ -53,6 +54,14 @@ const OTHER_COMMANDS: Record<string, { usage: string; summary: string }> = {
     summary: 'wait for the gate decision; exit 0 passed, 1 failed, 2 timed out',
   },
   verify: { usage: 'verify', summary: 'recompute the ledger hash chain on the server; exit 1 if tampered' },
+  'verify-event': {
+    usage: 'verify-event --event event.json --proof proof.json --checkpoint checkpoint.txt --key key.txt',
+    summary: 'offline: check one event is in a signed checkpoint (no API call); exit 1 if not',
+  },
+  'verify-consistency': {
+    usage: 'verify-consistency --old a.txt --new b.txt --proof proof.json --key key.txt',
+    summary: 'offline: check a newer checkpoint extends an older one (no API call); exit 1 if not',
+  },
   export: {
     usage: 'export [--from <t>] [--to <t>] [--format jsonl|csv] [-o <file>]',
     summary: 'export the ledger with hashes',
@@ -105,6 +114,9 @@ event ids derive from the run id: a re-run job replays instead of posting twice.
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Offline proof checks take files, not API options: they never call the service.
+  const [command, ...rest] = argv;
+  if (isProofCommand(command)) return proofMain(command, rest, 64);
   const { values, positionals } = parseArgs({
     args: argv,
     options: OPTIONS,
