@@ -1,14 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type VerifierKey, verifierKey, verifyCheckpoint } from '../../domain/ledger/checkpoint.ts';
+import { parseVerifierKey, type VerifierKey, verifyCheckpoint } from '../../domain/ledger/checkpoint.ts';
 import { verifyLeafInclusion } from '../../domain/ledger/merkle.ts';
-import { LocalNoteSigner } from '../../functions/adapters/local-note-signer.ts';
-import { merkleTree } from '../../functions/adapters/merkle-adapters.ts';
-import { readConfig } from '../../functions/config.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
 import { apiClient, cloudEvent, eventually } from '../support/http.ts';
 
@@ -24,8 +21,20 @@ let writer: ReturnType<typeof apiClient>;
 let reader: ReturnType<typeof apiClient>;
 let stranger: ReturnType<typeof apiClient>;
 let window: string;
+let windowFrom: string;
+let windowTo: string;
 let key: VerifierKey;
-let signCheckpoint: () => Promise<unknown>;
+
+/** Waits until the latest signed checkpoint covers the whole ledger. */
+async function checkpointed(): Promise<void> {
+  const head = (await reader('GET', '/v1/audit/digest')).json.seq as number;
+  await eventually(async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/audit/checkpoint`, {
+      headers: { authorization: `Bearer ${tokens[1].token}` },
+    });
+    return Number(response.headers.get('ledger-tree-size')) >= head ? true : undefined;
+  }, 60_000);
+}
 
 const post = async (type: string, data: Record<string, unknown>) => {
   const response = await writer('POST', '/v1/events', cloudEvent(type, data));
@@ -42,6 +51,8 @@ beforeAll(async () => {
   const from = new Date(Date.now() - 60_000).toISOString();
   const to = new Date(Date.now() + 3_600_000).toISOString();
   window = `from=${from}&to=${to}`;
+  windowFrom = from;
+  windowTo = to;
   const admin = apiClient(runtime.apiUrl, tokens[3].token);
   expect((await admin('PUT', '/v1/policies/api/production', { requiredApprovals: 1 })).status).toBe(201);
 
@@ -97,12 +108,14 @@ beforeAll(async () => {
       version: `2.${i}`,
     });
   }
-  // The report covers what a signed checkpoint covers: sign one over everything posted.
-  const signer = new LocalNoteSigner(join(mkdtempSync(join(tmpdir(), 'rl-changes-')), 'checkpoint.pem'));
-  const tree = merkleTree(readConfig());
-  signCheckpoint = () => tree.extend('changes', signer, () => new Date());
-  await signCheckpoint();
-  key = verifierKey(tree.origin('changes'), await signer.publicKey());
+  // The report covers what a signed checkpoint covers: the tree reaction signs one after appends.
+  await checkpointed();
+  const published = await fetch(`${runtime.apiUrl}/v1/audit/public-key`, {
+    headers: { authorization: `Bearer ${tokens[1].token}` },
+  });
+  const parsed = parseVerifierKey(await published.text());
+  if (!parsed.ok) throw new Error(parsed.reason);
+  key = parsed.value;
 }, 240_000);
 
 afterAll(async () => {
@@ -280,7 +293,7 @@ describe('GET /v1/audit/changes over HTTP and DynamoDB Local', () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^review.completed recorded as #\d+ in deployment\/bulk-0/);
-    await signCheckpoint();
+    await checkpointed();
     const report = await reader('GET', `/v1/audit/changes?${window}&limit=200`);
     const bulk = report.json.items.find((i: { deploymentId: string }) => i.deploymentId === 'bulk-0');
     expect(bulk.review).toMatchObject({
@@ -289,4 +302,67 @@ describe('GET /v1/audit/changes over HTTP and DynamoDB Local', () => {
       url: 'https://cab.example.com/9',
     });
   }, 60_000);
+
+  it('writes an evidence pack that verifies offline, and fails a change left out, an edited entry, a swapped proof', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rl-evidence-')), 'pack');
+    const written = await cli(
+      ['evidence', '--from', windowFrom, '--to', windowTo, '--out', dir],
+      tokens[1].token,
+    );
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toMatch(new RegExp(`^evidence written to .*: ${POPULATION} changes`));
+    const honest = await cli(['verify-evidence', dir]);
+    expect(honest.code, honest.stdout).toBe(0);
+    expect(honest.stdout).toMatch(/✓ checkpoint signature valid/);
+    expect(honest.stdout).toMatch(new RegExp(`✓ the population count ${POPULATION} matches`));
+
+    const tamper = async (file: string, edit: (text: string) => string) => {
+      const path = join(dir, file);
+      const original = readFileSync(path, 'utf8');
+      writeFileSync(path, edit(original));
+      const result = await cli(['verify-evidence', dir]);
+      writeFileSync(path, original);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/EVIDENCE DOES NOT VERIFY/);
+      return result.stdout;
+    };
+    const removed = await tamper('report.json', (text) => {
+      const report = JSON.parse(text);
+      report.items = report.items.filter((i: { deploymentId: string }) => i.deploymentId !== 'bulk-3');
+      report.population.count -= 1;
+      return JSON.stringify(report);
+    });
+    expect(removed).toMatch(/✗ .*missing bulk-3/);
+    const edited = await tamper('events.ndjson', (text) => text.replace('ci-bot', 'ci-bod'));
+    expect(edited).toMatch(/✗ #\d+: the proof does not lead to the root hash/);
+    const swapped = await tamper('proofs.ndjson', (text) => {
+      const lines = text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      const [a, b] = [lines[3], lines[4]];
+      [a.hashes, b.hashes] = [b.hashes, a.hashes];
+      return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
+    });
+    expect(swapped).toMatch(/✗ #\d+: the proof/);
+  }, 240_000);
 });
+
+function cli(args: string[], token?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = resolve(import.meta.dirname, '../../infra/cli/release-ledger.mjs');
+  return new Promise((done) =>
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        env: {
+          ...process.env,
+          RELEASE_LEDGER_URL: runtime.apiUrl,
+          ...(token ? { RELEASE_LEDGER_TOKEN: token } : {}),
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
