@@ -1,9 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { adapters } from '../functions/adapters/clients.ts';
-import { LocalNoteSigner } from '../functions/adapters/local-note-signer.ts';
-import { merkleTree } from '../functions/adapters/merkle-adapters.ts';
+import { checkpointSigner, merkleTree } from '../functions/adapters/merkle-adapters.ts';
 import { startLocalRuntime } from '../infra/local/runtime.ts';
 import { bulkLoad } from './bulk-load.ts';
 import { syntheticHistory } from './synthetic-history.ts';
@@ -37,9 +33,8 @@ const runtime = await startLocalRuntime({
       label: `change report history ${EVENTS} events`,
     });
     // The report covers what a signed checkpoint covers.
-    const signer = new LocalNoteSigner(join(mkdtempSync(join(tmpdir(), 'rl-bench-')), 'checkpoint.pem'));
     const extendStarted = performance.now();
-    await merkleTree(config).extend(TENANT, signer, () => new Date());
+    await merkleTree(config).extend(TENANT, checkpointSigner(config), () => new Date());
     console.error(
       `tree extended over ${EVENTS} entries in ${Math.round(performance.now() - extendStarted)} ms`,
     );
