@@ -20,6 +20,4 @@ export interface InclusionProof {
 export interface ProofSource {
   latestCheckpoint(tenant: string): Promise<SignedCheckpoint | undefined>;
   inclusionProof(tenant: string, seq: number, treeSize: number): Promise<InclusionProof>;
-  /** The verifier key in the note format (`<name>+<keyid>+<base64>`). */
-  publicKey(tenant: string): Promise<string>;
 }

@@ -1,7 +1,6 @@
-import { formatVerifierKey } from '../../domain/ledger/checkpoint.ts';
 import type { ProofSource } from '../../domain/ports/proof-source.ts';
 import type { Adapters } from './clients.ts';
-import { merkleTree, tenantVerifierKey } from './merkle-adapters.ts';
+import { merkleTree } from './merkle-adapters.ts';
 
 /** The change report's view of the tenant Merkle trees: the latest signed checkpoint and proofs. */
 export function proofSource({ config }: Adapters): ProofSource {
@@ -12,6 +11,5 @@ export function proofSource({ config }: Adapters): ProofSource {
       return latest ? { text: latest.note, treeSize: latest.size } : undefined;
     },
     inclusionProof: (tenant, seq, treeSize) => tree.inclusionProof(tenant, seq, treeSize),
-    publicKey: async (tenant) => formatVerifierKey(await tenantVerifierKey(config, tenant)),
   };
 }
