@@ -149,6 +149,8 @@ describe('least privilege', () => {
     expect(JSON.stringify(treeSign?.Resource)).toMatch(/CheckpointSigningKey/);
     // Reading the public half is all the public-key route may do with the key.
     const keyRoute = statementsOf('getPublicKey').flatMap(actionsOf);
-    expect(keyRoute.filter((a) => a.startsWith('kms:') || a.startsWith('dynamodb:'))).toEqual(['kms:GetPublicKey']);
+    expect(keyRoute.filter((a) => a.startsWith('kms:') || a.startsWith('dynamodb:'))).toEqual([
+      'kms:GetPublicKey',
+    ]);
   });
 });
