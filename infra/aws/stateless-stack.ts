@@ -127,6 +127,16 @@ export class StatelessStack extends Stack {
             'The sealer writes one object per tenant and head (digests/<tenant>/<seq>-<hash>.json), so its grant is the digests/ prefix; Object Lock makes every written object immutable.',
         });
       }
+      if ((access ?? DEFAULT_ACCESS).includes('checkpoint-archive')) {
+        const bucket = digestBucketName(props.stage)
+          .replace(Aws.ACCOUNT_ID, '<AWS::AccountId>')
+          .replace(Aws.REGION, '<AWS::Region>');
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/checkpoints/*]`,
+          reason:
+            'The sealer archives one object per tenant and tree size (checkpoints/<tenant>/<size>.txt), so its grant is the checkpoints/ prefix; Object Lock makes every written object immutable.',
+        });
+      }
       this.functions.set(name, fn);
     }
     const handlerOf = (name: FunctionName) => this.fn(name).function;
