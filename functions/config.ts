@@ -16,6 +16,12 @@ export interface FunctionConfig {
   readonly digestBucket: string | undefined;
   /** The KMS asymmetric key that signs ledger digests (only the digest sealer has one). */
   readonly digestSigningKey: string | undefined;
+  /** The ledger's name in checkpoint origins and key names (`<ledgerName>/<tenant>`). */
+  readonly ledgerName: string;
+  /** The KMS ECC_NIST_EDWARDS25519 key that signs checkpoints (on AWS). */
+  readonly checkpointSigningKey: string | undefined;
+  /** The local Ed25519 checkpoint key file (PKCS#8 PEM), created on first use (local runtime). */
+  readonly checkpointKeyFile: string | undefined;
   /** Where the dashboard's files are: copied into the bundle on Lambda, the repository locally. */
   readonly dashboardDir: string;
   /** Where the dashboard's chart library is (uPlot's dist files). */
@@ -35,6 +41,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     eventSource: env.LEDGER_EVENT_SOURCE ?? 'release-ledger',
     digestBucket: env.LEDGER_DIGEST_BUCKET || undefined,
     digestSigningKey: env.LEDGER_DIGEST_SIGNING_KEY || undefined,
+    ledgerName: env.LEDGER_NAME || 'release-ledger',
+    checkpointSigningKey: env.LEDGER_CHECKPOINT_SIGNING_KEY || undefined,
+    checkpointKeyFile: env.LEDGER_CHECKPOINT_KEY_FILE || undefined,
     dashboardDir: env.LEDGER_DASHBOARD_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/dashboard`,
     dashboardVendorDir: env.LEDGER_DASHBOARD_VENDOR_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/vendor`,
     doraDefinitions: doraDefinitions(env),

@@ -16,6 +16,11 @@ import type { FunctionName } from './topology.ts';
  * - `projection-write`: put, update, delete and condition-check projection items in the state table (not
  *   tokens): a multi-part commit checks its lease in every part but the last.
  * - `bus-publish`: PutEvents on the ledger's bus (the relay also reads the stream; the event source grants that).
+ * - `tree-write`: put and condition-check the Merkle tree's items (tiles, state, checkpoints) in the state
+ *   table, and sign checkpoints with the checkpoint key (pure Ed25519, RAW messages only).
+ * - `checkpoint-key-read`: read the checkpoint key's public half (GetPublicKey), nothing else.
+ * - `verification-run`: put verification job items (not tokens) and publish job requests to the bus.
+ * - `checkpoint-archive`: write checkpoints under `checkpoints/` in the Object Lock bucket.
  * - `digest-seal`: list ledger heads through the sparse head index, read them, sign with the digest key,
  *   write digests, and keep the sealer's resume point.
  */
@@ -27,7 +32,11 @@ export type Access =
   | 'token-check'
   | 'projection-write'
   | 'bus-publish'
-  | 'digest-seal';
+  | 'digest-seal'
+  | 'tree-write'
+  | 'checkpoint-key-read'
+  | 'verification-run'
+  | 'checkpoint-archive';
 
 /**
  * Each function's access. A function added to the topology without an entry here gets
@@ -53,6 +62,7 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   verifyLedger: ['ledger-read'],
   getPolicy: ['ledger-read'],
   listGateBypasses: ['ledger-read'],
+  listChanges: ['ledger-read'],
   getDigest: ['ledger-read'],
   exportLedger: ['ledger-read'],
   getDoraMetrics: ['ledger-read'],
@@ -63,7 +73,16 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   checkGateBypass: ['ledger-append'],
   requestRollback: ['ledger-append'],
   streamRelay: ['bus-publish'],
-  sealDigest: ['digest-seal'],
+  sealDigest: ['digest-seal', 'checkpoint-archive'],
+  getCheckpoint: ['ledger-read'],
+  getPublicKey: ['checkpoint-key-read'],
+  getInclusionProof: ['ledger-read'],
+  getConsistencyProof: ['ledger-read'],
+  // Reads the tree state and the ledger; writes only its job item and asks the bus to run it.
+  startVerification: ['ledger-read', 'verification-run'],
+  getVerification: ['ledger-read'],
+  extendTree: ['ledger-read', 'tree-write'],
+  runVerification: ['ledger-read', 'verification-run'],
 };
 
 export const DEFAULT_ACCESS: readonly Access[] = ['ledger-append'];
@@ -75,7 +94,8 @@ export type LedgerResource =
   | 'dataKey'
   | 'eventBus'
   | 'digestBucket'
-  | 'digestSigningKey';
+  | 'digestSigningKey'
+  | 'checkpointSigningKey';
 
 /** One resource of a grant: a ledger resource's ARN, with `path` appended (`/index/heads`, `/digests/*`). */
 export interface GrantResource {
@@ -183,6 +203,29 @@ function grantsFor(kind: Access): Grant[] {
           StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' },
         }),
         allow(['s3:PutObject'], [{ resource: 'digestBucket', path: '/digests/*' }]),
+      ];
+    case 'tree-write':
+      return [
+        allow(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], [state], NOT_TOKENS),
+        allow(ENCRYPT, [dataKey], VIA_DYNAMODB),
+        allow(['kms:Sign'], [{ resource: 'checkpointSigningKey' }], {
+          StringEquals: { 'kms:SigningAlgorithm': 'ED25519_SHA_512', 'kms:MessageType': 'RAW' },
+        }),
+        allow(['kms:GetPublicKey'], [{ resource: 'checkpointSigningKey' }]),
+      ];
+    case 'checkpoint-key-read':
+      return [allow(['kms:GetPublicKey'], [{ resource: 'checkpointSigningKey' }])];
+    case 'verification-run':
+      return [
+        allow(['dynamodb:PutItem'], [state], NOT_TOKENS),
+        allow(ENCRYPT, [dataKey], VIA_DYNAMODB),
+        allow(['events:PutEvents'], [{ resource: 'eventBus' }]),
+      ];
+    case 'checkpoint-archive':
+      return [
+        allow(['dynamodb:GetItem'], [state], NOT_TOKENS),
+        allow(['kms:GetPublicKey'], [{ resource: 'checkpointSigningKey' }]),
+        allow(['s3:PutObject'], [{ resource: 'digestBucket', path: '/checkpoints/*' }]),
       ];
     default:
       return assertNever(kind);

@@ -54,6 +54,34 @@ export const functions = {
     description: 'Recompute the hash chain',
     timeoutSeconds: 60,
   },
+  getCheckpoint: {
+    entry: 'functions/http/get-checkpoint.ts',
+    description: 'The latest signed checkpoint (C2SP tlog-checkpoint)',
+  },
+  getPublicKey: { entry: 'functions/http/get-public-key.ts', description: 'The checkpoint verifier key' },
+  getInclusionProof: {
+    entry: 'functions/http/get-inclusion-proof.ts',
+    description: 'RFC 9162 inclusion proof of one entry',
+  },
+  getConsistencyProof: {
+    entry: 'functions/http/get-consistency-proof.ts',
+    description: 'RFC 9162 consistency proof between two tree sizes',
+  },
+  startVerification: {
+    entry: 'functions/http/start-verification.ts',
+    description: 'Start a full re-verification job',
+  },
+  getVerification: { entry: 'functions/http/get-verification.ts', description: 'A verification job' },
+  extendTree: {
+    entry: 'functions/reactions/extend-tree.ts',
+    description: 'Any ledger event → extend the tenant Merkle tree and sign a checkpoint',
+    timeoutSeconds: 300,
+  },
+  runVerification: {
+    entry: 'functions/reactions/run-verification.ts',
+    description: 'verification.requested → verify the chain from seq 1, continuing across invocations',
+    timeoutSeconds: 900,
+  },
   health: { entry: 'functions/http/health.ts', description: 'Liveness' },
   getOpenApi: { entry: 'functions/http/get-openapi.ts', description: 'OpenAPI 3.1 document' },
   getStaticFile: {
@@ -77,6 +105,10 @@ export const functions = {
   listGateBypasses: {
     entry: 'functions/http/list-gate-bypasses.ts',
     description: 'Deployments that went ahead without a passed gate',
+  },
+  listChanges: {
+    entry: 'functions/http/list-changes.ts',
+    description: 'The change-management report: production changes of a window with their population proof',
   },
   receiveWebhook: {
     entry: 'functions/http/webhooks/receive-webhook.ts',
@@ -164,11 +196,18 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/audit/verify', function: 'verifyLedger', authorized: true },
   { method: 'GET', path: '/v1/audit/digest', function: 'getDigest', authorized: true },
   { method: 'GET', path: '/v1/audit/export', function: 'exportLedger', authorized: true },
+  { method: 'GET', path: '/v1/audit/checkpoint', function: 'getCheckpoint', authorized: true },
+  { method: 'GET', path: '/v1/audit/public-key', function: 'getPublicKey', authorized: true },
+  { method: 'GET', path: '/v1/audit/proof/inclusion', function: 'getInclusionProof', authorized: true },
+  { method: 'GET', path: '/v1/audit/proof/consistency', function: 'getConsistencyProof', authorized: true },
+  { method: 'POST', path: '/v1/audit/verifications', function: 'startVerification', authorized: true },
+  { method: 'GET', path: '/v1/audit/verifications/{id}', function: 'getVerification', authorized: true },
   { method: 'GET', path: '/v1/metrics/dora', function: 'getDoraMetrics', authorized: true },
   { method: 'GET', path: '/v1/metrics/dora/evidence', function: 'getDoraEvidence', authorized: true },
   { method: 'PUT', path: '/v1/policies/{service}/{environment}', function: 'putPolicy', authorized: true },
   { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
   { method: 'GET', path: '/v1/audit/gate-bypasses', function: 'listGateBypasses', authorized: true },
+  { method: 'GET', path: '/v1/audit/changes', function: 'listChanges', authorized: true },
   // Providers cannot send a bearer token: the tenant is in the URL and the provider's signature authenticates.
   {
     method: 'POST',
@@ -195,6 +234,8 @@ export interface RuleSpec {
 
 /** The source every ledger event carries on the bus (see LEDGER_EVENT_SOURCE). */
 export const LEDGER_BUS_SOURCE = 'release-ledger';
+/** The source of verification job requests (not ledger events: the ledger's rules never see them). */
+export const VERIFICATION_BUS_SOURCE = 'release-ledger.audit';
 
 /**
  * EventBridge rules. Targets are invoked at least once and in any order; each reacts idempotently (a
@@ -239,6 +280,18 @@ export const rules: readonly RuleSpec[] = [
     description: 'Nudge the DORA projector to catch up on the tenant ledger',
     eventPattern: { source: [LEDGER_BUS_SOURCE] },
     target: 'projectDora',
+  },
+  {
+    name: 'merkle-tree',
+    description: 'Nudge the tenant Merkle tree to catch up on the ledger and sign a checkpoint',
+    eventPattern: { source: [LEDGER_BUS_SOURCE] },
+    target: 'extendTree',
+  },
+  {
+    name: 'full-verification',
+    description: 'Run (or continue) a full verification job',
+    eventPattern: { source: [VERIFICATION_BUS_SOURCE], 'detail-type': ['verification.requested'] },
+    target: 'runVerification',
   },
 ];
 

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { type ChainHead, createChainVerifier, type VerificationResult } from '../domain/ledger/hash-chain.ts';
+import { isProofCommand, proofMain } from './verify-proofs.ts';
 
 /**
  * `npm run verify -- <export.jsonl> [--digest <seq>:<chainHash>]...` — recomputes the hash chain of a
@@ -11,6 +12,8 @@ import { type ChainHead, createChainVerifier, type VerificationResult } from '..
  */
 
 const USAGE = `usage: npm run verify -- <export.jsonl> [--digest <seq>:<chainHash>]...
+       npm run verify -- verify-event --event e.json --proof p.json --checkpoint c.txt --key k.txt
+       npm run verify -- verify-consistency --old a.txt --new b.txt --proof p.json --key k.txt
 
 Recomputes every event hash and chain link of a jsonl ledger export (pages may be concatenated),
 and checks the chain hash at each digest's seq. Exit 0 verified, 1 tampered or mismatch, 2 usage.`;
@@ -112,6 +115,8 @@ function mismatch(seq: number): VerifyOutcome {
 }
 
 async function main(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (isProofCommand(command)) return proofMain(command, rest);
   const options = parseArgs(args);
   if (options === 'help') {
     console.log(USAGE);

@@ -123,6 +123,8 @@ export function streamsOf(event: IncomingEvent): readonly [StreamName, ...Stream
       return withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'));
     case 'rollback.requested':
       return withLinks(own('deployment', 'deploymentId'), service());
+    case 'review.completed':
+      return withLinks(own('deployment', 'deploymentId'));
     case 'rollback.skipped':
       return text('deploymentId')
         ? withLinks(own('deployment', 'deploymentId'), service())

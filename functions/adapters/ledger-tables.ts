@@ -38,6 +38,14 @@ export const stateKeys = {
   /** A tenant's webhook secret for one provider (kept, not hashed: HMACs need the secret itself). */
   webhook: (tenant: string, provider: string) => ({ pk: `${tenant}#webhook#${provider}`, sk: 'webhook' }),
   checkpoint: (name: string) => ({ pk: `checkpoint#${name}`, sk: 'checkpoint' }),
+  /** The tenant's Merkle tree: its size, the chain hash it verified up to, and its latest signed checkpoint. */
+  merkleTree: (tenant: string) => ({ pk: `${tenant}#merkle`, sk: 'tree' }),
+  /** The tree's tiles (C2SP tlog-tiles), sort key `<level>/<index, 12 digits>`. */
+  merkleTiles: (tenant: string) => `${tenant}#merkle#tiles`,
+  /** Every checkpoint signed, sort key the tree size (12 digits): old checkpoints for consistency proofs. */
+  merkleCheckpoints: (tenant: string) => `${tenant}#merkle#checkpoints`,
+  /** A full re-verification job of the tenant's ledger. */
+  verificationJob: (tenant: string, id: string) => ({ pk: `${tenant}#verification#${id}`, sk: 'job' }),
   /** Which tenants' policies name an alarm (CloudWatch alarm events carry no tenant). */
   alarmSubscriptions: (alarmName: string) => `alarm#${alarmName}`,
   alarmSubscription: (alarmName: string, tenant: string, service: string, environment: string) => ({

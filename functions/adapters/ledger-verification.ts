@@ -19,6 +19,13 @@ export interface LedgerVerificationOptions {
   readonly attempts?: number;
   /** Waits between walks. @default 25 ms doubling */
   readonly pause?: (attempt: number) => Promise<void>;
+  /**
+   * A link verified before (the Merkle tree's size and the chain hash it verified up to): the walk
+   * starts after it instead of at genesis. @default genesis
+   */
+  readonly start?: ChainHead;
+  /** Verify at most this many entries past `start`, stopping short of the head. @default all */
+  readonly maxEntries?: number;
 }
 
 const PAGE = 1000;
@@ -40,13 +47,21 @@ export async function verifyLedgerSnapshot(
   const pause = options.pause ?? ((attempt) => sleep(25 * 2 ** (attempt - 1)));
   // Links verified by an earlier walk stay verified: the store never rewrites an entry, so a later walk
   // resumes from the last good one instead of from genesis.
-  let trusted: ChainHead = { seq: 0, chainHash: GENESIS_HASH };
+  let trusted: ChainHead = options.start ?? { seq: 0, chainHash: GENESIS_HASH };
+  const limit = options.start
+    ? options.start.seq + (options.maxEntries ?? Number.POSITIVE_INFINITY)
+    : undefined;
   let suspected: Failure | undefined;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const snapshot = (await source.head(tenant)) ?? { seq: 0, chainHash: GENESIS_HASH };
+    const head = (await source.head(tenant)) ?? { seq: 0, chainHash: GENESIS_HASH };
+    const snapshot = limit !== undefined && head.seq > limit ? await linkAt(source, tenant, limit) : head;
     const walked = await walk(source, tenant, trusted, snapshot);
     trusted = walked.lastGood;
-    const failure = walked.result.ok ? await pastSnapshot(source, tenant, snapshot) : walked.result;
+    const failure = !walked.result.ok
+      ? walked.result
+      : snapshot === head
+        ? await pastSnapshot(source, tenant, snapshot)
+        : undefined;
     if (!failure) return walked.result;
     if (suspected && sameFailure(suspected, failure)) return failure;
     suspected = failure;
@@ -55,6 +70,16 @@ export async function verifyLedgerSnapshot(
   throw new StorageUnavailableError(
     `the ledger changed under ${attempts} verification walks without settling; retry shortly`,
   );
+}
+
+/**
+ * The stored link at `seq`, as the end of a bounded walk: the walk recomputes every link up to it, so
+ * its stored chain hash is checked, not trusted. A missing entry ends the walk one earlier with a
+ * hash no walk can match, which the walk reports at that seq.
+ */
+async function linkAt(source: LedgerEntrySource, tenant: string, seq: number): Promise<ChainHead> {
+  const [entry] = await source.entries(tenant, seq - 1, seq, 1);
+  return { seq, chainHash: entry?.chainHash ?? GENESIS_HASH };
 }
 
 /** Verifies entries after `from` up to `snapshot`, and the snapshot's hash against the last of them. */

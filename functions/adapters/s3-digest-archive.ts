@@ -18,13 +18,22 @@ export class S3DigestArchive {
   }
 
   async store(key: string, digest: SignedDigest): Promise<'stored' | 'exists'> {
+    return this.storeText(key, `${JSON.stringify(digest)}\n`, 'application/json');
+  }
+
+  /** A checkpoint note, byte for byte as signed (an auditor verifies the archived object as is). */
+  async storeCheckpoint(tenant: string, size: number, note: string): Promise<'stored' | 'exists'> {
+    return this.storeText(checkpointObjectKey(tenant, size), note, 'text/plain; charset=utf-8');
+  }
+
+  async storeText(key: string, body: string, contentType: string): Promise<'stored' | 'exists'> {
     try {
       await this.#client.send(
         new PutObjectCommand({
           Bucket: this.#bucket,
           Key: key,
-          Body: `${JSON.stringify(digest)}\n`,
-          ContentType: 'application/json',
+          Body: body,
+          ContentType: contentType,
           // A conditional write: on a versioned bucket a plain PUT would add a second version of the key.
           IfNoneMatch: '*',
           // Object Lock requires an integrity checksum on every PUT.
@@ -40,4 +49,9 @@ export class S3DigestArchive {
       throw error;
     }
   }
+}
+
+/** `checkpoints/<tenant>/<tree size, 12 digits>.txt`: one object per checkpoint size, never replaced. */
+export function checkpointObjectKey(tenant: string, size: number): string {
+  return `checkpoints/${encodeURIComponent(tenant)}/${String(size).padStart(12, '0')}.txt`;
 }

@@ -3,6 +3,8 @@ import type { RoleSchema } from '../../domain/auth/roles.ts';
 import { nativeEventSchemas } from '../../domain/events/native-events.ts';
 import { CloudEventEnvelopeSchema } from '../../domain/ingest/normalise-event.ts';
 import { PolicySchema } from '../../domain/policies/policy.ts';
+import { ConsistencyQuerySchema, InclusionQuerySchema } from './audit-proof-query.ts';
+import { ChangesQuerySchema } from './changes-query.ts';
 import { DoraQuerySchema } from './dora-query.ts';
 import { TimeWindowQuerySchema } from './query-params.ts';
 import {
@@ -92,9 +94,51 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: '`{deployment}`' },
   },
   'GET /v1/audit/verify': {
-    summary: 'Recompute the hash chain',
+    summary: 'Verify the hash chain from the last verified checkpoint to the head (bounded time)',
     roles: readers,
-    success: { status: 200, description: '`{ok, checked, head}` or `{ok: false, firstBadSeq, reason}`' },
+    success: {
+      status: 200,
+      description:
+        '`{ok, checked, head, from, complete, ledgerHead, checkpoint, lastFullVerification}` or `{ok: false, firstBadSeq, reason, checked, from, checkpoint, lastFullVerification}`',
+    },
+  },
+  'GET /v1/audit/checkpoint': {
+    summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note), exactly as signed',
+    roles: readers,
+    success: {
+      status: 200,
+      description: 'text/plain: origin, tree size, base64 root hash, blank line, signature',
+    },
+  },
+  'GET /v1/audit/public-key': {
+    summary: 'The checkpoint verifier key (`<origin>+<key id>+<base64(0x01 ‖ Ed25519 public key)>`)',
+    roles: readers,
+    success: { status: 200, description: 'text/plain, one line' },
+  },
+  'GET /v1/audit/proof/inclusion': {
+    summary: 'RFC 9162 inclusion proof of the entry `seq` in the tree of `treeSize` leaves',
+    roles: readers,
+    query: InclusionQuerySchema,
+    success: {
+      status: 200,
+      description: '`{seq, treeSize, leafIndex, hashes}` (base64, nearest the leaf first)',
+    },
+  },
+  'GET /v1/audit/proof/consistency': {
+    summary: 'RFC 9162 consistency proof from tree size `from` to tree size `to`',
+    roles: readers,
+    query: ConsistencyQuerySchema,
+    success: { status: 200, description: '`{from, to, hashes}`' },
+  },
+  'POST /v1/audit/verifications': {
+    summary: 'Start a full re-verification of the chain from seq 1 (asynchronous job)',
+    roles: readers,
+    success: { status: 202, description: '`{id, status, checked, target, requestedAt, updatedAt}`' },
+  },
+  'GET /v1/audit/verifications/{id}': {
+    summary: 'A full verification job: progress and, when done, its result',
+    roles: readers,
+    success: { status: 200, description: '`{id, status, checked, target, result?, completedAt?}`' },
   },
   'PUT /v1/policies/{service}/{environment}': {
     summary: 'Replace the gate policy of a service in an environment',
@@ -116,6 +160,17 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     roles: readers,
     query: TimeWindowQuerySchema,
     success: { status: 200, description: '`{bypasses, next}`' },
+  },
+  'GET /v1/audit/changes': {
+    summary:
+      'The change-management report: production changes of a window (each with separation of duties, tests, gate, emergency review, incidents, rollbacks) and the population proof; `sample` + `seed` draw a reproducible sample with inclusion proofs',
+    roles: readers,
+    query: ChangesQuerySchema,
+    success: {
+      status: 200,
+      description:
+        '`{window, population: {fromSeq, toSeq, scanned, count, treeSize, checkpoint, before, after}, items, next}` (JSON) or one CSV row per change with the population in `ledger-population-*` headers',
+    },
   },
   'POST /v1/tokens': {
     summary: 'Create a token for the caller’s tenant',

@@ -3,6 +3,7 @@ import { documentClient } from '../adapters/dynamodb-document-client.ts';
 import { DynamoDbLedgerEntries, type RawLedgerEntry } from '../adapters/dynamodb-ledger-entries.ts';
 import { readConfig } from '../config.ts';
 import { authorize } from './authorize.ts';
+import { csvField, neutraliseFormula } from './csv-cells.ts';
 import { httpApi } from './http-api.ts';
 import { queryParams } from './query-params.ts';
 import { ExportQuerySchema } from './request-schemas.ts';
@@ -88,18 +89,4 @@ function csvLine(entry: RawLedgerEntry): string {
   ]
     .map((field) => csvField(neutraliseFormula(String(field))))
     .join(',');
-}
-
-/**
- * OWASP's CSV injection rule: a cell a spreadsheet would run as a formula (starting with = + - @, tab or
- * carriage return) gets a leading `'` so it is shown as text. Client-chosen fields (type, source, id) can
- * start so; `body` starts with `{` and the hashes with hex, so what an auditor re-hashes is never changed.
- */
-function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/** RFC 4180: quote fields holding a comma, quote or line break, doubling inner quotes. */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -5,6 +5,7 @@ import { type SealResult, sealDigests } from '../../domain/ledger/ledger-digest.
 import { dynamoDbClient } from '../adapters/dynamodb-client.ts';
 import { listLedgerHeads, loadSealerCursor, saveSealerCursor } from '../adapters/dynamodb-ledger-heads.ts';
 import { KmsDigestSigner } from '../adapters/kms-digest-signer.ts';
+import { merkleTree } from '../adapters/merkle-adapters.ts';
 import { hostedClient, perConfiguration } from '../adapters/per-configuration.ts';
 import { S3DigestArchive } from '../adapters/s3-digest-archive.ts';
 import { readConfig } from '../config.ts';
@@ -21,6 +22,8 @@ const STOP_BEFORE_MS = 30_000;
 export interface SealRun extends SealResult {
   /** False when the run stopped near its time limit; the next run resumes where it stopped. */
   readonly complete: boolean;
+  /** Checkpoints newly archived (one per tenant whose tree grew since the last run). */
+  readonly checkpoints: number;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface SealRun extends SealResult {
  * with the key's public half, then check that the ledger's chain still passes through (seq, chainHash).
  * Heads come a page at a time from the sparse head index; after each page the run saves where it is,
  * so a run that nears its time limit stops and the next one resumes there (re-sealing a head is a no-op).
+ * Each tenant's latest checkpoint is archived beside its digests (`checkpoints/<tenant>/<size>.txt`).
  */
 export async function handler(
   _event?: unknown,
@@ -45,6 +49,8 @@ export async function handler(
   const now = new Date();
   let sealed = 0;
   let unchanged = 0;
+  let checkpoints = 0;
+  const tree = merkleTree(config);
   const start = await loadSealerCursor(db, config.stateTable);
   for await (const page of listLedgerHeads(db, config.stateTable, { startAfter: start })) {
     const result = await sealDigests(
@@ -59,10 +65,17 @@ export async function handler(
     );
     sealed += result.sealed;
     unchanged += result.unchanged;
+    // Beside each digest, the tenant's latest signed checkpoint, exactly as signed.
+    for (const head of page.heads) {
+      const checkpoint = await tree.latestCheckpoint(head.tenant);
+      if (!checkpoint) continue;
+      if ((await archive.storeCheckpoint(head.tenant, checkpoint.size, checkpoint.note)) === 'stored')
+        checkpoints += 1;
+    }
     await saveSealerCursor(db, config.stateTable, page.next);
     if (page.next && (context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) < STOP_BEFORE_MS) {
-      return { sealed, unchanged, complete: false };
+      return { sealed, unchanged, checkpoints, complete: false };
     }
   }
-  return { sealed, unchanged, complete: true };
+  return { sealed, unchanged, checkpoints, complete: true };
 }

@@ -44,6 +44,7 @@ export class StatefulStack extends Stack {
   readonly stateTable: Table;
   readonly dataKey: Key;
   readonly digestSigningKey: Key;
+  readonly checkpointSigningKey: Key;
   readonly digestBucket: Bucket;
   readonly eventBus: EventBus;
 
@@ -95,6 +96,15 @@ export class StatefulStack extends Stack {
       keySpec: KeySpec.ECC_NIST_P256,
       keyUsage: KeyUsage.SIGN_VERIFY,
       // Digests signed with it must stay verifiable after the stack is gone.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.checkpointSigningKey = new Key(this, 'CheckpointSigningKey', {
+      alias: `alias/${name('checkpoint-signing')}`,
+      description: 'Release Ledger: signs Merkle tree checkpoints (C2SP signed notes, Ed25519)',
+      keySpec: KeySpec.ECC_NIST_EDWARDS25519,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      // Checkpoints signed with it must stay verifiable after the stack is gone.
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

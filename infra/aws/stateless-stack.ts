@@ -59,6 +59,7 @@ export class StatelessStack extends Stack {
       eventBusArn: stateful.eventBus.eventBusArn,
       digestBucketArn: `arn:${Aws.PARTITION}:s3:::${digestBucketName(props.stage)}`,
       digestSigningKeyArn: stateful.digestSigningKey.keyArn,
+      checkpointSigningKeyArn: stateful.checkpointSigningKey.keyArn,
     };
     // The names functions/config.ts reads. The endpoint overrides stay unset: they are local-only.
     const environment = {
@@ -66,6 +67,9 @@ export class StatelessStack extends Stack {
       LEDGER_STATE_TABLE: stateful.stateTable.tableName,
       LEDGER_EVENT_BUS_NAME: stateful.eventBus.eventBusName,
       LEDGER_EVENT_SOURCE: LEDGER_BUS_SOURCE,
+      // Every function may read checkpoints and proofs; only the tree reaction's role may sign with it.
+      LEDGER_CHECKPOINT_SIGNING_KEY: stateful.checkpointSigningKey.keyArn,
+      LEDGER_NAME: `release-ledger-${props.stage}`,
     };
     const digestEnvironment = {
       LEDGER_DIGEST_BUCKET: digestBucketName(props.stage),
@@ -121,6 +125,16 @@ export class StatelessStack extends Stack {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/digests/*]`,
           reason:
             'The sealer writes one object per tenant and head (digests/<tenant>/<seq>-<hash>.json), so its grant is the digests/ prefix; Object Lock makes every written object immutable.',
+        });
+      }
+      if ((access ?? DEFAULT_ACCESS).includes('checkpoint-archive')) {
+        const bucket = digestBucketName(props.stage)
+          .replace(Aws.ACCOUNT_ID, '<AWS::AccountId>')
+          .replace(Aws.REGION, '<AWS::Region>');
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/checkpoints/*]`,
+          reason:
+            'The sealer archives one object per tenant and tree size (checkpoints/<tenant>/<size>.txt), so its grant is the checkpoints/ prefix; Object Lock makes every written object immutable.',
         });
       }
       this.functions.set(name, fn);

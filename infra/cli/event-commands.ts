@@ -45,16 +45,19 @@ function releaseRef(flags: Flags): Record<string, string> {
   throw new CliError('give --release-id, or --service and --version', 64);
 }
 
-/** Commits with their timestamps from `git log <range>`, for lead time. */
-function gitCommits(range: string): { sha: string; timestamp: string }[] {
+/**
+ * Commits with their timestamps from `git log <range>`, for lead time, and their author's email, which
+ * the change report compares with approvers (separation of duties).
+ */
+function gitCommits(range: string): { sha: string; timestamp: string; author?: string }[] {
   try {
-    const out = execFileSync('git', ['log', '--format=%H %cI', range], { encoding: 'utf8' });
+    const out = execFileSync('git', ['log', '--format=%H %cI %ae', range], { encoding: 'utf8' });
     return out
       .split('\n')
       .filter(Boolean)
       .map((line) => {
-        const [sha = '', timestamp = ''] = line.split(' ');
-        return { sha, timestamp };
+        const [sha = '', timestamp = '', author = ''] = line.split(' ');
+        return author ? { sha, timestamp, author } : { sha, timestamp };
       });
   } catch (error) {
     throw new CliError(`git log ${range} failed: ${(error as Error).message.split('\n')[0]}`);
@@ -183,6 +186,22 @@ export const eventCommands: Record<string, EventCommand> = {
         type: 'approval.granted',
         id: eventId({ ...ci, runId: ci.runId ?? 'approval' }, 'approval', releaseId, environment, approver),
         data: { releaseId, environment, approver },
+      };
+    },
+  },
+  review: {
+    usage: 'review --deployment-id <id> [--reviewer <name>] [--review-url <url>]',
+    summary:
+      'record the after-the-fact review of a deployment (emergency changes; reviewer defaults to the CI actor)',
+    build: (flags, ci, env) => {
+      const reviewer = text(flags, 'reviewer') ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN;
+      if (!reviewer) throw new CliError('--reviewer is required outside CI', 64);
+      const deploymentId = required(flags, 'deployment-id');
+      const url = text(flags, 'review-url');
+      return {
+        type: 'review.completed',
+        id: eventId({ ...ci, runId: ci.runId ?? 'review' }, 'review', deploymentId, reviewer),
+        data: { deploymentId, reviewer, ...(url ? { url } : {}) },
       };
     },
   },

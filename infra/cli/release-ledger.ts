@@ -1,8 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isProofCommand, proofMain } from '../verify-proofs.ts';
 import { apiClient, CliError, failOnError } from './api-client.ts';
 import { ciContext } from './ci-context.ts';
 import { eventCommands, type Flags, required } from './event-commands.ts';
+import { fetchEvidence, readEvidence, verifyEvidence, writeEvidence } from './evidence.ts';
+import { evidenceProofVerifier } from './evidence-proofs.ts';
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -38,6 +41,11 @@ const OPTIONS = {
   format: { type: 'string', default: 'jsonl' },
   output: { type: 'string', short: 'o' },
   'token-to-revoke': { type: 'string' },
+  out: { type: 'string' },
+  reviewer: { type: 'string' },
+  'review-url': { type: 'string' },
+  sample: { type: 'string' },
+  seed: { type: 'string' },
 } as const;
 
 const OTHER_COMMANDS: Record<string, { usage: string; summary: string }> = {
@@ -46,6 +54,14 @@ const OTHER_COMMANDS: Record<string, { usage: string; summary: string }> = {
     summary: 'wait for the gate decision; exit 0 passed, 1 failed, 2 timed out',
   },
   verify: { usage: 'verify', summary: 'recompute the ledger hash chain on the server; exit 1 if tampered' },
+  'verify-event': {
+    usage: 'verify-event --event event.json --proof proof.json --checkpoint checkpoint.txt --key key.txt',
+    summary: 'offline: check one event is in a signed checkpoint (no API call); exit 1 if not',
+  },
+  'verify-consistency': {
+    usage: 'verify-consistency --old a.txt --new b.txt --proof proof.json --key key.txt',
+    summary: 'offline: check a newer checkpoint extends an older one (no API call); exit 1 if not',
+  },
   export: {
     usage: 'export [--from <t>] [--to <t>] [--format jsonl|csv] [-o <file>]',
     summary: 'export the ledger with hashes',
@@ -53,6 +69,15 @@ const OTHER_COMMANDS: Record<string, { usage: string; summary: string }> = {
   metrics: {
     usage: 'metrics [--service <s>] [--team <t>] [--environment <e>] [--from <t>] [--to <t>]',
     summary: 'DORA metrics as a table',
+  },
+  evidence: {
+    usage: 'evidence --from <t> --to <t> --out <dir> [--environment production] [--sample <n> --seed <s>]',
+    summary:
+      'write the change report of a window with its events, inclusion proofs, checkpoint and key (reader token)',
+  },
+  'verify-evidence': {
+    usage: 'verify-evidence <dir>',
+    summary: 'check an evidence pack offline; exit 1 on any failure',
   },
   'tokens create': {
     usage: 'tokens create --role writer|reader|admin',
@@ -89,6 +114,9 @@ event ids derive from the run id: a re-run job replays instead of posting twice.
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Offline proof checks take files, not API options: they never call the service.
+  const [command, ...rest] = argv;
+  if (isProofCommand(command)) return proofMain(command, rest, 64);
   const { values, positionals } = parseArgs({
     args: argv,
     options: OPTIONS,
@@ -185,6 +213,41 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       failOnError(response, 'metrics');
       out(metricsTable(response.body as Record<string, Record<string, unknown>>), response.body);
       return 0;
+    }
+    case 'evidence': {
+      const dir = required(flags, 'out');
+      const pack = await fetchEvidence(api, {
+        from: required(flags, 'from'),
+        to: required(flags, 'to'),
+        environment: typeof values.environment === 'string' ? values.environment : 'production',
+        ...(typeof values.sample === 'string'
+          ? { sample: values.sample, seed: required(flags, 'seed') }
+          : {}),
+      });
+      writeEvidence(dir, pack);
+      const { population } = pack.report;
+      out(
+        `evidence written to ${dir}: ${pack.report.items.length} changes (population ${population.count}, seqs #${population.fromSeq}..#${population.toSeq}), ${pack.events.length} entries with proofs at tree size ${population.treeSize}`,
+        { dir, items: pack.report.items.length, population, entries: pack.events.length },
+      );
+      return 0;
+    }
+    case 'verify-evidence': {
+      const dir = second ?? (typeof values.out === 'string' ? values.out : undefined);
+      if (!dir) throw new CliError('verify-evidence needs the pack directory', 64);
+      const verdict = verifyEvidence(readEvidence(dir), evidenceProofVerifier);
+      out(
+        [
+          ...verdict.passed.map((line) => `  ✓ ${line}`),
+          ...verdict.failures.map((line) => `  ✗ ${line}`),
+          ...verdict.notes.map((line) => `  note: ${line}`),
+          verdict.ok
+            ? `evidence verified: ${dir}`
+            : `EVIDENCE DOES NOT VERIFY: ${verdict.failures.length} failures`,
+        ].join('\n'),
+        verdict,
+      );
+      return verdict.ok ? 0 : 1;
     }
     case 'tokens create': {
       const response = await api('POST', '/v1/tokens', { role: required(flags, 'role') });

@@ -254,6 +254,10 @@ async function showDigest() {
   $('ledger').replaceChildren(
     el('dt', {}, 'Verification'),
     el('dd', { 'data-testid': 'verify' }, 'verifying the hash chain…'),
+    el('dt', {}, 'Signed checkpoint'),
+    el('dd', { 'data-testid': 'checkpoint' }, '…'),
+    el('dt', {}, 'Last full verification'),
+    el('dd', { 'data-testid': 'full-verification' }, '…'),
     el('dt', {}, 'Latest digest'),
     el(
       'dd',
@@ -263,7 +267,8 @@ async function showDigest() {
   );
 }
 
-// Verification re-hashes the whole ledger on the server, so it never holds up the page.
+// Verification checks only what the last signed checkpoint does not cover (bounded on the server), and
+// still never holds up the page. The checkpoint and the last full verification come with its answer.
 function showVerification() {
   api('/v1/audit/verify').then(
     (verify) => {
@@ -272,6 +277,16 @@ function showVerification() {
       target.textContent = verify.ok
         ? `verified: ${verify.checked} events`
         : `FAILED at seq ${verify.firstBadSeq}: ${verify.reason}`;
+      const checkpoint = verify.checkpoint;
+      document.querySelector('[data-testid="checkpoint"]').textContent = checkpoint
+        ? `size ${checkpoint.size}, root ${checkpoint.rootHash}, signed at ${checkpoint.signedAt}`
+        : 'none yet';
+      const full = verify.lastFullVerification;
+      document.querySelector('[data-testid="full-verification"]').textContent = !full
+        ? 'never run (POST /v1/audit/verifications)'
+        : full.result?.ok
+          ? `ok through seq ${full.checked}, ${full.completedAt}`
+          : `FAILED at seq ${full.result?.firstBadSeq}: ${full.result?.reason} (${full.completedAt})`;
       document.body.dataset.verified = 'true';
     },
     (error) => {

@@ -93,6 +93,7 @@ export function resourceArns(config: FunctionConfig): Record<LedgerResource, str
     eventBus: `arn:aws:events:${region}:${ACCOUNT}:event-bus/${config.eventBusName}`,
     digestBucket: `arn:aws:s3:::${config.digestBucket ?? 'local-digests'}`,
     digestSigningKey: kmsKeyArn(region, config.digestSigningKey ?? 'local-signing-key'),
+    checkpointSigningKey: kmsKeyArn(region, config.checkpointSigningKey ?? 'local-checkpoint-key'),
   };
 }
 

@@ -1,5 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -52,6 +54,11 @@ export interface LocalRuntimeOptions {
    * with AccessDeniedException as on AWS. @default true
    */
   readonly enforceAccess?: boolean;
+  /**
+   * The Ed25519 key that signs checkpoints (PKCS#8 PEM), created on first use. @default a fresh key in
+   * a temporary directory (an in-memory ledger's checkpoints need not outlive it)
+   */
+  readonly checkpointKeyFile?: string | undefined;
 }
 
 export interface LocalRuntime {
@@ -142,6 +149,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         'dist',
       ),
       AWS_REGION: REGION,
+      LEDGER_CHECKPOINT_KEY_FILE:
+        options.checkpointKeyFile ??
+        join(mkdtempSync(join(tmpdir(), 'release-ledger-key-')), 'checkpoint-ed25519.pem'),
     });
 
     const client = new DynamoDBClient({

@@ -14,7 +14,7 @@ Environment:
   LEDGER_DYNAMODB_PORT  port of DynamoDB Local (default 8000)
   LEDGER_BUS_PORT       port of the EventBridge stand-in (default: any free port)
   LEDGER_IN_MEMORY=1    keep nothing on disk
-  LEDGER_DATA_DIR       where data and dev tokens are kept (default .ledger/)
+  LEDGER_DATA_DIR       where data, dev tokens and the checkpoint signing key are kept (default .ledger/)
   LEDGER_TOKENS         JSON array of {"token","tenant","role"}, role writer | reader | admin;
                         without it, dev tokens for tenant "dev" are created, printed and kept in the data dir
 `;
@@ -110,6 +110,7 @@ async function main(): Promise<void> {
       dynamoDbPort: portFrom('LEDGER_DYNAMODB_PORT', 8000),
       busPort: portFrom('LEDGER_BUS_PORT', 0),
       dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
+      checkpointKeyFile: dataDir ? join(dataDir, 'checkpoint-ed25519.pem') : undefined,
       tokens,
       log: (line) => console.log(`  ${line}`),
     });

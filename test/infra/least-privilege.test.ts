@@ -71,7 +71,14 @@ describe('least privilege', () => {
       .flatMap(actionsOf)
       .filter((a) => /PutItem|UpdateItem/.test(a));
     expect(writes.length > 0, name).toBe(
-      access.some((a) => a === 'ledger-append' || a === 'token-admin' || a === 'projection-write'),
+      access.some(
+        (a) =>
+          a === 'ledger-append' ||
+          a === 'token-admin' ||
+          a === 'projection-write' ||
+          a === 'tree-write' ||
+          a === 'verification-run',
+      ),
     );
   });
 
@@ -105,12 +112,13 @@ describe('least privilege', () => {
         });
       }
     }
-    // The token check of an append, and the lease check of a projection commit written in parts.
+    // The token check of an append, the lease check of a projection commit written in parts, and the
+    // tree writer's conditional step.
     expect(
       names.filter((name) =>
         statementsOf(name).some((s) => actionsOf(s).includes('dynamodb:ConditionCheckItem')),
       ),
-    ).toEqual(['postEvents', 'projectDora']);
+    ).toEqual(['postEvents', 'projectDora', 'extendTree']);
   });
 
   it('lets no function scan a table; the sealer lists heads by querying the sparse head index only', () => {
@@ -128,11 +136,21 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only the sealer sign, and only ECDSA over raw messages', () => {
+  it('lets only the sealer sign digests (ECDSA) and the tree reaction checkpoints (pure Ed25519), over raw messages', () => {
     const signers = names.filter((name) => statementsOf(name).some((s) => actionsOf(s).includes('kms:Sign')));
-    expect(signers).toEqual(['sealDigest']);
+    expect(signers.sort()).toEqual(['extendTree', 'sealDigest']);
     expect(statementsOf('sealDigest').find((s) => actionsOf(s).includes('kms:Sign'))?.Condition).toEqual({
       StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' },
     });
+    const treeSign = statementsOf('extendTree').find((s) => actionsOf(s).includes('kms:Sign'));
+    expect(treeSign?.Condition).toEqual({
+      StringEquals: { 'kms:SigningAlgorithm': 'ED25519_SHA_512', 'kms:MessageType': 'RAW' },
+    });
+    expect(JSON.stringify(treeSign?.Resource)).toMatch(/CheckpointSigningKey/);
+    // Reading the public half is all the public-key route may do with the key.
+    const keyRoute = statementsOf('getPublicKey').flatMap(actionsOf);
+    expect(keyRoute.filter((a) => a.startsWith('kms:') || a.startsWith('dynamodb:'))).toEqual([
+      'kms:GetPublicKey',
+    ]);
   });
 });

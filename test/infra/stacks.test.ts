@@ -132,6 +132,27 @@ describe('the stateful stack', () => {
     });
   });
 
+  it('creates the Ed25519 checkpoint key, kept after the stack, and tells the functions which it is', () => {
+    ledger.statefulTemplate.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }),
+    });
+    ledger.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('extend the tenant Merkle tree'),
+      Environment: {
+        Variables: Match.objectLike({
+          LEDGER_CHECKPOINT_SIGNING_KEY: Match.anyValue(),
+          LEDGER_NAME: 'release-ledger-test',
+        }),
+      },
+    });
+    // The full verification job may run as long as Lambda allows, continuing itself through the bus.
+    ledger.statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('verify the chain from seq 1'),
+      Timeout: 900,
+    });
+  });
+
   it('archives every ledger event published on the bus', () => {
     ledger.statefulTemplate.hasResourceProperties('AWS::Events::EventBus', {
       Name: 'release-ledger-test-bus',

@@ -132,6 +132,13 @@ describe('the dashboard in headless Chromium', () => {
     await page.waitForSelector('body[data-verified="true"]');
     expect(await page.textContent('[data-testid="verify"]')).toMatch(/^verified: \d+ events$/);
     expect(await page.textContent('[data-testid="digest"]')).toMatch(/^#\d+ [0-9a-f]{64} \(/);
+    // The signed checkpoint and the last full verification come from the same bounded answer.
+    expect(await page.textContent('[data-testid="checkpoint"]')).toMatch(
+      /^(size \d+, root \S+, signed at \S+|none yet)$/,
+    );
+    expect(await page.textContent('[data-testid="full-verification"]')).toMatch(
+      /^never run|^ok through seq \d+/,
+    );
   });
 
   it('starts the first render’s reads without waiting for the chart library, and verifies only after', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { matchesEventPattern, validateEventPattern } from '../../../infra/local/event-pattern.ts';
-import { functions, LEDGER_BUS_SOURCE, routes, rules } from '../../../infra/topology.ts';
+import {
+  functions,
+  LEDGER_BUS_SOURCE,
+  routes,
+  rules,
+  VERIFICATION_BUS_SOURCE,
+} from '../../../infra/topology.ts';
 
 const ledgerEvent = (type: string) => ({
   version: '0',
@@ -48,6 +54,23 @@ const expectations: Record<string, { matches: object[]; ignores: object[] }> = {
       ledgerEvent('gate.evaluated'),
     ],
     ignores: [alarm('ALARM'), { ...ledgerEvent('deployment.succeeded'), source: 'evil' }],
+  },
+  'merkle-tree': {
+    matches: [ledgerEvent('deployment.succeeded'), ledgerEvent('gate.evaluated')],
+    ignores: [alarm('ALARM'), { ...ledgerEvent('deployment.succeeded'), source: VERIFICATION_BUS_SOURCE }],
+  },
+  'full-verification': {
+    matches: [
+      {
+        ...ledgerEvent('deployment.succeeded'),
+        source: VERIFICATION_BUS_SOURCE,
+        'detail-type': 'verification.requested',
+      },
+    ],
+    ignores: [
+      ledgerEvent('deployment.succeeded'),
+      { ...ledgerEvent('deployment.succeeded'), 'detail-type': 'verification.requested' },
+    ],
   },
   'rollback-on-alarm': {
     matches: [alarm('ALARM')],

@@ -23,6 +23,7 @@ const valid: Record<NativeEventType, Record<string, unknown>> = {
   'tests.completed': { releaseId: 'r1', suite: 'unit', passed: true, total: 10, failedCount: 0 },
   'change.merged': { changeId: 'c1', repository: 'acme/api' },
   'artifact.published': { artifactId: 'pkg:oci/api@1.0' },
+  'review.completed': { deploymentId: 'd1', reviewer: 'rui', url: 'https://tickets.example.com/CAB-7' },
 };
 
 /** The fields each type requires (releaseId stands for "releaseId or service + version"). */
@@ -38,6 +39,7 @@ const required: Record<NativeEventType, string[]> = {
   'tests.completed': ['releaseId', 'suite', 'passed'],
   'change.merged': ['changeId'],
   'artifact.published': ['artifactId'],
+  'review.completed': ['deploymentId', 'reviewer'],
 };
 
 describe('native event schemas', () => {
