@@ -208,6 +208,17 @@ export async function startVerificationJob(
   tenant: string,
   now: Date,
 ): Promise<VerificationJob> {
+  const job = await createVerificationJob(config, tenant, now);
+  await publishRequest(config, tenant, job.id);
+  return job;
+}
+
+/** Records a queued job, for runVerificationJob to run. */
+export async function createVerificationJob(
+  config: FunctionConfig,
+  tenant: string,
+  now: Date,
+): Promise<VerificationJob> {
   const client = documentClient(config);
   const target = (await new DynamoDbLedgerEntries({ client, ...config }).head(tenant))?.seq ?? 0;
   const at = now.toISOString();
@@ -221,7 +232,6 @@ export async function startVerificationJob(
     lastGood: { seq: 0, chainHash: '0'.repeat(64) },
   };
   await putJob(client, config, tenant, job);
-  await publishRequest(config, tenant, job.id);
   return jobOf(job);
 }
 
