@@ -263,7 +263,15 @@ describe('with the Merkle tree: bounded verify, the full job and the signed chec
   };
   const fullJob = async (tenant: string) => {
     const job = await createVerificationJob(config(), tenant, new Date());
-    return (await runVerificationJob(config(), tenant, job.id, () => false))?.result;
+    return (
+      await runVerificationJob(
+        config(),
+        tenant,
+        job.id,
+        () => false,
+        async () => undefined,
+      )
+    )?.result;
   };
 
   it('catches a history rewritten consistently behind the tree at the checkpoint, which the full walk cannot', async () => {
