@@ -8,6 +8,7 @@ import { benchBundles } from './bundle-bench.ts';
 import { benchDashboard, DASHBOARD_TENANT, dashboardSeed } from './dashboard-bench.ts';
 import { benchFreshness, benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
+import { benchMerkle } from './merkle-bench.ts';
 import { benchMetrics, type MetricsRun } from './metrics-bench.ts';
 import { attemptPart } from './parts.ts';
 import { renderReport } from './report.ts';
@@ -20,8 +21,9 @@ Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 10
   --quick         reduced counts and repetitions (a few minutes), for checking a change
   --out <dir>     where to write latest.json and latest.md (default bench/results)
   --only <parts>  run only these parts, comma-separated: runtime (ingest, decisions, dashboard),
-                  metrics, bundles (default: all)
-  --sizes <n,…>   history sizes for the metrics benchmark (default 10000,100000,1000000; quick: 10000)
+                  metrics, merkle, bundles (default: all but merkle)
+  --sizes <n,…>   history sizes for the metrics and merkle benchmarks (default 10000,100000,1000000;
+                  quick: 10000); merkle: proofs, verification, tree build and append cost side by side
   --loader <how>  how the metrics benchmark stores histories: bulk (default; the append path's own
                   planning, items written with BatchWriteItem, ~6 items per event) or append
                   (appendEvents, one transaction per 10 events: hours at 1M). With bulk, the first 10k
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
       };
   const histories = values.sizes ? values.sizes.split(',').map(Number) : sizes.histories;
   const parts = new Set(values.only ? values.only.split(',') : ['runtime', 'metrics', 'bundles']);
-  const unknown = [...parts].filter((part) => !['runtime', 'metrics', 'bundles'].includes(part));
+  const unknown = [...parts].filter((part) => !['runtime', 'metrics', 'merkle', 'bundles'].includes(part));
   if (
     unknown.length > 0 ||
     !['bulk', 'append'].includes(values.loader) ||
@@ -137,6 +139,11 @@ async function main(): Promise<void> {
         rebuilds.map((run) => [run.projection.events ?? run.events, run.projection.eventsPerSec]),
       ),
     };
+  }
+  if (parts.has('merkle')) {
+    results.merkle = await attemptPart(failures, 'merkle', () =>
+      phase(durationsSec, 'merkle', () => benchMerkle(histories)),
+    );
   }
   if (parts.has('bundles')) {
     results.bundles = await attemptPart(failures, 'bundles', () =>

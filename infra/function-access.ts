@@ -224,7 +224,7 @@ function grantsFor(kind: Access): Grant[] {
     case 'checkpoint-archive':
       return [
         allow(['dynamodb:GetItem'], [state], NOT_TOKENS),
-        allow(['kms:GetPublicKey'], [{ resource: 'checkpointSigningKey' }]),
+        allow(DECRYPT, [dataKey], VIA_DYNAMODB),
         allow(['s3:PutObject'], [{ resource: 'digestBucket', path: '/checkpoints/*' }]),
       ];
     default:

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { VerificationResult } from '../../domain/ledger/hash-chain.ts';
 import type { FunctionConfig } from '../config.ts';
 import { documentClient } from './dynamodb-document-client.ts';
 import { DynamoDbLedgerEntries } from './dynamodb-ledger-entries.ts';
-import { eventBus } from './event-bus.ts';
 import { stateKeys } from './ledger-tables.ts';
 import { verifyLedgerSnapshot } from './ledger-verification.ts';
 import { merkleTree } from './merkle-adapters.ts';
@@ -185,25 +183,8 @@ async function putJob(client: DynamoDBDocumentClient, config: FunctionConfig, te
   }
 }
 
-async function publishRequest(config: FunctionConfig, tenant: string, id: string): Promise<void> {
-  const response = await eventBus(config).send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: config.eventBusName,
-          Source: VERIFICATION_SOURCE,
-          DetailType: VERIFICATION_REQUESTED,
-          Detail: JSON.stringify({ tenant, id }),
-        },
-      ],
-    }),
-  );
-  if ((response.FailedEntryCount ?? 0) > 0)
-    throw new Error('the bus did not accept the verification request');
-}
-
-/** Records a queued job and asks the bus to run it; answers its id at once. */
-export async function startVerificationJob(
+/** Records a queued job, for runVerificationJob to run. */
+export async function createVerificationJob(
   config: FunctionConfig,
   tenant: string,
   now: Date,
@@ -221,7 +202,6 @@ export async function startVerificationJob(
     lastGood: { seq: 0, chainHash: '0'.repeat(64) },
   };
   await putJob(client, config, tenant, job);
-  await publishRequest(config, tenant, job.id);
   return jobOf(job);
 }
 
@@ -235,6 +215,8 @@ export async function runVerificationJob(
   tenant: string,
   id: string,
   shouldStop: () => boolean,
+  /** Hands the rest of the job to a fresh invocation (the bus, on both runtimes). */
+  continueLater: () => Promise<void>,
   now: () => Date = () => new Date(),
 ): Promise<VerificationJob | undefined> {
   const client = documentClient(config);
@@ -264,7 +246,7 @@ export async function runVerificationJob(
     if (reached) break;
     await putJob(client, config, tenant, job);
     if (shouldStop()) {
-      await publishRequest(config, tenant, id);
+      await continueLater();
       return jobOf(job);
     }
   }

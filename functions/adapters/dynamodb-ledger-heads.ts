@@ -129,3 +129,25 @@ export async function saveSealerCursor(
     }),
   );
 }
+
+/**
+ * The tenant's latest signed checkpoint as the tree keeps it (see dynamodb-merkle-tree.ts), read with the
+ * plain client the sealer already carries; undefined before the tree covers an event.
+ */
+export async function latestCheckpointNote(
+  client: DynamoDBClient,
+  stateTable: string,
+  tenant: string,
+): Promise<{ readonly size: number; readonly note: string } | undefined> {
+  const key = stateKeys.merkleTree(tenant);
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: stateTable,
+      Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+      ConsistentRead: true,
+    }),
+  );
+  const note = Item?.checkpoint?.S;
+  const size = Number(Item?.treeSize?.N);
+  return note && Number.isSafeInteger(size) && size > 0 ? { size, note } : undefined;
+}

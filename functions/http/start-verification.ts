@@ -1,4 +1,4 @@
-import { startVerificationJob } from '../adapters/audit-verification.ts';
+import { startVerificationJob } from '../adapters/verification-requests.ts';
 import { readConfig } from '../config.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json } from './http-api.ts';

@@ -1,6 +1,7 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { runVerificationJob } from '../adapters/audit-verification.ts';
+import { publishVerificationRequest } from '../adapters/verification-requests.ts';
 import { readConfig } from '../config.ts';
 
 const RequestSchema = z.looseObject({ tenant: z.string().min(1), id: z.uuid() });
@@ -14,5 +15,12 @@ export async function handler(event: EventBridgeEvent<string, unknown>, context?
   const { tenant, id } = RequestSchema.parse(event.detail);
   const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
   const deadline = Date.now() + Math.max(1_000, remaining - 30_000);
-  await runVerificationJob(readConfig(), tenant, id, () => Date.now() > deadline);
+  const config = readConfig();
+  await runVerificationJob(
+    config,
+    tenant,
+    id,
+    () => Date.now() > deadline,
+    () => publishVerificationRequest(config, tenant, id),
+  );
 }

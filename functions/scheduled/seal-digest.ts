@@ -3,9 +3,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { type SealResult, sealDigests } from '../../domain/ledger/ledger-digest.ts';
 import { dynamoDbClient } from '../adapters/dynamodb-client.ts';
-import { listLedgerHeads, loadSealerCursor, saveSealerCursor } from '../adapters/dynamodb-ledger-heads.ts';
+import {
+  latestCheckpointNote,
+  listLedgerHeads,
+  loadSealerCursor,
+  saveSealerCursor,
+} from '../adapters/dynamodb-ledger-heads.ts';
 import { KmsDigestSigner } from '../adapters/kms-digest-signer.ts';
-import { merkleTree } from '../adapters/merkle-adapters.ts';
 import { hostedClient, perConfiguration } from '../adapters/per-configuration.ts';
 import { S3DigestArchive } from '../adapters/s3-digest-archive.ts';
 import { readConfig } from '../config.ts';
@@ -50,7 +54,6 @@ export async function handler(
   let sealed = 0;
   let unchanged = 0;
   let checkpoints = 0;
-  const tree = merkleTree(config);
   const start = await loadSealerCursor(db, config.stateTable);
   for await (const page of listLedgerHeads(db, config.stateTable, { startAfter: start })) {
     const result = await sealDigests(
@@ -67,7 +70,7 @@ export async function handler(
     unchanged += result.unchanged;
     // Beside each digest, the tenant's latest signed checkpoint, exactly as signed.
     for (const head of page.heads) {
-      const checkpoint = await tree.latestCheckpoint(head.tenant);
+      const checkpoint = await latestCheckpointNote(db, config.stateTable, head.tenant);
       if (!checkpoint) continue;
       if ((await archive.storeCheckpoint(head.tenant, checkpoint.size, checkpoint.note)) === 'stored')
         checkpoints += 1;

@@ -6,12 +6,21 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';
+import { formatVerifierKey } from '../../domain/ledger/checkpoint.ts';
 import { type ChainHead, chainHash, eventHash } from '../../domain/ledger/hash-chain.ts';
+import {
+  createVerificationJob,
+  runVerificationJob,
+  verifyIncrementally,
+} from '../../functions/adapters/audit-verification.ts';
 import { eventKeys, stateKeys } from '../../functions/adapters/ledger-tables.ts';
+import { checkpointSigner, merkleTree, tenantVerifierKey } from '../../functions/adapters/merkle-adapters.ts';
+import { readConfig } from '../../functions/config.ts';
 import { handler as exportLedger } from '../../functions/http/export-ledger.ts';
 import { handler as getDigest } from '../../functions/http/get-digest.ts';
 import type { HttpEvent, HttpResult } from '../../functions/http/http-api.ts';
 import { verifyExport } from '../../infra/verify-export.ts';
+import { verifyEventProof } from '../../infra/verify-proofs.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { incoming } from '../support/incoming-events.ts';
 
@@ -240,5 +249,89 @@ describe('an exported ledger checked offline against an earlier digest', () => {
       last: EVENTS + 1,
       digests: 1,
     });
+  });
+});
+
+describe('with the Merkle tree: bounded verify, the full job and the signed checkpoint', () => {
+  const config = () => readConfig();
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'ledger-key-')), 'checkpoint-ed25519.pem');
+  const covered = async (tenant: string) => {
+    process.env.LEDGER_CHECKPOINT_KEY_FILE = keyFile;
+    await ledger(tenant);
+    const extended = await merkleTree(config()).extend(tenant, checkpointSigner(config()), () => new Date());
+    expect(extended).toMatchObject({ outcome: 'extended', size: EVENTS });
+  };
+  const fullJob = async (tenant: string) => {
+    const job = await createVerificationJob(config(), tenant, new Date());
+    return (
+      await runVerificationJob(
+        config(),
+        tenant,
+        job.id,
+        () => false,
+        async () => undefined,
+      )
+    )?.result;
+  };
+
+  it('catches a history rewritten consistently behind the tree at the checkpoint, which the full walk cannot', async () => {
+    await covered('tree-rewrite');
+    expect(await verifyIncrementally(config(), 'tree-rewrite')).toMatchObject({
+      ok: true,
+      checked: EVENTS,
+      from: EVENTS + 1,
+    });
+    await rewriteHistory('tree-rewrite', 2, { incidentId: 'i-2', amount: 2_000_000 });
+    expect(await verifyIncrementally(config(), 'tree-rewrite')).toMatchObject({
+      ok: false,
+      firstBadSeq: EVENTS,
+      reason: expect.stringContaining('differs from the one verified when the checkpoint was signed'),
+    });
+    // The rewritten body no longer proves against the signed checkpoint either.
+    const checkpoint = await merkleTree(config()).latestCheckpoint('tree-rewrite');
+    const proof = await merkleTree(config()).inclusionProof('tree-rewrite', 2, EVENTS);
+    const key = await tenantVerifierKey(config(), 'tree-rewrite');
+    const rewritten = { body: String((await entry('tree-rewrite', 2)).body) };
+    expect(
+      verifyEventProof({
+        event: rewritten,
+        proof,
+        checkpoint: String(checkpoint?.note),
+        key: formatVerifierKey(key),
+      }),
+    ).toMatchObject({ ok: false, reason: expect.stringContaining('not in the checkpointed tree') });
+  });
+
+  it('leaves an edit inside the covered range to the full job, which reports it at its seq', async () => {
+    await covered('tree-edit');
+    const item = await entry('tree-edit', 3);
+    await put({ ...item, body: String(item.body).replace('"amount":3', '"amount":300') });
+    // The bounded answer checks only past the checkpoint (and the link at it), as documented.
+    expect(await verifyIncrementally(config(), 'tree-edit')).toMatchObject({ ok: true, checked: EVENTS });
+    expect(await fullJob('tree-edit')).toMatchObject({ ok: false, firstBadSeq: 3 });
+    expect(await verifyIncrementally(config(), 'tree-edit')).toMatchObject({
+      lastFullVerification: { status: 'done', result: { ok: false, firstBadSeq: 3 } },
+    });
+  });
+
+  it('reports tampering past the checkpoint at its first bad seq, and a deleted checkpoint entry', async () => {
+    await covered('tree-past');
+    await tables
+      .store()
+      .appendEvents('tree-past', [incoming('incident.resolved', { incidentId: 'later', amount: 7 })]);
+    const item = await entry('tree-past', EVENTS + 1);
+    await put({ ...item, body: String(item.body).replace('"amount":7', '"amount":700') });
+    expect(await verifyIncrementally(config(), 'tree-past')).toMatchObject({
+      ok: false,
+      firstBadSeq: EVENTS + 1,
+    });
+    await tables.documentClient.send(
+      new DeleteCommand({ TableName: tables.eventsTable, Key: entryKey('tree-past', EVENTS) }),
+    );
+    expect(await verifyIncrementally(config(), 'tree-past')).toMatchObject({
+      ok: false,
+      firstBadSeq: EVENTS,
+    });
+    expect(await fullJob('tree-past')).toMatchObject({ ok: false, firstBadSeq: EVENTS });
   });
 });
