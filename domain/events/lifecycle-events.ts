@@ -213,4 +213,6 @@ export const lifecycleEventSchemas = {
   'ticket.created': z.looseObject(ticket),
   'ticket.updated': z.looseObject(ticket),
   'ticket.closed': z.looseObject({ ...ticket, resolution: text(256).optional() }),
+  /** A valid CDEvent the ledger has no native type for (service.published, custom `dev.cdeventsx.*`). */
+  'cdevent.recorded': z.looseObject({ cdeventType: text(1024), subjectId: id, ...linking }),
 } as const;

@@ -41,7 +41,10 @@ export type StreamType =
   | 'testsuite'
   | 'testoutput'
   | 'environment'
-  | 'ticket';
+  | 'ticket'
+  | 'cdevent'
+  /** Events that share a CDEvents `context.chainId` (linking without a releaseId). */
+  | 'chain';
 export type StreamName = `${StreamType}/${string}`;
 
 export interface StreamPosition {

@@ -67,6 +67,23 @@ export function policyStream(service: string, environment: string): StreamName {
  * environment shows everything gates and rollbacks judge it by.
  */
 export function streamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName[]] {
+  const streams = ownStreamsOf(event);
+  const data = event.data as Record<string, unknown>;
+  const chainId = typeof data.chainId === 'string' && data.chainId.length > 0 ? data.chainId : undefined;
+  // A test run names an artifact: readers of a release find it there when the release ships that artifact.
+  const artifactId =
+    event.type === 'tests.completed' && typeof data.artifactId === 'string' && data.artifactId.length > 0
+      ? streamName('artifact', data.artifactId)
+      : undefined;
+  // Every event of a CDEvents chain is also in `chain/<chainId>`, written in the same transaction, so a
+  // release's readers find the test runs of its chain without ingest looking anything up.
+  const extra = [artifactId, chainId === undefined ? undefined : streamName('chain', chainId)].filter(
+    (s): s is StreamName => s !== undefined && !streams.includes(s),
+  );
+  return extra.length === 0 ? streams : [...streams, ...extra];
+}
+
+function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName[]] {
   const data = event.data as Record<string, unknown>;
   const text = (key: string): string | undefined => {
     const value = data[key];
@@ -166,6 +183,8 @@ export function streamsOf(event: IncomingEvent): readonly [StreamName, ...Stream
     case 'ticket.updated':
     case 'ticket.closed':
       return withLinks(own('ticket', 'ticketId'));
+    case 'cdevent.recorded':
+      return withLinks(own('cdevent', 'subjectId'), ref('release', 'releaseId'));
     case 'policy.updated':
       return withLinks(policyStream(String(data.service), String(data.environment)));
     case 'gate.evaluated':

@@ -62,6 +62,7 @@ const valid: Record<NativeEventType, Record<string, unknown>> = {
   'ticket.created': { ticketId: 'T-1', summary: 'Broken' },
   'ticket.updated': { ticketId: 'T-1' },
   'ticket.closed': { ticketId: 'T-1', resolution: 'fixed' },
+  'cdevent.recorded': { cdeventType: 'dev.cdeventsx.mytool-resource.created.0.1.0', subjectId: 's1' },
 };
 
 /** The fields each type requires (releaseId stands for "releaseId or service + version"). */
@@ -111,6 +112,7 @@ const required: Record<NativeEventType, string[]> = {
   'ticket.created': ['ticketId'],
   'ticket.updated': ['ticketId'],
   'ticket.closed': ['ticketId'],
+  'cdevent.recorded': ['cdeventType', 'subjectId'],
 };
 
 describe('native event schemas', () => {
