@@ -54,6 +54,7 @@ type Path = (string | number)[];
 const CDEVENT_TYPE_PREFIX = 'dev.cdevents.';
 /** Released 0.4 and 0.5 versions only: drafts (`0.5.0-draft`) changed shape while in development. */
 const SUPPORTED_SPEC_VERSION = /^0\.[45]\.(0|[1-9]\d*)$/;
+const CUSTOM_DRAFT_SPEC_VERSION = /^0\.5\.0-draft$/;
 /** `dev.cdevents.<subject>.<predicate>.<major>.<minor>.<patch>` (the event's own schema version). */
 const CDEVENT_TYPE = /^dev\.cdevents\.([a-z]+)\.([a-z]+)\.(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 /** Custom events: `dev.cdeventsx.<tool>-<subject>.<predicate>.<major>.<minor>.<patch>` (CDEvents 0.4+). */
@@ -241,7 +242,7 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
   const { context, subject, customData } = envelope.data;
 
   const issues: CdEventIssue[] = [];
-  const specVersion = checkSpecVersion(context, issues);
+  const specVersion = checkSpecVersion(context, issues, context.type.startsWith(CUSTOM_CDEVENT_TYPE_PREFIX));
   if (specVersion === 'unsupported') return { ok: false, issues, code: 'unsupported_spec_version' };
   const mapper = checkType(context.type, issues);
   if (specVersion === undefined || mapper === undefined || issues.length > 0) return { ok: false, issues };
@@ -289,6 +290,7 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
 function checkSpecVersion(
   context: Envelope['context'],
   issues: CdEventIssue[],
+  custom: boolean,
 ): string | 'unsupported' | undefined {
   const { specversion, version } = context;
   if (specversion === undefined && version === undefined) {
@@ -307,7 +309,10 @@ function checkSpecVersion(
   }
   const field = specversion !== undefined ? 'specversion' : 'version';
   const value = specversion ?? version ?? '';
-  if (!SUPPORTED_SPEC_VERSION.test(value)) {
+  // A custom event is judged as a CDEvent context only, whose shape the 0.5 drafts did not change: the
+  // spec's own v0.4.1 custom-event example declares `0.5.0-draft`.
+  const supported = SUPPORTED_SPEC_VERSION.test(value) || (custom && CUSTOM_DRAFT_SPEC_VERSION.test(value));
+  if (!supported) {
     issues.push({
       path: ['context', field],
       message: `unsupported CDEvents spec version '${value}'; supported lines: ${SUPPORTED_SPEC_LINES.join(', ')}`,
