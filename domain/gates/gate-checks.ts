@@ -64,7 +64,9 @@ const approvals: Check = (policy, facts) => {
 const testsPassed: Check = (policy, facts) => {
   if (!policy.requireTestsPassed) return undefined;
   const latest = new Map<string, { passed: boolean; seq: number }>();
-  for (const event of facts.releaseEvents) {
+  const runs = new Map<number, (typeof facts.releaseEvents)[number]>();
+  for (const event of [...facts.releaseEvents, ...(facts.linkedTestRuns ?? [])]) runs.set(event.seq, event);
+  for (const event of [...runs.values()].sort((a, b) => a.seq - b.seq)) {
     if (event.type !== 'tests.completed') continue;
     latest.set(String(data(event).suite), { passed: data(event).passed === true, seq: event.seq });
   }

@@ -23,6 +23,11 @@ export interface GateFacts {
   readonly policy: { readonly policy: Policy; readonly version: string } | undefined;
   /** The release's history: its deployments in every environment, approvals and test runs. */
   readonly releaseEvents: readonly StoredEvent[];
+  /**
+   * Test runs tied to the release by any rule (`explicit`, `chain`, `artifact`; see
+   * domain/views/release-links.ts), before the request. Absent: the release's own runs only.
+   */
+  readonly linkedTestRuns?: readonly StoredEvent[];
   /** The service's history in the target environment: deployments, incidents. */
   readonly serviceEvents: readonly StoredEvent[];
   /** Incidents of the service in the environment that were resolved before the request. */

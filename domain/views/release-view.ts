@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 import type { DeploymentView } from './deployment-view.ts';
+import type { LinkedTestRun, LinkRule } from './release-links.ts';
 
 export interface ReleaseView {
   readonly releaseId: string;
@@ -16,12 +17,13 @@ export interface ReleaseView {
     readonly approver: string;
     readonly at: string;
   }[];
-  /** The latest result of each test suite. */
+  /** The latest result of each test suite, and the rule that tied its run to this release. */
   readonly tests: readonly {
     readonly suite: string;
     readonly passed: boolean;
     readonly at: string;
     readonly seq: number;
+    readonly linkedBy: LinkRule;
   }[];
   /** Per environment, its deployments of this release in order and the status of the latest. */
   readonly environments: Readonly<
@@ -48,6 +50,8 @@ export function releaseView(
   releaseId: string,
   releaseEvents: readonly StoredEvent[],
   deployments: readonly DeploymentView[],
+  /** Test runs linked by any rule (`readLinkedTestRuns`); when absent, the stream's own runs (`explicit`). */
+  linkedRuns?: readonly LinkedTestRun[],
 ): ReleaseView | undefined {
   if (releaseEvents.length === 0) return undefined;
   let view: ReleaseView = {
@@ -89,11 +93,18 @@ export function releaseView(
         };
         break;
       case 'tests.completed':
+        if (linkedRuns !== undefined) break;
         view = {
           ...view,
           tests: [
             ...view.tests.filter((t) => t.suite !== data.suite),
-            { suite: String(data.suite), passed: data.passed === true, at: event.occurredAt, seq: event.seq },
+            {
+              suite: String(data.suite),
+              passed: data.passed === true,
+              at: event.occurredAt,
+              seq: event.seq,
+              linkedBy: 'explicit',
+            },
           ],
         };
         break;
@@ -106,6 +117,22 @@ export function releaseView(
           };
         }
     }
+  }
+  for (const { event, linkedBy } of linkedRuns ?? []) {
+    const data = event.data as Record<string, unknown>;
+    view = {
+      ...view,
+      tests: [
+        ...view.tests.filter((t) => t.suite !== data.suite),
+        {
+          suite: String(data.suite),
+          passed: data.passed === true,
+          at: event.occurredAt,
+          seq: event.seq,
+          linkedBy,
+        },
+      ],
+    };
   }
   const environments: Record<string, { status: DeploymentView['status']; deployments: DeploymentView[] }> =
     {};

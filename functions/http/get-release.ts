@@ -1,6 +1,7 @@
 import { deploymentView } from '../../domain/views/deployment-view.ts';
 import { deploymentIdsOf, releaseView } from '../../domain/views/release-view.ts';
 import { adapters } from '../adapters/clients.ts';
+import { readLinkedTestRuns } from '../reactions/linked-test-runs.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json } from './http-api.ts';
 import { notFound } from './http-error.ts';
@@ -12,15 +13,19 @@ export const handler = httpApi(async (event) => {
   const releaseId = pathParam(event, 'releaseId');
   const store = adapters().eventStore;
   const events = await store.readStream(tenant, `release/${releaseId}`);
-  const deployments = await Promise.all(
-    deploymentIdsOf(events).map(async (id) =>
-      deploymentView(id, await store.readStream(tenant, `deployment/${id}`)),
+  const [deployments, linkedRuns] = await Promise.all([
+    Promise.all(
+      deploymentIdsOf(events).map(async (id) =>
+        deploymentView(id, await store.readStream(tenant, `deployment/${id}`)),
+      ),
     ),
-  );
+    events.length === 0 ? [] : readLinkedTestRuns(store, tenant, releaseId, events),
+  ]);
   const view = releaseView(
     releaseId,
     events,
     deployments.filter((d) => d !== undefined),
+    linkedRuns,
   );
   if (!view) throw notFound(`release '${releaseId}'`);
   return json(200, { release: view });

@@ -4,6 +4,7 @@ import { before } from '../../domain/gates/gate-facts.ts';
 import { streamName } from '../../domain/ledger/streams.ts';
 import { adapters } from '../adapters/clients.ts';
 import { appendDecision, policyAsOf, verifiedTrigger } from './ledger-reader.ts';
+import { readLinkedTestRuns } from './linked-test-runs.ts';
 import { readPairHistory } from './pair-history.ts';
 
 /**
@@ -27,12 +28,20 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
     releaseId ? store.readStream(tenant, streamName('release', releaseId)) : [],
     service ? readPairHistory(store, tenant, 'service', service, environment) : [],
   ]);
+  // Test runs tied to the release by its CDEvents chain or artifact, as well as those that name it.
+  const linkedRuns = releaseId
+    ? await readLinkedTestRuns(store, tenant, releaseId, before(seq, releaseEvents), [data])
+    : [];
   const earlierServiceEvents = before(seq, serviceEvents);
   const resolvedIncidents = await resolvedBefore(tenant, seq, earlierServiceEvents);
   const decision = evaluateGate({
     request: { deploymentId, releaseId, service, environment, seq, recordedAt: detail.recordedAt },
     policy,
     releaseEvents: before(seq, releaseEvents),
+    linkedTestRuns: before(
+      seq,
+      linkedRuns.map((run) => run.event),
+    ),
     serviceEvents: earlierServiceEvents,
     resolvedIncidents,
   });
