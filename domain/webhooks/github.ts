@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { DeploymentEventType } from '../events/native-events.ts';
+import { mapPullRequest, mapRelease } from './github-lifecycle.ts';
 import {
   deploymentByName,
   ignored,
@@ -92,9 +93,13 @@ export function mapGitHubWebhook(delivery: WebhookDelivery): WebhookMapping {
       return mapWorkflowRun(delivery);
     case 'push':
       return mapPush(delivery);
+    case 'pull_request':
+      return mapPullRequest(delivery);
+    case 'release':
+      return mapRelease(delivery);
     default:
       return ignored(
-        `GitHub '${delivery.kind}' events are not recorded; subscribe the hook to deployment_status, workflow_run or push`,
+        `GitHub '${delivery.kind}' events are not recorded; subscribe the hook to deployment_status, workflow_run, push, pull_request or release`,
       );
   }
 }
