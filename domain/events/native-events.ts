@@ -79,26 +79,8 @@ export const IncidentOpenedSchema = z.looseObject({
 });
 export const IncidentResolvedSchema = z.looseObject({ incidentId: id });
 export const ApprovalGrantedSchema = z.looseObject({ releaseId: id, environment: name, approver: name });
-export const TestsCompletedSchema = z.looseObject({
-  releaseId: id,
-  suite: name,
-  passed: z.boolean(),
-  total: z.number().int().nonnegative().optional(),
-  failedCount: z.number().int().nonnegative().optional(),
-});
-
-/** Kept for lead time when only CDEvents are available (`change.merged`, `artifact.published`). */
-export const ChangeMergedSchema = z.looseObject({
-  changeId: id,
-  service: name.optional(),
-  repository: z.string().max(1024).optional(),
-  sha: z.string().max(128).optional(),
-});
-export const ArtifactPublishedSchema = z.looseObject({
-  artifactId: z.string().trim().min(1).max(2048),
-  service: name.optional(),
-  version: name.optional(),
-});
+// `tests.completed`, `change.merged` and `artifact.published` live with the delivery lifecycle types.
+export { ArtifactPublishedSchema, ChangeMergedSchema, TestsCompletedSchema } from './lifecycle-events.ts';
 
 export const nativeEventSchemas = {
   'release.created': ReleaseCreatedSchema,
@@ -109,9 +91,6 @@ export const nativeEventSchemas = {
   'incident.opened': IncidentOpenedSchema,
   'incident.resolved': IncidentResolvedSchema,
   'approval.granted': ApprovalGrantedSchema,
-  'tests.completed': TestsCompletedSchema,
-  'change.merged': ChangeMergedSchema,
-  'artifact.published': ArtifactPublishedSchema,
   // Each area keeps its types in its own file: the delivery lifecycle (CDEvents subjects), release
   // health (alerts, metric samples), progressive delivery and release readiness, and audit reviews.
   ...lifecycleEventSchemas,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type NativeEventType, nativeEventSchemas, SeveritySchema } from '../events/native-events.ts';
+import { lifecycleMappings } from './cdevents/lifecycle.ts';
 
 /**
  * Maps CDEvents (https://cdevents.dev, spec 0.4.x and 0.5.x) onto native ledger events.
@@ -9,7 +10,10 @@ import { type NativeEventType, nativeEventSchemas, SeveritySchema } from '../eve
  * - `subject.type` is required in 0.4 and was removed in 0.5 (cdevents/spec#262);
  * - event types moved up one minor version (e.g. `service.deployed.0.2.0` → `0.3.0`);
  * - `testSuiteRun finished` outcomes are `pass|fail|cancel|error` in 0.4 and `success|failure|cancel|error` in 0.5.
- * `context.chainId`, `context.links` and `context.schemaUri` exist in both and are accepted, not interpreted.
+ * `context.chainId` is copied into the native data as `chainId` (it links test runs to releases);
+ * `context.links` and `context.schemaUri` are accepted and kept verbatim in the original, not interpreted.
+ * Every type of both lines is accepted (lifecycle subjects: `cdevents/lifecycle.ts`); types without a native
+ * counterpart (`service.published`, `service.removed`, custom `dev.cdeventsx.*`) become `cdevent.recorded`.
  *
  * Pure: no I/O, no clock, no environment.
  */
@@ -35,7 +39,15 @@ export interface MappedCdEvent {
 
 export type CdEventMapping =
   | { readonly ok: true; readonly event: MappedCdEvent }
-  | { readonly ok: false; readonly issues: CdEventIssue[] };
+  | {
+      readonly ok: false;
+      readonly issues: CdEventIssue[];
+      /** Set when the event declares a spec version outside the supported lines. */
+      readonly code?: 'unsupported_spec_version';
+    };
+
+/** The CDEvents spec lines the ledger validates against. */
+export const SUPPORTED_SPEC_LINES = ['0.4.x', '0.5.x'] as const;
 
 type Path = (string | number)[];
 
@@ -44,10 +56,15 @@ const CDEVENT_TYPE_PREFIX = 'dev.cdevents.';
 const SUPPORTED_SPEC_VERSION = /^0\.[45]\.(0|[1-9]\d*)$/;
 /** `dev.cdevents.<subject>.<predicate>.<major>.<minor>.<patch>` (the event's own schema version). */
 const CDEVENT_TYPE = /^dev\.cdevents\.([a-z]+)\.([a-z]+)\.(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+/** Custom events: `dev.cdeventsx.<tool>-<subject>.<predicate>.<major>.<minor>.<patch>` (CDEvents 0.4+). */
+const CUSTOM_CDEVENT_TYPE =
+  /^dev\.cdeventsx\.([a-z0-9]+)-([a-zA-Z0-9]+)\.([a-zA-Z0-9]+)\.(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 
-/** CloudEvent or CDEvent `type` in the CDEvents namespace. */
+const CUSTOM_CDEVENT_TYPE_PREFIX = 'dev.cdeventsx.';
+
+/** CloudEvent or CDEvent `type` in the CDEvents namespace (custom `dev.cdeventsx.*` included). */
 export function isCdEventType(type: string): boolean {
-  return type.startsWith(CDEVENT_TYPE_PREFIX);
+  return type.startsWith(CDEVENT_TYPE_PREFIX) || type.startsWith(CUSTOM_CDEVENT_TYPE_PREFIX);
 }
 
 /** A raw CDEvent (structured JSON): an object with `context` and `subject` objects. */
@@ -155,6 +172,7 @@ const ArtifactContentSchema = object({ sbom: object({ uri: text.optional() }).op
 
 interface MapperInput {
   readonly contextId: string;
+  readonly cdeventType: string;
   readonly subjectId: string;
   readonly content: unknown;
   readonly customData: Readonly<Record<string, unknown>> | undefined;
@@ -182,7 +200,36 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['testsuiterun.finished', mapTestSuiteRunFinished],
   ['change.merged', mapChangeMerged],
   ['artifact.published', mapArtifactPublished],
+  ['service.published', mapRecorded],
+  ['service.removed', mapRecorded],
+  ...[...lifecycleMappings].map(([name, mapping]): [string, Mapper] => [
+    name,
+    (input) => {
+      const content = parseContent(mapping.schema, input.content ?? {});
+      if (!content.ok) return content;
+      return {
+        ok: true,
+        type: mapping.type,
+        data: compact(
+          mapping.data({ subjectId: input.subjectId, content: content.value, customData: input.customData }),
+        ),
+        origins: mapping.origins ?? {},
+      };
+    },
+  ]),
 ]);
+
+/** Recorded as it came: the ledger has no native type to project it onto. */
+function mapRecorded(input: MapperInput): Mapped {
+  const releaseId = optionalCustomString(input.customData, 'releaseId');
+  if (!releaseId.ok) return releaseId;
+  return {
+    ok: true,
+    type: 'cdevent.recorded',
+    data: compact({ cdeventType: input.cdeventType, subjectId: input.subjectId, releaseId: releaseId.value }),
+    origins: { subjectId: ['subject', 'id'], releaseId: ['customData', 'releaseId'] },
+  };
+}
 
 /** `<subject>.<predicate>` of the CDEvent types this module maps. */
 export const supportedCdEventTypes: readonly string[] = [...MAPPERS.keys()];
@@ -195,18 +242,21 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
 
   const issues: CdEventIssue[] = [];
   const specVersion = checkSpecVersion(context, issues);
+  if (specVersion === 'unsupported') return { ok: false, issues, code: 'unsupported_spec_version' };
   const mapper = checkType(context.type, issues);
   if (specVersion === undefined || mapper === undefined || issues.length > 0) return { ok: false, issues };
 
   const mapped = mapper({
     contextId: context.id,
+    cdeventType: context.type,
     subjectId: subject.id,
     content: subject.content,
     customData: isRecord(customData) ? customData : undefined,
   });
   if (!mapped.ok) return mapped;
 
-  const parsed = nativeEventSchemas[mapped.type].safeParse(mapped.data);
+  const chained = context.chainId === undefined ? mapped.data : { ...mapped.data, chainId: context.chainId };
+  const parsed = nativeEventSchemas[mapped.type].safeParse(chained);
   if (!parsed.success) {
     return {
       ok: false,
@@ -236,7 +286,10 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
  * 0.5 calls the field `specversion`, 0.4 calls it `version`. Either name is accepted for either version, so a
  * producer that already renamed the field (or has not yet) is not rejected for it; the value decides.
  */
-function checkSpecVersion(context: Envelope['context'], issues: CdEventIssue[]): string | undefined {
+function checkSpecVersion(
+  context: Envelope['context'],
+  issues: CdEventIssue[],
+): string | 'unsupported' | undefined {
   const { specversion, version } = context;
   if (specversion === undefined && version === undefined) {
     issues.push({
@@ -257,14 +310,22 @@ function checkSpecVersion(context: Envelope['context'], issues: CdEventIssue[]):
   if (!SUPPORTED_SPEC_VERSION.test(value)) {
     issues.push({
       path: ['context', field],
-      message: `unsupported CDEvents spec version '${value}'; supported: 0.4.x and 0.5.x`,
+      message: `unsupported CDEvents spec version '${value}'; supported lines: ${SUPPORTED_SPEC_LINES.join(', ')}`,
     });
-    return undefined;
+    return 'unsupported';
   }
   return value;
 }
 
 function checkType(type: string, issues: CdEventIssue[]): Mapper | undefined {
+  if (type.startsWith(CUSTOM_CDEVENT_TYPE_PREFIX)) {
+    if (CUSTOM_CDEVENT_TYPE.test(type)) return mapRecorded;
+    issues.push({
+      path: ['context', 'type'],
+      message: `'${type}' is not a custom CDEvent type (dev.cdeventsx.<tool>-<subject>.<predicate>.<major>.<minor>.<patch>)`,
+    });
+    return undefined;
+  }
   const match = CDEVENT_TYPE.exec(type);
   if (!isCdEventType(type) || match === null) {
     issues.push({
@@ -392,7 +453,8 @@ function mapIncidentResolved(input: MapperInput): Mapped {
 /**
  * testsuiterun.finished → tests.completed. A testSuiteRun names no artifact in 0.4 or 0.5, so the release
  * comes from `customData.releaseId`, else from a purl in `customData.artifactId` (or a non-standard
- * `subject.content.artifactId`) as `<name>@<version>`, the id the ledger gives implicit releases.
+ * `subject.content.artifactId`) as `<name>@<version>`, the id the ledger gives implicit releases; else the
+ * run is stored under its own stream and linked at read time by its chain (see `release-links.ts`).
  */
 function mapTestSuiteRunFinished(input: MapperInput): Mapped {
   const content = parseContent(TestSuiteRunContentSchema, input.content);
@@ -430,11 +492,7 @@ function mapTestSuiteRunFinished(input: MapperInput): Mapped {
     releaseId = `${purl.purl.name}@${purl.purl.version}`;
     releaseOrigin = artifact.path;
   }
-  if (releaseId === undefined)
-    return failure(
-      ['customData', 'releaseId'],
-      'is required: a testSuiteRun names no artifact, so give customData.releaseId or a purl in customData.artifactId',
-    );
+  // Without a releaseId the run is still stored: its chain or artifact may link it to a release later.
 
   const total = input.customData?.total;
   const failedCount = input.customData?.failedCount;

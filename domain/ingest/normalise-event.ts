@@ -14,7 +14,12 @@ export interface FieldIssue {
 
 export type Normalised =
   | { readonly ok: true; readonly event: IncomingEvent }
-  | { readonly ok: false; readonly issues: FieldIssue[] };
+  | {
+      readonly ok: false;
+      readonly issues: FieldIssue[];
+      /** `unsupported_spec_version` when a CDEvent declares a spec line the ledger does not validate. */
+      readonly code?: 'unsupported_spec_version';
+    };
 
 /** A CloudEvent as plain JSON (structured form): context attributes, extensions and `data`. */
 export type CloudEventJson = Readonly<Record<string, unknown>>;
@@ -64,7 +69,11 @@ export function normaliseCloudEvent(cloudEvent: CloudEventJson): Normalised {
   if (isCdEventType(type)) {
     const mapped = mapCdEvent(cloudEvent.data);
     if (!mapped.ok)
-      return { ok: false, issues: mapped.issues.map((i) => ({ ...i, path: ['data', ...i.path] })) };
+      return {
+        ok: false,
+        issues: mapped.issues.map((i) => ({ ...i, path: ['data', ...i.path] })),
+        ...(mapped.code ? { code: mapped.code } : {}),
+      };
     const { event } = mapped;
     return {
       ok: true,

@@ -23,7 +23,28 @@ export interface IncomingEvent {
 }
 
 /** A stream is one aggregate's history: `release/r-1`, `deployment/d-9`. */
-export type StreamType = 'release' | 'deployment' | 'incident' | 'change' | 'artifact' | 'policy' | 'service';
+export type StreamType =
+  | 'release'
+  | 'deployment'
+  | 'incident'
+  | 'change'
+  | 'artifact'
+  | 'policy'
+  | 'service'
+  // The delivery lifecycle (issue 18): see `streamsOf` in streams.ts.
+  | 'branch'
+  | 'repository'
+  | 'build'
+  | 'pipeline'
+  | 'task'
+  | 'testcase'
+  | 'testsuite'
+  | 'testoutput'
+  | 'environment'
+  | 'ticket'
+  | 'cdevent'
+  /** Events that share a CDEvents `context.chainId` (linking without a releaseId). */
+  | 'chain';
 export type StreamName = `${StreamType}/${string}`;
 
 export interface StreamPosition {

@@ -67,6 +67,23 @@ export function policyStream(service: string, environment: string): StreamName {
  * environment shows everything gates and rollbacks judge it by.
  */
 export function streamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName[]] {
+  const streams = ownStreamsOf(event);
+  const data = event.data as Record<string, unknown>;
+  const chainId = typeof data.chainId === 'string' && data.chainId.length > 0 ? data.chainId : undefined;
+  // A test run names an artifact: readers of a release find it there when the release ships that artifact.
+  const artifactId =
+    event.type === 'tests.completed' && typeof data.artifactId === 'string' && data.artifactId.length > 0
+      ? streamName('artifact', data.artifactId)
+      : undefined;
+  // Every event of a CDEvents chain is also in `chain/<chainId>`, written in the same transaction, so a
+  // release's readers find the test runs of its chain without ingest looking anything up.
+  const extra = [artifactId, chainId === undefined ? undefined : streamName('chain', chainId)].filter(
+    (s): s is StreamName => s !== undefined && !streams.includes(s),
+  );
+  return extra.length === 0 ? streams : [...streams, ...extra];
+}
+
+function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName[]] {
   const data = event.data as Record<string, unknown>;
   const text = (key: string): string | undefined => {
     const value = data[key];
@@ -110,12 +127,64 @@ export function streamsOf(event: IncomingEvent): readonly [StreamName, ...Stream
     case 'incident.resolved':
       return withLinks(own('incident', 'incidentId'));
     case 'approval.granted':
-    case 'tests.completed':
       return withLinks(own('release', 'releaseId'));
+    case 'tests.completed': {
+      // Its release's history as always when it names one; else its own run's stream.
+      const run = text('testSuiteRunId');
+      const suiteStream = run === undefined ? undefined : streamName('testsuite', run);
+      const release = ref('release', 'releaseId');
+      return release ? withLinks(release, suiteStream) : withLinks(streamName('testsuite', String(run)));
+    }
+    case 'change.created':
+    case 'change.updated':
+    case 'change.reviewed':
     case 'change.merged':
+    case 'change.abandoned':
       return withLinks(own('change', 'changeId'));
+    case 'branch.created':
+    case 'branch.deleted':
+      return withLinks(own('branch', 'branchId'));
+    case 'repository.created':
+    case 'repository.modified':
+    case 'repository.deleted':
+      return withLinks(own('repository', 'repositoryId'));
+    case 'build.queued':
+    case 'build.started':
+    case 'build.finished':
+      return withLinks(own('build', 'buildId'), ref('release', 'releaseId'));
+    case 'artifact.packaged':
+    case 'artifact.signed':
     case 'artifact.published':
-      return withLinks(own('artifact', 'artifactId'));
+    case 'artifact.downloaded':
+    case 'artifact.deleted':
+      return withLinks(own('artifact', 'artifactId'), ref('release', 'releaseId'));
+    case 'pipeline.run.queued':
+    case 'pipeline.run.started':
+    case 'pipeline.run.finished':
+      return withLinks(own('pipeline', 'pipelineRunId'), ref('release', 'releaseId'));
+    case 'task.run.started':
+    case 'task.run.finished':
+      return withLinks(own('task', 'taskRunId'), ref('release', 'releaseId'));
+    case 'test.case.queued':
+    case 'test.case.started':
+    case 'test.case.finished':
+    case 'test.case.skipped':
+      return withLinks(own('testcase', 'testCaseRunId'), ref('release', 'releaseId'));
+    case 'test.suite.queued':
+    case 'test.suite.started':
+      return withLinks(own('testsuite', 'testSuiteRunId'), ref('release', 'releaseId'));
+    case 'test.output.published':
+      return withLinks(own('testoutput', 'testOutputId'), ref('release', 'releaseId'));
+    case 'environment.created':
+    case 'environment.modified':
+    case 'environment.deleted':
+      return withLinks(own('environment', 'environmentId'));
+    case 'ticket.created':
+    case 'ticket.updated':
+    case 'ticket.closed':
+      return withLinks(own('ticket', 'ticketId'));
+    case 'cdevent.recorded':
+      return withLinks(own('cdevent', 'subjectId'), ref('release', 'releaseId'));
     case 'policy.updated':
       return withLinks(policyStream(String(data.service), String(data.environment)));
     case 'gate.evaluated':

@@ -3,6 +3,7 @@ import type { FieldIssue } from '../../domain/ingest/normalise-event.ts';
 export type ErrorCode =
   | 'invalid_json'
   | 'validation_failed'
+  | 'unsupported_spec_version'
   | 'batch_too_large'
   | 'unauthorized'
   | 'forbidden'

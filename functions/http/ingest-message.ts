@@ -1,3 +1,4 @@
+import { SUPPORTED_SPEC_LINES } from '../../domain/ingest/cdevents.ts';
 import {
   type FieldIssue,
   looksLikeCdEvent,
@@ -86,7 +87,7 @@ export function readIngestMessage(
   }
   if (contentType === 'application/json' && looksLikeCdEvent(parsed)) {
     const result = normaliseCdEvent(parsed);
-    if (!result.ok) throw validation('the CDEvent is not valid', result.issues);
+    if (!result.ok) throw refusal('the CDEvent is not valid', result);
     return [result.event];
   }
   const issues = structuralIssues(parsed, []);
@@ -149,10 +150,10 @@ function normalised(json: Record<string, unknown>, path: (string | number)[]): I
   }
   const result = normaliseCloudEvent(json);
   if (!result.ok) {
-    throw validation(
-      'the event is not valid',
-      result.issues.map((issue) => ({ ...issue, path: [...path, ...issue.path] })),
-    );
+    throw refusal('the event is not valid', {
+      ...result,
+      issues: result.issues.map((issue) => ({ ...issue, path: [...path, ...issue.path] })),
+    });
   }
   return result.event;
 }
@@ -161,15 +162,22 @@ function normalised(json: Record<string, unknown>, path: (string | number)[]): I
 function collect(readers: (() => IncomingEvent)[]): IncomingEvent[] {
   const issues: FieldIssue[] = [];
   const events: IncomingEvent[] = [];
+  let unsupportedVersion = false;
   for (const read of readers) {
     try {
       events.push(read());
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       issues.push(...error.issues);
+      if (error.code === 'unsupported_spec_version') unsupportedVersion = true;
     }
   }
-  if (issues.length > 0) throw validation('the batch is not valid; nothing was stored', issues);
+  if (issues.length > 0) {
+    const message = 'the batch is not valid; nothing was stored';
+    throw unsupportedVersion
+      ? new HttpError(400, 'unsupported_spec_version', message, issues)
+      : validation(message, issues);
+  }
   const seen = new Map<string, number>();
   events.forEach((event, index) => {
     const key = JSON.stringify([event.source, event.id]);
@@ -181,6 +189,22 @@ function collect(readers: (() => IncomingEvent)[]): IncomingEvent[] {
   });
   if (issues.length > 0) throw validation('the batch is not valid; nothing was stored', issues);
   return events;
+}
+
+/** `unsupported_spec_version` names the supported CDEvents lines; any other refusal is `validation_failed`. */
+function refusal(
+  message: string,
+  result: { readonly issues: readonly FieldIssue[]; readonly code?: 'unsupported_spec_version' },
+): HttpError {
+  if (result.code === 'unsupported_spec_version') {
+    return new HttpError(
+      400,
+      'unsupported_spec_version',
+      `unsupported CDEvents spec version; supported lines: ${SUPPORTED_SPEC_LINES.join(', ')}`,
+      result.issues,
+    );
+  }
+  return validation(message, result.issues);
 }
 
 function validation(message: string, issues: readonly FieldIssue[]): HttpError {

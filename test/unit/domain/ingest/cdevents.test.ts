@@ -42,10 +42,16 @@ function withField(event: Json, path: Path, value: unknown): Json {
   return copy;
 }
 
+/**
+ * The mapping, with `data.chainId` checked against `context.chainId` and then left out, so the
+ * expectations below state the mapping of each type as it was before chains linked runs to releases.
+ */
 function mapped(event: unknown): MappedCdEvent {
   const result = mapCdEvent(event);
   if (!result.ok) throw new Error(`expected a mapping, got issues ${JSON.stringify(result.issues)}`);
-  return result.event;
+  const { chainId, ...data } = result.event.data;
+  expect(chainId).toBe(((event as Json).context as Json).chainId);
+  return { ...result.event, data };
 }
 
 function issues(event: unknown): CdEventIssue[] {
@@ -390,11 +396,12 @@ describe('CDEvents → native: test suite runs', () => {
     expect(mapped(run).data.releaseId).toBe('rel-payments-2.4.0');
   });
 
-  it('returns an issue at customData.releaseId when no release can be determined', () => {
+  it('stores a run no release can be determined for under its own run id, and checks given ids', () => {
     const run = withField(fixture('testsuiterun-finished.v0.5'), ['customData'], undefined);
-    const found = issues(run);
-    expect(found).toHaveLength(1);
-    expect(found[0]?.path).toEqual(['customData', 'releaseId']);
+    const stored = mapped(run);
+    expect(stored.type).toBe('tests.completed');
+    expect(stored.data.releaseId).toBeUndefined();
+    expect(stored.data.testSuiteRunId).toBe((run.subject as Json).id);
     expect(paths(withField(fixture('testsuiterun-finished.v0.4'), ['customData', 'releaseId'], 7))).toEqual([
       ['customData', 'releaseId'],
     ]);
@@ -535,9 +542,11 @@ describe('CDEvents envelope: spec versions and types', () => {
     expect(issues(withField(fixture('service-deployed.v0.4'), ['context', 'version'], '0.3.0'))).toEqual([
       {
         path: ['context', 'version'],
-        message: "unsupported CDEvents spec version '0.3.0'; supported: 0.4.x and 0.5.x",
+        message: "unsupported CDEvents spec version '0.3.0'; supported lines: 0.4.x, 0.5.x",
       },
     ]);
+    const refused = mapCdEvent(withField(fixture('service-deployed.v0.4'), ['context', 'version'], '0.3.0'));
+    expect(refused.ok === false && refused.code).toBe('unsupported_spec_version');
     expect(paths(withField(fixture('service-deployed.v0.5'), ['context', 'specversion'], '0.6.0'))).toEqual([
       ['context', 'specversion'],
     ]);
@@ -552,15 +561,19 @@ describe('CDEvents envelope: spec versions and types', () => {
     );
   });
 
-  it('rejects unsupported event types at context.type', () => {
-    const published = issues(fixture('service-published.v0.5'));
-    expect(published).toHaveLength(1);
-    expect(published[0]?.path).toEqual(['context', 'type']);
-    expect(published[0]?.message).toContain("unsupported CDEvent type 'service.published'");
+  it('records types without a native counterpart and rejects types outside the spec at context.type', () => {
+    const published = mapped(fixture('service-published.v0.5'));
+    expect(published.type).toBe('cdevent.recorded');
+    expect(published.data).toMatchObject({ cdeventType: published.cdeventType, subjectId: published.subject });
     const deployed = fixture('service-deployed.v0.4');
+    expect(mapped(withField(deployed, ['context', 'type'], 'dev.cdevents.service.removed.0.2.0')).type).toBe(
+      'cdevent.recorded',
+    );
+    const unknown = issues(withField(deployed, ['context', 'type'], 'dev.cdevents.service.exploded.0.1.0'));
+    expect(unknown[0]?.message).toContain("unsupported CDEvent type 'service.exploded'");
     for (const type of [
-      'dev.cdevents.service.removed.0.2.0',
-      'dev.cdevents.pipelinerun.finished.0.2.0',
+      'dev.cdevents.service.exploded.0.1.0',
+      'dev.cdeventsx.mytool.created.0.1.0',
       'dev.cdevents.service.deployed',
       'dev.cdevents.service.deployed.0.3.0-draft',
       'com.example.deployment.succeeded',
@@ -569,13 +582,10 @@ describe('CDEvents envelope: spec versions and types', () => {
     }
   });
 
-  it('reports a version and a type problem together', () => {
+  it('answers an unsupported spec version before judging the type, whose schema depends on it', () => {
     let event = withField(fixture('service-deployed.v0.4'), ['context', 'version'], '0.3.0');
-    event = withField(event, ['context', 'type'], 'dev.cdevents.service.published.0.1.0');
-    expect(paths(event)).toEqual([
-      ['context', 'version'],
-      ['context', 'type'],
-    ]);
+    event = withField(event, ['context', 'type'], 'dev.cdevents.service.exploded.0.1.0');
+    expect(paths(event)).toEqual([['context', 'version']]);
   });
 
   it('reports envelope problems at their exact paths', () => {
