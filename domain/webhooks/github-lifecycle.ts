@@ -59,19 +59,20 @@ export function gitHubChangeId(fullName: string, number: number): string {
 }
 
 /**
- * Only a pull request closed with `merged: true` is recorded; opening one is not yet (the ledger has no
- * `change.created` type in this build) and closing one unmerged abandons it, which lead time ignores.
+ * Opening a pull request is a `change.created`; closing it with `merged: true` a `change.merged`; closing
+ * it unmerged abandons it, which lead time ignores.
  * `createdAt` is the pull request's creation: the start of lead time when no first commit time is known.
  */
 export function mapPullRequest(delivery: WebhookDelivery): WebhookMapping {
   const payload = parsePayload(PullRequestPayloadSchema, delivery.body);
   if (!payload.ok) return payload.mapping;
   const { action, number, repository, pull_request: pr } = payload.value;
+  if (action === 'opened') return mapPullRequestOpened(delivery);
   if (action !== 'closed' || pr.merged !== true)
     return ignored(
       action === 'closed'
         ? `pull request #${number} was closed without being merged`
-        : `pull_request '${action}' is not recorded; only merged pull requests are`,
+        : `pull_request '${action}' is not recorded; only opened and merged pull requests are`,
     );
   const changeId = gitHubChangeId(repository.full_name, number);
   return webhookEvent(delivery, {
@@ -122,6 +123,128 @@ export function mapRelease(delivery: WebhookDelivery): WebhookMapping {
       notes: release.body ? release.body.slice(0, 65_536) : undefined,
       prerelease: release.prerelease ?? undefined,
       url: release.html_url || undefined,
+    },
+  });
+}
+
+/** A GitHub conclusion → the run outcome of the catalogue; others (`action_required`, `stale`) stay raw only. */
+const OUTCOMES: Readonly<Record<string, 'success' | 'failure' | 'cancelled' | 'skipped'>> = {
+  success: 'success',
+  failure: 'failure',
+  timed_out: 'failure',
+  startup_failure: 'failure',
+  cancelled: 'cancelled',
+  skipped: 'skipped',
+  neutral: 'skipped',
+};
+
+function durationMs(start: string | null | undefined, end: string | null | undefined): number | undefined {
+  if (!start || !end) return undefined;
+  const ms = Date.parse(end) - Date.parse(start);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+const WorkflowRunSchema = z.looseObject({
+  action: text,
+  repository: RepositorySchema,
+  workflow: z.looseObject({ name: z.string().nullish() }).nullish(),
+  workflow_run: z.looseObject({
+    id: z.number().int(),
+    name: z.string().nullish(),
+    run_attempt: z.number().int().positive().optional(),
+    conclusion: z.string().nullish(),
+    html_url: z.string().nullish(),
+    updated_at: isoTime,
+    run_started_at: isoTime.nullish(),
+  }),
+});
+
+/** A completed workflow run that is not a deployment by name: `pipeline.run.finished`. */
+export function mapWorkflowRunFinished(delivery: WebhookDelivery): WebhookMapping {
+  const payload = parsePayload(WorkflowRunSchema, delivery.body);
+  if (!payload.ok) return payload.mapping;
+  const { action, repository, workflow, workflow_run: run } = payload.value;
+  if (action !== 'completed')
+    return ignored(`workflow run '${action}' is not recorded; a CI run is recorded when completed`);
+  const attempt = run.run_attempt ?? 1;
+  return webhookEvent(delivery, {
+    source: repository.html_url,
+    id: `workflow-run/${run.id}/${attempt}/finished`,
+    type: 'pipeline.run.finished',
+    occurredAt: run.updated_at,
+    data: {
+      pipelineRunId: `github-run-${run.id}-${attempt}`,
+      pipelineName: run.name || workflow?.name || undefined,
+      service: repository.name,
+      outcome: OUTCOMES[run.conclusion ?? ''],
+      conclusion: run.conclusion || undefined,
+      durationMs: durationMs(run.run_started_at, run.updated_at),
+      url: run.html_url || undefined,
+    },
+  });
+}
+
+const WorkflowJobSchema = z.looseObject({
+  action: text,
+  repository: RepositorySchema,
+  workflow_job: z.looseObject({
+    id: z.number().int(),
+    run_id: z.number().int(),
+    run_attempt: z.number().int().positive().optional(),
+    name: z.string().nullish(),
+    conclusion: z.string().nullish(),
+    started_at: isoTime.nullish(),
+    completed_at: isoTime.nullish(),
+    html_url: z.string().nullish(),
+  }),
+});
+
+/** A completed workflow job: `task.run.finished` of its run. */
+export function mapWorkflowJob(delivery: WebhookDelivery): WebhookMapping {
+  const payload = parsePayload(WorkflowJobSchema, delivery.body);
+  if (!payload.ok) return payload.mapping;
+  const { action, repository, workflow_job: job } = payload.value;
+  if (action !== 'completed')
+    return ignored(`workflow job '${action}' is not recorded; a job is recorded when completed`);
+  const attempt = job.run_attempt ?? 1;
+  return webhookEvent(delivery, {
+    source: repository.html_url,
+    id: `workflow-job/${job.id}/finished`,
+    type: 'task.run.finished',
+    occurredAt: job.completed_at ?? undefined,
+    data: {
+      taskRunId: `github-job-${job.id}`,
+      taskName: job.name || undefined,
+      pipelineRunId: `github-run-${job.run_id}-${attempt}`,
+      service: repository.name,
+      outcome: OUTCOMES[job.conclusion ?? ''],
+      conclusion: job.conclusion || undefined,
+      durationMs: durationMs(job.started_at, job.completed_at),
+      url: job.html_url || undefined,
+    },
+  });
+}
+
+/** An opened pull request: `change.created`. */
+export function mapPullRequestOpened(delivery: WebhookDelivery): WebhookMapping {
+  const payload = parsePayload(PullRequestPayloadSchema, delivery.body);
+  if (!payload.ok) return payload.mapping;
+  const { number, repository, pull_request: pr } = payload.value;
+  return webhookEvent(delivery, {
+    source: repository.html_url,
+    id: `pull-request/${number}/created`,
+    type: 'change.created',
+    occurredAt: pr.created_at,
+    data: {
+      changeId: gitHubChangeId(repository.full_name, number),
+      service: repository.name,
+      repository: repository.full_name,
+      title: pr.title || undefined,
+      author: pr.user?.login || undefined,
+      branch: pr.head.ref || undefined,
+      baseBranch: pr.base.ref,
+      url: pr.html_url || undefined,
+      createdAt: pr.created_at,
     },
   });
 }

@@ -45,7 +45,7 @@ const GITHUB: Record<string, Expected> = {
   // octokit has no merged pull request: both closed examples say `merged: false`.
   'pull_request/closed.payload.json': ignoredAs(/#2 was closed without being merged/),
   'pull_request/closed.with-organization.payload.json': ignoredAs(/#2 was closed without being merged/),
-  'pull_request/opened.payload.json': ignoredAs(/'opened' is not recorded/),
+  'pull_request/opened.payload.json': { events: [['change.created', 'pull-request/2/created']] },
   'pull_request/synchronize.payload.json': ignoredAs(/'synchronize' is not recorded/),
   'push/1.payload.json': ignoredAs(/refs\/tags\/simple-tag was deleted/),
   'push/payload.json': ignoredAs(/refs\/tags\/simple-tag was deleted/),
@@ -63,28 +63,26 @@ const GITHUB: Record<string, Expected> = {
   'release/edited.payload.json': ignoredAs(/recorded once, when published/),
   'release/prereleased.payload.json': ignoredAs(/recorded once, when published/),
   'release/released.json': ignoredAs(/recorded once, when published/),
-  // `workflow_job` is not mapped in this build (task.run.finished is not a native type yet).
+  'workflow_job/completed.failure.with-organization.payload.json': {
+    events: [['task.run.finished', 'workflow-job/289782451/finished']],
+  },
+  'workflow_job/completed.success.with-organization.payload.json': {
+    events: [['task.run.finished', 'workflow-job/289782451/finished']],
+  },
   ...Object.fromEntries(
-    [
-      'completed.failure.with-organization',
-      'completed.success.with-organization',
-      'in_progress',
-      'in_progress.with-queued-steps',
-      'queued',
-      'queued.with-deployment',
-      'waiting',
-    ].map((name) => [
-      `workflow_job/${name}.payload.json`,
-      ignoredAs(/'workflow_job' events are not recorded/),
-    ]),
+    ['in_progress', 'in_progress.with-queued-steps', 'queued', 'queued.with-deployment', 'waiting'].map(
+      (name) => [`workflow_job/${name}.payload.json`, ignoredAs(/a job is recorded when completed/)],
+    ),
   ),
   // The examples' workflow is called `test`: a CI run, not a deployment.
-  ...Object.fromEntries(
-    ['completed', 'completed.with-pull-requests', 'requested', 'requested.with-conclusion'].map((name) => [
-      `workflow_run/${name}.payload.json`,
-      ignoredAs(/workflow 'test' is not a deployment/),
-    ]),
-  ),
+  'workflow_run/completed.payload.json': {
+    events: [['pipeline.run.finished', 'workflow-run/289782451/1/finished']],
+  },
+  'workflow_run/completed.with-pull-requests.payload.json': {
+    events: [['pipeline.run.finished', 'workflow-run/289782451/1/finished']],
+  },
+  'workflow_run/requested.payload.json': ignoredAs(/a CI run is recorded when completed/),
+  'workflow_run/requested.with-conclusion.payload.json': ignoredAs(/a CI run is recorded when completed/),
 };
 
 const GITLAB_KINDS: Record<string, string> = {

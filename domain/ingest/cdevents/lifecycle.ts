@@ -38,7 +38,12 @@ const TestCase = object({
   type: oneOf(TEST_CASE_TYPES).optional(),
   uri: text.optional(),
 });
-const TestSuite = object({ id: nonEmpty, version: text.optional(), name: text.optional(), uri: text.optional() });
+const TestSuite = object({
+  id: nonEmpty,
+  version: text.optional(),
+  name: text.optional(),
+  uri: text.optional(),
+});
 /** 0.4: pass|fail|cancel|error; 0.5 kept them for test cases. Both lines are accepted from either. */
 const TEST_CASE_OUTCOMES = ['pass', 'fail', 'cancel', 'error'] as const;
 const OUTPUT_TYPES = ['report', 'video', 'image', 'log', 'other'] as const;
@@ -119,7 +124,12 @@ const build = (type: NativeEventType): LifecycleMapping => ({
 
 const artifact = (type: NativeEventType, extra: z.core.$ZodLooseShape = {}): LifecycleMapping => ({
   type,
-  schema: object({ change: Ref.optional(), sbom: object({ uri: text }).optional(), user: text.optional(), ...extra }),
+  schema: object({
+    change: Ref.optional(),
+    sbom: object({ uri: text }).optional(),
+    user: text.optional(),
+    ...extra,
+  }),
   data: (input) => ({
     artifactId: input.subjectId,
     changeId: refId(input.content.change),
@@ -143,7 +153,9 @@ const pipelineRun = (type: NativeEventType, finished: boolean): LifecycleMapping
     pipelineRunId: input.subjectId,
     pipelineName: str(input.content.pipelineName),
     url: urlOf(input.content),
-    ...(finished ? { outcome: runOutcome(input.content.outcome), conclusion: str(input.content.outcome) } : {}),
+    ...(finished
+      ? { outcome: runOutcome(input.content.outcome), conclusion: str(input.content.outcome) }
+      : {}),
     errors: str(input.content.errors),
     ...linking(input),
   }),
@@ -163,7 +175,9 @@ const taskRun = (type: NativeEventType, finished: boolean): LifecycleMapping => 
     taskName: str(input.content.taskName),
     pipelineRunId: refId(input.content.pipelineRun),
     url: urlOf(input.content),
-    ...(finished ? { outcome: runOutcome(input.content.outcome), conclusion: str(input.content.outcome) } : {}),
+    ...(finished
+      ? { outcome: runOutcome(input.content.outcome), conclusion: str(input.content.outcome) }
+      : {}),
     errors: str(input.content.errors),
     ...linking(input),
   }),

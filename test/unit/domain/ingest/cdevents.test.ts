@@ -564,7 +564,10 @@ describe('CDEvents envelope: spec versions and types', () => {
   it('records types without a native counterpart and rejects types outside the spec at context.type', () => {
     const published = mapped(fixture('service-published.v0.5'));
     expect(published.type).toBe('cdevent.recorded');
-    expect(published.data).toMatchObject({ cdeventType: published.cdeventType, subjectId: published.subject });
+    expect(published.data).toMatchObject({
+      cdeventType: published.cdeventType,
+      subjectId: published.subject,
+    });
     const deployed = fixture('service-deployed.v0.4');
     expect(mapped(withField(deployed, ['context', 'type'], 'dev.cdevents.service.removed.0.2.0')).type).toBe(
       'cdevent.recorded',

@@ -217,3 +217,70 @@ describe('GitLab Release Hook', () => {
     );
   });
 });
+
+describe('GitHub pull_request opened and workflow_job', () => {
+  it('given an opened pull request, records change.created with title, author, branches and creation time', () => {
+    const opened = withField(mergedPullRequest, ['action'], 'opened');
+    expect(only(github('pull_request', opened))).toMatchObject({
+      id: 'pull-request/42/created',
+      type: 'change.created',
+      occurredAt: '2026-11-30T09:00:00Z',
+      data: {
+        changeId: 'acme/payments-api#42',
+        title: 'Retry card captures',
+        author: 'ada',
+        branch: 'retry-captures',
+        baseBranch: 'main',
+        createdAt: '2026-11-30T09:00:00Z',
+      },
+    });
+  });
+
+  const job: Json = {
+    action: 'completed',
+    repository,
+    workflow_job: {
+      id: 5,
+      run_id: 77,
+      run_attempt: 2,
+      name: 'unit tests',
+      conclusion: 'timed_out',
+      started_at: '2026-12-01T10:00:00Z',
+      completed_at: '2026-12-01T10:03:30Z',
+      html_url: 'https://github.com/acme/payments-api/actions/runs/77/job/5',
+    },
+  };
+
+  it('given a completed job, records task.run.finished of its run with outcome, raw conclusion and duration', () => {
+    expect(only(github('workflow_job', job))).toMatchObject({
+      id: 'workflow-job/5/finished',
+      type: 'task.run.finished',
+      occurredAt: '2026-12-01T10:03:30Z',
+      data: {
+        taskRunId: 'github-job-5',
+        taskName: 'unit tests',
+        pipelineRunId: 'github-run-77-2',
+        outcome: 'failure',
+        conclusion: 'timed_out',
+        durationMs: 210_000,
+      },
+    });
+  });
+
+  it.each([
+    ['success', 'success'],
+    ['failure', 'failure'],
+    ['cancelled', 'cancelled'],
+    ['skipped', 'skipped'],
+  ])('maps conclusion %s onto outcome %s', (conclusion, outcome) => {
+    const data = only(github('workflow_job', withField(job, ['workflow_job', 'conclusion'], conclusion)))
+      .data as Json;
+    expect(data.outcome).toBe(outcome);
+  });
+
+  it('ignores queued and in-progress jobs with a reason', () => {
+    expect(reason(github('workflow_job', withField(job, ['action'], 'queued')))).toMatch(
+      /recorded when completed/,
+    );
+  });
+});
