@@ -66,15 +66,33 @@ export function gitLabChangeId(path: string, iid: number): string {
 }
 
 /**
- * Only `merge` is recorded. GitLab's payload has no merge time in older versions; `updated_at` of the
+ * `open` is a `change.created`, `merge` a `change.merged`. GitLab's payload has no merge time in older versions; `updated_at` of the
  * merge delivery is then when it was merged. `createdAt` is the merge request's creation.
  */
 export function mapMergeRequest(delivery: WebhookDelivery): WebhookMapping {
   const payload = parsePayload(MergeRequestHookSchema, delivery.body);
   if (!payload.ok) return payload.mapping;
   const { project, user, object_attributes: mr } = payload.value;
+  if (mr.action === 'open')
+    return webhookEvent(delivery, {
+      source: project.web_url,
+      id: `merge-request/${mr.iid}/created`,
+      type: 'change.created',
+      occurredAt: mr.created_at,
+      data: {
+        changeId: gitLabChangeId(project.path_with_namespace, mr.iid),
+        service: lastSegment(project.path_with_namespace),
+        repository: project.path_with_namespace,
+        title: mr.title || undefined,
+        author: user?.username || undefined,
+        branch: mr.source_branch || undefined,
+        baseBranch: mr.target_branch,
+        url: mr.url || undefined,
+        createdAt: mr.created_at,
+      },
+    });
   if (mr.action !== 'merge')
-    return ignored(`merge request action '${mr.action ?? 'none'}' is not recorded; only merges are`);
+    return ignored(`merge request action '${mr.action ?? 'none'}' is not recorded; only open and merge are`);
   const mergedAt = mr.merged_at ?? mr.updated_at ?? undefined;
   const sha = mr.merge_commit_sha || mr.last_commit?.id || undefined;
   return webhookEvent(delivery, {

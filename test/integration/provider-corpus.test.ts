@@ -123,9 +123,9 @@ const GITLAB: Record<string, Expected> = {
   'go-gitlab/testdata/webhooks/group_merge_request.json': { invalid: ['object_attributes', 'iid'] },
   'go-gitlab/testdata/webhooks/issue.json': notRecorded('Issue Hook'),
   'go-gitlab/testdata/webhooks/member.json': notRecorded('Member Hook'),
-  'go-gitlab/testdata/webhooks/merge_request.json': ignoredAs(
-    /action 'open' is not recorded; only merges are/,
-  ),
+  'go-gitlab/testdata/webhooks/merge_request.json': {
+    events: [['change.created', 'merge-request/1/created']],
+  },
   'go-gitlab/testdata/webhooks/note_commit.json': notRecorded('Note Hook'),
   'go-gitlab/testdata/webhooks/note_issue.json': notRecorded('Note Hook'),
   'go-gitlab/testdata/webhooks/note_merge_request.json': notRecorded('Note Hook'),

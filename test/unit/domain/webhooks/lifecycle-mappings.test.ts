@@ -177,10 +177,10 @@ describe('GitLab Merge Request Hook', () => {
     expect([data.sha, data.mergeCommitSha]).toEqual(['d'.repeat(40), undefined]);
   });
 
-  it.each(['open', 'update', 'close', 'approved'])('ignores action %s with a reason', (action) => {
+  it.each(['update', 'close', 'approved'])('ignores action %s with a reason', (action) => {
     expect(
       reason(gitlab('Merge Request Hook', withField(mergeHook, ['object_attributes', 'action'], action))),
-    ).toBe(`merge request action '${action}' is not recorded; only merges are`);
+    ).toBe(`merge request action '${action}' is not recorded; only open and merge are`);
   });
 });
 
@@ -195,6 +195,23 @@ const releaseHook: Json = {
   project,
   commit: { id: 'e'.repeat(40) },
 };
+
+describe('GitLab Merge Request Hook open', () => {
+  it('given action open, records change.created of the merge request', () => {
+    const opened = withField(mergeHook, ['object_attributes', 'action'], 'open');
+    expect(only(gitlab('Merge Request Hook', opened))).toMatchObject({
+      id: 'merge-request/9/created',
+      type: 'change.created',
+      occurredAt: '2026-11-30T09:00:00Z',
+      data: {
+        changeId: 'acme/payments-api!9',
+        branch: 'retry',
+        baseBranch: 'main',
+        createdAt: '2026-11-30T09:00:00Z',
+      },
+    });
+  });
+});
 
 describe('GitLab Release Hook', () => {
   it('given action create, records release.created with the tag as version', () => {
