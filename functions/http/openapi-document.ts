@@ -13,7 +13,8 @@ const jsonSchema = (schema: z.ZodType): JsonSchema => {
 };
 
 const ERROR_RESPONSES: Record<string, string> = {
-  '400': '`invalid_json`, `validation_failed` (with `issues[].path`), `unsupported_spec_version` (a CDEvent outside the 0.4.x and 0.5.x lines) or `batch_too_large`',
+  '400':
+    '`invalid_json`, `validation_failed` (with `issues[].path`), `unsupported_spec_version` (a CDEvent outside the 0.4.x and 0.5.x lines) or `batch_too_large`',
   '401': '`unauthorized`: no token or not a valid one',
   '403': '`forbidden`: the token’s role may not do this',
   '404': '`not_found` (also for another tenant’s data)',
