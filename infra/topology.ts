@@ -112,7 +112,7 @@ export const functions = {
   },
   receiveWebhook: {
     entry: 'functions/http/webhooks/receive-webhook.ts',
-    description: 'GitHub, GitLab and PagerDuty webhooks → ledger events (provider signature, no token)',
+    description: 'GitHub, GitLab, PagerDuty and Flux webhooks → ledger events (provider signature, no token)',
   },
   putWebhookSecret: {
     entry: 'functions/http/webhooks/put-webhook-secret.ts',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { DeploymentEventType } from '../events/native-events.ts';
+import { mapPullRequest, mapRelease, mapWorkflowJob, mapWorkflowRunFinished } from './github-lifecycle.ts';
 import {
   deploymentByName,
   ignored,
@@ -92,9 +93,15 @@ export function mapGitHubWebhook(delivery: WebhookDelivery): WebhookMapping {
       return mapWorkflowRun(delivery);
     case 'push':
       return mapPush(delivery);
+    case 'pull_request':
+      return mapPullRequest(delivery);
+    case 'release':
+      return mapRelease(delivery);
+    case 'workflow_job':
+      return mapWorkflowJob(delivery);
     default:
       return ignored(
-        `GitHub '${delivery.kind}' events are not recorded; subscribe the hook to deployment_status, workflow_run or push`,
+        `GitHub '${delivery.kind}' events are not recorded; subscribe the hook to deployment_status, workflow_run, push, pull_request or release`,
       );
   }
 }
@@ -181,8 +188,8 @@ function mapWorkflowRun(delivery: WebhookDelivery): WebhookMapping {
   const { action, repository, workflow, workflow_run: run } = payload.value;
   const name = run.name || workflow?.name;
   const convention = deploymentByName(name);
-  if (!convention)
-    return ignored(`workflow '${name ?? ''}' is not a deployment: its name does not start with 'Deploy'`);
+  // Not a deployment by name: a CI run, recorded as pipeline.run.finished when it completes.
+  if (!convention) return mapWorkflowRunFinished(delivery);
 
   let type: DeploymentEventType;
   let occurredAt: string | undefined;

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { DeploymentEventType } from '../events/native-events.ts';
+import { mapGitLabRelease, mapMergeRequest } from './gitlab-lifecycle.ts';
 import {
   deploymentByName,
   ignored,
@@ -81,9 +82,13 @@ export function mapGitLabWebhook(delivery: WebhookDelivery): WebhookMapping {
       return mapPipeline(delivery);
     case 'Push Hook':
       return mapPush(delivery);
+    case 'Merge Request Hook':
+      return mapMergeRequest(delivery);
+    case 'Release Hook':
+      return mapGitLabRelease(delivery);
     default:
       return ignored(
-        `GitLab '${delivery.kind}' events are not recorded; enable deployment, pipeline or push events`,
+        `GitLab '${delivery.kind}' events are not recorded; enable deployment, pipeline, push, merge request or release events`,
       );
   }
 }

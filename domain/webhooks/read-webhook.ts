@@ -1,11 +1,13 @@
 import type { FieldIssue } from '../ingest/normalise-event.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
+import { fluxKind, mapFluxWebhook } from './flux.ts';
 import { mapGitHubWebhook } from './github.ts';
 import { mapGitLabWebhook } from './gitlab.ts';
 import { mapPagerDutyWebhook, pagerDutyOccurredAt } from './pagerduty.ts';
 import {
   isFresh,
   PAGERDUTY_FRESHNESS,
+  verifyFluxSignature,
   verifyGitHubSignature,
   verifyGitLabToken,
   verifyPagerDutySignature,
@@ -82,6 +84,8 @@ function verifySignature(
       return verifyGitLabToken(headers['x-gitlab-token'], secret);
     case 'pagerduty':
       return verifyPagerDutySignature(body, headers['x-pagerduty-signature'], secret);
+    case 'flux':
+      return verifyFluxSignature(body, headers['x-signature'], secret);
   }
 }
 
@@ -111,6 +115,12 @@ function deliveryOf(
       const deliveryId = headers['x-webhook-id'] ?? (typeof event.id === 'string' ? event.id : undefined);
       return { ok: true, delivery: { provider, kind: event.event_type.trim(), deliveryId, body } };
     }
+    case 'flux': {
+      const kind = fluxKind(body);
+      return kind
+        ? { ok: true, delivery: { provider, kind, deliveryId: undefined, body } }
+        : { ok: false, issue: { path: ['involvedObject', 'kind'], message: 'is required' } };
+    }
   }
 }
 
@@ -128,6 +138,8 @@ function mapDelivery(delivery: WebhookDelivery, config: WebhookConfig): WebhookM
       return mapGitLabWebhook(delivery);
     case 'pagerduty':
       return mapPagerDutyWebhook(delivery, { environment: config.environment });
+    case 'flux':
+      return mapFluxWebhook(delivery, { environment: config.environment });
   }
 }
 

@@ -23,6 +23,13 @@ export function verifyGitHubSignature(body: Uint8Array, header: string | undefin
   return sameHex(value.slice('sha256='.length), hmacSha256(secret, body));
 }
 
+/** Flux `generic-hmac` Provider: `X-Signature: sha256=<hex HMAC-SHA256 of the body>`. */
+export function verifyFluxSignature(body: Uint8Array, header: string | undefined, secret: string): boolean {
+  const value = header?.trim() ?? '';
+  if (!value.startsWith('sha256=')) return false;
+  return sameHex(value.slice('sha256='.length), hmacSha256(secret, body));
+}
+
 /** GitLab sends the configured secret itself in `X-Gitlab-Token`; hashing both sides equalises lengths. */
 export function verifyGitLabToken(header: string | undefined, secret: string): boolean {
   if (header === undefined) return false;

@@ -6,7 +6,7 @@ import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
 
-export const webhookProviders = ['github', 'gitlab', 'pagerduty'] as const;
+export const webhookProviders = ['github', 'gitlab', 'pagerduty', 'flux'] as const;
 export type WebhookProvider = (typeof webhookProviders)[number];
 
 export function isWebhookProvider(value: string): value is WebhookProvider {
@@ -16,7 +16,7 @@ export function isWebhookProvider(value: string): value is WebhookProvider {
 /** One delivery as the provider sent it: its event kind (from a header or the body) and parsed body. */
 export interface WebhookDelivery {
   readonly provider: WebhookProvider;
-  /** `X-GitHub-Event`, `X-Gitlab-Event`, or PagerDuty's `event.event_type`. */
+  /** `X-GitHub-Event`, `X-Gitlab-Event`, PagerDuty's `event.event_type`, or Flux's `involvedObject.kind`. */
   readonly kind: string;
   /** The provider's delivery id, kept in `original` for audit (never part of the event's identity). */
   readonly deliveryId: string | undefined;

@@ -63,4 +63,5 @@ export const WebhookSecretBodySchemas = {
   github: z.strictObject({ secret }),
   gitlab: z.strictObject({ secret }),
   pagerduty: z.strictObject({ secret, environment: environment.optional() }),
+  flux: z.strictObject({ secret, environment: environment.optional() }),
 } as const;

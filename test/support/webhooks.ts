@@ -44,5 +44,7 @@ export function signedHeaders(
       return { 'x-gitlab-event': kind, 'x-gitlab-token': secret };
     case 'pagerduty':
       return { 'x-pagerduty-signature': `v1=${hmacHex(secret, body)}` };
+    case 'flux':
+      return { 'x-signature': `sha256=${hmacHex(secret, body)}` };
   }
 }

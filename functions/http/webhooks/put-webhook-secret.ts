@@ -9,7 +9,8 @@ import { providerParam, webhookSecrets } from './webhook-route.ts';
 /**
  * PUT /v1/webhooks/{provider}/secret (admin) — sets or rotates the caller's tenant's secret for a provider:
  * the GitHub webhook secret, the GitLab secret token, or the PagerDuty subscription's signing secret (with
- * the environment its incidents are opened in). The secret is never echoed back.
+ * the environment its incidents are opened in), or the Flux generic-hmac Provider's key (with the
+ * environment its cluster deploys to). The secret is never echoed back.
  */
 export const handler = httpApi(async (event) => {
   const { tenant } = authorize(event, 'admin');
@@ -37,6 +38,8 @@ export const handler = httpApi(async (event) => {
   return json(replaced ? 200 : 201, {
     provider,
     url: `/v1/webhooks/${provider}?tenant=${encodeURIComponent(tenant)}`,
-    ...(provider === 'pagerduty' ? { environment: config.environment ?? DEFAULT_ENVIRONMENT } : {}),
+    ...(provider === 'pagerduty' || provider === 'flux'
+      ? { environment: config.environment ?? DEFAULT_ENVIRONMENT }
+      : {}),
   });
 });

@@ -115,8 +115,20 @@ describe('GitHub deployment_status', () => {
 describe('GitHub workflow_run', () => {
   const named = (name: string, body: Json = workflowRun) => withField(body, ['workflow_run', 'name'], name);
 
-  it('ignores the documented run of a workflow named "test": it is not a deployment', () => {
-    expect(ignoredReason('workflow_run', workflowRun)).toContain("workflow 'test' is not a deployment");
+  it('records the documented completed run of a workflow named "test" as pipeline.run.finished, not a deployment', () => {
+    expect(event('workflow_run', workflowRun)).toMatchObject({
+      id: 'workflow-run/289782451/1/finished',
+      type: 'pipeline.run.finished',
+      data: {
+        pipelineRunId: 'github-run-289782451-1',
+        pipelineName: 'test',
+        outcome: 'success',
+        conclusion: 'success',
+      },
+    });
+    expect(ignoredReason('workflow_run', withField(workflowRun, ['action'], 'requested'))).toContain(
+      'recorded when completed',
+    );
   });
 
   it('records a completed run of "Deploy to staging" as a succeeded deployment of the head sha', () => {
