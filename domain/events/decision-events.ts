@@ -37,6 +37,11 @@ export const GateEvaluatedSchema = z.object({
   /** The request this answers and the instant it was judged at (the request's recording time). */
   requestSeq: z.number().int(),
   evaluatedAt: z.string(),
+  /**
+   * Present (true) only on a dry run (policy `mode: "dry-run"` or the request's `dryRun: true`):
+   * `decision` is still the real verdict, but whoever asks is answered `passed`.
+   */
+  dryRun: z.literal(true).optional(),
 });
 
 export const GateBypassedSchema = z.object({

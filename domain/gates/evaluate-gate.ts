@@ -17,6 +17,8 @@ export function evaluateGate(facts: GateFacts): GateEvaluated {
     : [];
   const unknown = releaseUnknown(facts);
   const checks = unknown ? [unknown, ...policyChecks] : policyChecks;
+  // Only a dry run carries the flag, so every enforced decision keeps the bytes it always had.
+  const dryRun = facts.request.dryRun === true || facts.policy?.policy.mode === 'dry-run';
   return {
     deploymentId: facts.request.deploymentId,
     releaseId: facts.request.releaseId,
@@ -27,7 +29,16 @@ export function evaluateGate(facts: GateFacts): GateEvaluated {
     checks,
     requestSeq: facts.request.seq,
     evaluatedAt: facts.request.recordedAt,
+    ...(dryRun ? { dryRun: true as const } : {}),
   };
+}
+
+/**
+ * What a pipeline is answered: the recorded verdict, except that a dry run always answers `passed`
+ * (its real verdict stays in the ledger for the team to read).
+ */
+export function pipelineAnswer(decision: Pick<GateEvaluated, 'decision' | 'dryRun'>): 'passed' | 'failed' {
+  return decision.dryRun === true ? 'passed' : decision.decision;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface GateRequest {
   readonly seq: number;
   /** When the request was recorded: the instant the gate judges ("may it go now?"). */
   readonly recordedAt: string;
+  /** The request asked for a dry run (`dryRun: true` on `deployment.requested`). @default false */
+  readonly dryRun?: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@ import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 import { healthPolicyShape } from './health-policy.ts';
+import { pipelinePolicyShape } from './pipeline-policy.ts';
 import { rolloutPolicyShape } from './rollout-policy.ts';
 
 const isoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
@@ -70,6 +71,7 @@ export const PolicySchema = z.strictObject({
   // Rollback triggers and the post-release watch; checklists, on-call handoff, dry-run and RRULE windows.
   ...healthPolicyShape,
   ...rolloutPolicyShape,
+  ...pipelinePolicyShape,
 });
 export type Policy = z.infer<typeof PolicySchema>;
 

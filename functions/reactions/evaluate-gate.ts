@@ -35,7 +35,15 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   const earlierServiceEvents = before(seq, serviceEvents);
   const resolvedIncidents = await resolvedBefore(tenant, seq, earlierServiceEvents);
   const decision = evaluateGate({
-    request: { deploymentId, releaseId, service, environment, seq, recordedAt: detail.recordedAt },
+    request: {
+      deploymentId,
+      releaseId,
+      service,
+      environment,
+      seq,
+      recordedAt: detail.recordedAt,
+      ...(data.dryRun === true ? { dryRun: true } : {}),
+    },
     policy,
     releaseEvents: before(seq, releaseEvents),
     linkedTestRuns: before(
