@@ -58,6 +58,10 @@ export async function expectIntactLedger(reader: Client, count: number): Promise
   expect(events.map((e) => e.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   expect(new Set(events.map((e) => `${e.source} ${e.id}`)).size).toBe(count);
   const verify = await reader('GET', '/v1/audit/verify');
-  expect(verify.json).toMatchObject({ ok: true, checked: count, head: { seq: count, hash: events.at(-1)?.hash } });
+  expect(verify.json).toMatchObject({
+    ok: true,
+    checked: count,
+    head: { seq: count, hash: events.at(-1)?.hash },
+  });
   return events;
 }
