@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { type NativeEventType, nativeEventSchemas, SeveritySchema } from '../events/native-events.ts';
 import { lifecycleMappings } from './cdevents/lifecycle.ts';
+import { zodIssues } from './field-issues.ts';
 
 /**
  * Maps CDEvents (https://cdevents.dev, spec 0.4.x and 0.5.x) onto native ledger events.
@@ -692,14 +693,4 @@ function compact(data: Record<string, unknown>): Record<string, unknown> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function zodIssues(
-  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
-  prefix: Path = [],
-): CdEventIssue[] {
-  return issues.map((issue) => ({
-    path: [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
-    message: issue.message,
-  }));
 }

@@ -6,11 +6,7 @@ import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
 import { isCdEventType, looksLikeCdEvent, mapCdEvent } from './cdevents.ts';
-
-export interface FieldIssue {
-  readonly path: (string | number)[];
-  readonly message: string;
-}
+import { type FieldIssue, zodIssues } from './field-issues.ts';
 
 export type Normalised =
   | { readonly ok: true; readonly event: IncomingEvent }
@@ -139,15 +135,4 @@ export function reservedSourceIssues(source: string, path: (string | number)[]):
 
 function hashPayload(payload: unknown): string {
   return sha256Hex(canonicalJson(payload));
-}
-
-/** zod issue paths are PropertyKey[]; the API reports strings and numbers only. */
-export function zodIssues(
-  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
-  prefix: (string | number)[] = [],
-): FieldIssue[] {
-  return issues.map((issue) => ({
-    path: [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
-    message: issue.message,
-  }));
 }

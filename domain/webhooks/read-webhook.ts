@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../ingest/normalise-event.ts';
+import type { FieldIssue } from '../ingest/field-issues.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
 import { fluxKind, mapFluxWebhook } from './flux.ts';
 import { mapGitHubWebhook } from './github.ts';

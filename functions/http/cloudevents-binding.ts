@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../../domain/ingest/normalise-event.ts';
+import type { FieldIssue } from '../../domain/ingest/field-issues.ts';
 
 /**
  * The two pieces of the CloudEvents 1.0 HTTP binding the ledger needs beyond the envelope schema in

@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../../domain/ingest/normalise-event.ts';
+import type { FieldIssue } from '../../domain/ingest/field-issues.ts';
 
 export type ErrorCode =
   | 'invalid_json'

@@ -1,6 +1,6 @@
 import { SUPPORTED_SPEC_LINES } from '../../domain/ingest/cdevents.ts';
+import type { FieldIssue } from '../../domain/ingest/field-issues.ts';
 import {
-  type FieldIssue,
   looksLikeCdEvent,
   normaliseCdEvent,
   normaliseCloudEvent,

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { zodIssues } from '../../domain/ingest/normalise-event.ts';
+import { zodIssues } from '../../domain/ingest/field-issues.ts';
 import { HttpError } from './http-error.ts';
 
 /** Parses a small JSON request body with a schema: 400 invalid_json or validation_failed with paths. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { zodIssues } from '../../domain/ingest/normalise-event.ts';
+import { zodIssues } from '../../domain/ingest/field-issues.ts';
 import type { HttpEvent } from './http-api.ts';
 import { badRequest } from './http-error.ts';
 

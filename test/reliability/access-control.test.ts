@@ -27,6 +27,7 @@ const missing: Record<string, string> = {
   deploymentId: 'absent-dep-1',
   service: 'absent-svc',
   environment: 'production',
+  id: '00000000-0000-4000-8000-000000000000',
 };
 
 let runtime: LocalRuntime;
@@ -46,6 +47,9 @@ beforeAll(async () => {
     }),
   ];
   for (const event of posted) expect((await admin('POST', '/v1/events', event)).status).toBe(201);
+  const job = await admin('POST', '/v1/audit/verifications', {});
+  expect(job.status).toBe(202);
+  existing.id = job.json.id;
   expect(
     (await admin('PUT', `/v1/policies/${existing.service}/production`, { requiredApprovals: 1 })).status,
   ).toBe(201);
@@ -56,10 +60,12 @@ afterAll(async () => {
 
 /**
  * The roles a route admits besides admin: reads need reader (a CI job may also poll its deployment's gate
- * with its writer token), posting events writer, everything else admin.
+ * with its writer token), posting events writer, everything else admin. Starting a full re-verification
+ * changes no history, so the auditor (reader) may start one.
  */
 function allowedRoles(route: RouteSpec): readonly Role[] {
   if (route.method === 'GET' && route.path === '/v1/deployments/{deploymentId}') return ['reader', 'writer'];
+  if (route.method === 'POST' && route.path === '/v1/audit/verifications') return ['reader'];
   if (route.method === 'GET') return ['reader'];
   if (route.method === 'POST' && route.path === '/v1/events') return ['writer'];
   return ['admin'];

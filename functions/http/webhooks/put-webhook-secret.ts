@@ -1,4 +1,4 @@
-import { zodIssues } from '../../../domain/ingest/normalise-event.ts';
+import { zodIssues } from '../../../domain/ingest/field-issues.ts';
 import { DEFAULT_ENVIRONMENT } from '../../../domain/webhooks/webhook-event.ts';
 import { authorize } from '../authorize.ts';
 import { header, httpApi, json, rawBody } from '../http-api.ts';
