@@ -43,6 +43,8 @@ export type StreamType =
   | 'environment'
   | 'ticket'
   | 'cdevent'
+  /** Alerts of one alert id (issue 19): its firings and resolutions. */
+  | 'alert'
   /** Events that share a CDEvents `context.chainId` (linking without a releaseId). */
   | 'chain';
 export type StreamName = `${StreamType}/${string}`;

@@ -185,6 +185,12 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
       return withLinks(own('ticket', 'ticketId'));
     case 'cdevent.recorded':
       return withLinks(own('cdevent', 'subjectId'), ref('release', 'releaseId'));
+    case 'alert.fired':
+    case 'alert.resolved':
+      // Its own alert's history, and the service's, where rollbacks and gates read signals.
+      return withLinks(own('alert', 'alertId'), service());
+    case 'metric.observed':
+      return withLinks(serviceStream(String(data.service), String(data.environment)));
     case 'policy.updated':
       return withLinks(policyStream(String(data.service), String(data.environment)));
     case 'gate.evaluated':

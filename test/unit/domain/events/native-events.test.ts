@@ -63,6 +63,21 @@ const valid: Record<NativeEventType, Record<string, unknown>> = {
   'ticket.created': { ticketId: 'T-1', summary: 'Broken' },
   'ticket.updated': { ticketId: 'T-1' },
   'ticket.closed': { ticketId: 'T-1', resolution: 'fixed' },
+  'alert.fired': {
+    alertId: 'fp1',
+    name: 'HighErrorRate',
+    service: 'api',
+    environment: 'prod',
+    severity: 'critical',
+  },
+  'alert.resolved': { alertId: 'fp1', name: 'HighErrorRate', service: 'api', environment: 'prod' },
+  'metric.observed': {
+    service: 'api',
+    environment: 'prod',
+    metric: 'error_rate',
+    value: 0.02,
+    unit: 'ratio',
+  },
   'cdevent.recorded': { cdeventType: 'dev.cdeventsx.mytool-resource.created.0.1.0', subjectId: 's1' },
 };
 
@@ -115,6 +130,9 @@ const required: Record<NativeEventType, string[]> = {
   'ticket.updated': ['ticketId'],
   'ticket.closed': ['ticketId'],
   'cdevent.recorded': ['cdeventType', 'subjectId'],
+  'alert.fired': ['alertId', 'name', 'service', 'environment'],
+  'alert.resolved': ['alertId', 'name', 'service', 'environment'],
+  'metric.observed': ['service', 'environment', 'metric', 'value'],
 };
 
 describe('native event schemas', () => {
