@@ -1,5 +1,6 @@
 import type { FieldIssue } from '../ingest/field-issues.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
+import { mapAlertmanagerWebhook } from './alertmanager.ts';
 import { fluxKind, mapFluxWebhook } from './flux.ts';
 import { mapGitHubWebhook } from './github.ts';
 import { mapGitLabWebhook } from './gitlab.ts';
@@ -7,6 +8,7 @@ import { mapPagerDutyWebhook, pagerDutyOccurredAt } from './pagerduty.ts';
 import {
   isFresh,
   PAGERDUTY_FRESHNESS,
+  verifyBearerToken,
   verifyFluxSignature,
   verifyGitHubSignature,
   verifyGitLabToken,
@@ -18,6 +20,9 @@ import type { WebhookDelivery, WebhookMapping, WebhookProvider } from './webhook
 export interface WebhookConfig {
   readonly secret: string;
   readonly environment?: string | undefined;
+  /** Alertmanager: the labels naming an alert's service and environment. */
+  readonly serviceLabel?: string | undefined;
+  readonly environmentLabel?: string | undefined;
 }
 
 export interface WebhookRequest {
@@ -86,6 +91,8 @@ function verifySignature(
       return verifyPagerDutySignature(body, headers['x-pagerduty-signature'], secret);
     case 'flux':
       return verifyFluxSignature(body, headers['x-signature'], secret);
+    case 'alertmanager':
+      return verifyBearerToken(headers.authorization, secret);
   }
 }
 
@@ -121,6 +128,16 @@ function deliveryOf(
         ? { ok: true, delivery: { provider, kind, deliveryId: undefined, body } }
         : { ok: false, issue: { path: ['involvedObject', 'kind'], message: 'is required' } };
     }
+    case 'alertmanager': {
+      // A group notification: its status (`firing`/`resolved`) is the kind; each alert carries its own.
+      const status = (body as { status?: unknown } | null)?.status;
+      const kind = typeof status === 'string' && status.trim() !== '' ? status.trim() : 'alerts';
+      const groupKey = (body as { groupKey?: unknown } | null)?.groupKey;
+      return {
+        ok: true,
+        delivery: { provider, kind, deliveryId: typeof groupKey === 'string' ? groupKey : undefined, body },
+      };
+    }
   }
 }
 
@@ -140,6 +157,12 @@ function mapDelivery(delivery: WebhookDelivery, config: WebhookConfig): WebhookM
       return mapPagerDutyWebhook(delivery, { environment: config.environment });
     case 'flux':
       return mapFluxWebhook(delivery, { environment: config.environment });
+    case 'alertmanager':
+      return mapAlertmanagerWebhook(delivery, {
+        serviceLabel: config.serviceLabel,
+        environmentLabel: config.environmentLabel,
+        environment: config.environment,
+      });
   }
 }
 

@@ -38,6 +38,15 @@ export function verifyGitLabToken(header: string | undefined, secret: string): b
 }
 
 /**
+ * Alertmanager `http_config.authorization` (type Bearer by default): `Authorization: Bearer <secret>`.
+ * Both sides are hashed first so the comparison is constant-time whatever their lengths.
+ */
+export function verifyBearerToken(header: string | undefined, secret: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return verifyGitLabToken(match?.[1] ?? '', secret) && match !== null;
+}
+
+/**
  * PagerDuty: `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>]`, one signature per active secret while a secret
  * is rotated; any `v1` match is enough. Every candidate is compared, so timing does not tell which matched.
  */

@@ -33,6 +33,8 @@ export class DynamoDbWebhookSecretStore {
     return {
       secret: Item.secret,
       environment: typeof Item.environment === 'string' ? Item.environment : undefined,
+      serviceLabel: typeof Item.serviceLabel === 'string' ? Item.serviceLabel : undefined,
+      environmentLabel: typeof Item.environmentLabel === 'string' ? Item.environmentLabel : undefined,
     };
   }
 
@@ -46,6 +48,8 @@ export class DynamoDbWebhookSecretStore {
             ...stateKeys.webhook(tenant, provider),
             secret: config.secret,
             environment: config.environment,
+            serviceLabel: config.serviceLabel,
+            environmentLabel: config.environmentLabel,
             updatedAt: now.toISOString(),
           },
           ReturnValues: 'ALL_OLD',

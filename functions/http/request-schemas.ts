@@ -64,4 +64,11 @@ export const WebhookSecretBodySchemas = {
   gitlab: z.strictObject({ secret }),
   pagerduty: z.strictObject({ secret, environment: environment.optional() }),
   flux: z.strictObject({ secret, environment: environment.optional() }),
+  // The bearer credential of Alertmanager's `http_config.authorization`, and the labels placing an alert.
+  alertmanager: z.strictObject({
+    secret,
+    serviceLabel: environment.optional(),
+    environmentLabel: environment.optional(),
+    environment: environment.optional(),
+  }),
 } as const;

@@ -46,5 +46,7 @@ export function signedHeaders(
       return { 'x-pagerduty-signature': `v1=${hmacHex(secret, body)}` };
     case 'flux':
       return { 'x-signature': `sha256=${hmacHex(secret, body)}` };
+    case 'alertmanager':
+      return { authorization: `Bearer ${secret}` };
   }
 }

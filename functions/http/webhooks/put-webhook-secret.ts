@@ -32,14 +32,30 @@ export const handler = httpApi(async (event) => {
       'the webhook secret is not valid',
       zodIssues(parsed.error.issues),
     );
-  const data: { secret: string; environment?: string | undefined } = parsed.data;
-  const config = { secret: data.secret, environment: data.environment };
+  const data: {
+    secret: string;
+    environment?: string | undefined;
+    serviceLabel?: string | undefined;
+    environmentLabel?: string | undefined;
+  } = parsed.data;
+  const config = {
+    secret: data.secret,
+    environment: data.environment,
+    serviceLabel: data.serviceLabel,
+    environmentLabel: data.environmentLabel,
+  };
   const replaced = await webhookSecrets().put(tenant, provider, config, new Date());
   return json(replaced ? 200 : 201, {
     provider,
     url: `/v1/webhooks/${provider}?tenant=${encodeURIComponent(tenant)}`,
-    ...(provider === 'pagerduty' || provider === 'flux'
+    ...(provider === 'pagerduty' || provider === 'flux' || provider === 'alertmanager'
       ? { environment: config.environment ?? DEFAULT_ENVIRONMENT }
+      : {}),
+    ...(provider === 'alertmanager'
+      ? {
+          serviceLabel: config.serviceLabel ?? 'service',
+          environmentLabel: config.environmentLabel ?? 'environment',
+        }
       : {}),
   });
 });
