@@ -230,6 +230,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
       WebhookSecretBodySchemas.github,
       WebhookSecretBodySchemas.gitlab,
       WebhookSecretBodySchemas.pagerduty,
+      WebhookSecretBodySchemas.alertmanager,
     ]),
     bodyMediaTypes: ['application/json'],
     success: { status: 200, description: 'the provider and that a secret is configured (never the secret)' },
