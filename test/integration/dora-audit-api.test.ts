@@ -260,5 +260,10 @@ describe('DORA metrics and the audit API over HTTP', () => {
       `/v1/metrics/dora/evidence?metric=leadTimeForChanges&service=storefront&${window}`,
     );
     expect(lead.json.items.map((item: { changeId: string }) => item.changeId)).toEqual(['pr-m1', 'pr-m2']);
+    // CDEvents change.merged carries no first commit or creation time: each sample starts at its merge.
+    expect(lead.json.items.map((item: { startRule: string }) => item.startRule)).toEqual([
+      'change.merged',
+      'change.merged',
+    ]);
   });
 });
