@@ -48,6 +48,21 @@ export interface CommitEvidence {
   readonly firstInEnvironment: boolean;
   /** Set when the sample comes from a CDEvents `change.merged` rather than a release's commits. */
   readonly changeId?: string;
+  /**
+   * Where the sample starts: a release commit's time (`commit`), else a `change.merged` event's first
+   * commit time, creation time or merge time, whichever it carries first in that order.
+   */
+  readonly startRule: StartRule;
+}
+
+export type StartRule = 'commit' | 'change.first_commit' | 'change.created' | 'change.merged';
+
+/** The start of a change's lead time sample and the rule that chose it. */
+export function changeStart(change: ChangeFacts): { at: string; rule: StartRule } {
+  const { firstCommitAt, createdAt, at } = change.merged;
+  if (firstCommitAt && firstCommitAt <= at) return { at: firstCommitAt, rule: 'change.first_commit' };
+  if (createdAt && createdAt <= at) return { at: createdAt, rule: 'change.created' };
+  return { at, rule: 'change.merged' };
 }
 
 /** Everything one production deployment contributes to the metrics, and why. */
@@ -350,6 +365,7 @@ function commitsFirstDeployedBy(
         leadSeconds: Math.max(0, secondsBetween(committedAt, final.at)),
         firstInService,
         firstInEnvironment,
+        startRule: 'commit' as const,
       },
     ];
   });
@@ -391,14 +407,18 @@ function changesFirstDeployedBy(
   }
   return changes
     .sort((a, b) => cmp(a.merged.at, b.merged.at) || cmp(a.id, b.id))
-    .map((c) => ({
-      sha: c.merged.sha ?? c.id,
-      committedAt: c.merged.at,
-      leadSeconds: Math.max(0, secondsBetween(c.merged.at, final.at)),
-      firstInService: previousAny === undefined || c.merged.at > previousAny,
-      firstInEnvironment: true,
-      changeId: c.id,
-    }));
+    .map((c) => {
+      const start = changeStart(c);
+      return {
+        sha: c.merged.sha ?? c.id,
+        committedAt: start.at,
+        leadSeconds: Math.max(0, secondsBetween(start.at, final.at)),
+        firstInService: previousAny === undefined || c.merged.at > previousAny,
+        firstInEnvironment: true,
+        changeId: c.id,
+        startRule: start.rule,
+      };
+    });
 }
 
 function cmp(a: string, b: string): number {

@@ -29,7 +29,9 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // back; CDEvents `change.merged` gives lead time samples to deployments whose release lists no commits.
 // dora-2023.3: the same maths; scopes also keep month rollups with per-bin sample lists, so a long window
 // reads a dozen months instead of every day's samples (a new projection, built beside the old one).
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.3';
+// dora-2023.4: a `change.merged` sample starts at the change's first commit time, else its creation, else
+// its merge, and names that start rule (`startRule`) in the evidence, as release commit samples do.
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.4';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

@@ -1,4 +1,4 @@
-import type { CellDoc, DeploymentEvidence } from './cell-evidence.ts';
+import type { CellDoc, DeploymentEvidence, StartRule } from './cell-evidence.ts';
 import { inScope } from './dora-metrics.ts';
 import type { DoraScope, Rollup } from './rollups.ts';
 
@@ -23,6 +23,8 @@ export type EvidenceItem =
       readonly releaseId: string | null;
       readonly deployedAt: string;
       readonly leadSeconds: number;
+      /** Where this lead time starts (`committedAt`): see `StartRule`. */
+      readonly startRule: StartRule;
       /** Which first deployment this lead time runs to. */
       readonly rule: 'first_production_deployment_of_service' | 'first_deployment_to_environment';
     };
@@ -62,6 +64,7 @@ export function evidenceFor(
               releaseId: d.releaseId,
               deployedAt: d.finishedAt,
               leadSeconds: c.leadSeconds,
+              startRule: c.startRule,
               rule: byEnvironment
                 ? 'first_deployment_to_environment'
                 : 'first_production_deployment_of_service',

@@ -56,6 +56,10 @@ export interface ChangeFacts {
     readonly at: string;
     readonly service: string;
     readonly sha: string | null;
+    /** The change's first commit time, when the producer gave it: the preferred start of lead time. */
+    readonly firstCommitAt?: string;
+    /** When the change (pull or merge request) was opened: the start of lead time without a first commit. */
+    readonly createdAt?: string;
   };
 }
 
@@ -311,7 +315,13 @@ function mergeChange(
   if (before && before.merged.seq <= event.seq) return [];
   const after: ChangeFacts = {
     id,
-    merged: { seq: event.seq, at: utc(event.occurredAt), service, sha: text(data.sha) },
+    merged: {
+      seq: event.seq,
+      at: utc(event.occurredAt),
+      service,
+      sha: text(data.mergeCommitSha) ?? text(data.sha),
+      ...startTimes(data),
+    },
   };
   store.set(['chg', id], after);
   noteService(store, service, { changes: true });
@@ -336,6 +346,16 @@ function mergeChange(
     }
   }
   return dirty;
+}
+
+/** The optional lead time starts a `change.merged` carries, normalised to UTC; unparseable ones are dropped. */
+function startTimes(data: Record<string, unknown>): { firstCommitAt?: string; createdAt?: string } {
+  const out: { firstCommitAt?: string; createdAt?: string } = {};
+  for (const field of ['firstCommitAt', 'createdAt'] as const) {
+    const value = text(data[field]);
+    if (value && !Number.isNaN(Date.parse(value))) out[field] = utc(value);
+  }
+  return out;
 }
 
 /** `github.com/acme/checkout` → `checkout`: the service a change belongs to when the producer names none. */

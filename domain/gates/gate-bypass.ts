@@ -37,7 +37,9 @@ export function gateBypass(input: BypassInput): GateBypassed | undefined {
   const requested = history.some((e) => e.type === 'deployment.requested' && same(e));
   const decision = history.filter((e) => e.type === 'gate.evaluated' && same(e)).at(-1);
   const decided = decision ? String((decision.data as Record<string, unknown>).decision) : undefined;
-  if (decided === 'passed') return undefined;
+  // A dry-run gate enforces nothing (the pipeline was answered passed): going ahead is adoption, not a bypass.
+  if (decided === 'passed' || (decision?.data as Record<string, unknown> | undefined)?.dryRun === true)
+    return undefined;
   // Without a policy the gate passes whatever it would have seen, so only a recorded failure counts.
   if (!input.policyRequired && decided !== 'failed') return undefined;
   const text = (key: string) => (typeof event.data[key] === 'string' ? (event.data[key] as string) : null);

@@ -85,6 +85,30 @@ const nonEmpty = text.trim().min(1, 'must not be empty');
 const object = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.looseObject(shape, { error: required('an object') });
 
+/**
+ * `links/embeddedlinksarray`: each item is an END, PATH or RELATION link (`linkType`); RELATION requires
+ * `linkKind` and `target`, PATH requires `from`, and `from`/`target` carry a non-empty `contextId`.
+ * `tags` is any object.
+ */
+const LINK_TYPES = ['END', 'PATH', 'RELATION'] as const;
+const LinkEndpoint = object({ contextId: nonEmpty });
+const LinkSchema = z.discriminatedUnion(
+  'linkType',
+  [
+    object({ linkType: z.literal('END'), from: LinkEndpoint.optional(), tags: object({}).optional() }),
+    object({ linkType: z.literal('PATH'), from: LinkEndpoint, tags: object({}).optional() }),
+    object({
+      linkType: z.literal('RELATION'),
+      linkKind: nonEmpty,
+      target: object({ contextId: nonEmpty.optional() }),
+      tags: object({}).optional(),
+    }),
+  ],
+  {
+    error: (issue) => (issue.input === undefined ? 'is required' : `must be one of ${LINK_TYPES.join(', ')}`),
+  },
+);
+
 const ContextSchema = object({
   /** 0.5 name of the spec version. */
   specversion: nonEmpty.optional(),
@@ -94,17 +118,19 @@ const ContextSchema = object({
   source: nonEmpty,
   type: nonEmpty,
   timestamp: z.iso.datetime({ offset: true, error: required('an RFC 3339 timestamp') }),
-  schemaUri: nonEmpty.optional(),
+  /** `format: uri`, minLength 1; it names the producer's own schema and is never fetched. */
+  schemaUri: z.url({ error: required('a URI') }).optional(),
   chainId: nonEmpty.optional(),
-  links: z.array(object({}), { error: required('an array of links') }).optional(),
+  links: z.array(LinkSchema, { error: required('an array of links') }).optional(),
 });
 
 const SubjectSchema = object({
   id: nonEmpty,
   source: text.optional(),
-  /** Required in 0.4, removed in 0.5. */
+  /** Required in 0.4 (checked with the spec version), removed in 0.5. */
   type: text.optional(),
-  content: object({}).optional(),
+  /** Required by every type's schema in both lines. */
+  content: object({}),
 });
 
 const EnvelopeSchema = z.looseObject(
@@ -130,36 +156,43 @@ const RefSchema = object({ id: nonEmpty, source: text.optional() });
 /** service.deployed / upgraded / rolledback: `environment` and `artifactId` are required in 0.4 and 0.5. */
 const ServiceContentSchema = object({ environment: RefSchema, artifactId: nonEmpty });
 
-/** incident.detected / reported: `environment` is required; `ticketURI` is required for reported only. */
+/** incident.detected / reported: `environment` is required; `ticketURI` (format uri) is required for reported only. */
 const IncidentContentSchema = object({
   description: text.optional(),
   environment: RefSchema,
   service: RefSchema.optional(),
   artifactId: nonEmpty.optional(),
-  ticketURI: nonEmpty.optional(),
+  ticketURI: z.url({ error: required('a URI') }).optional(),
 });
 
+const IncidentReportedContentSchema = IncidentContentSchema.extend({
+  ticketURI: z.url({ error: required('a URI') }),
+});
+
+/** incident.resolved: `environment` is required, as for detected and reported. */
 const IncidentResolvedContentSchema = object({
   description: text.optional(),
-  environment: RefSchema.optional(),
+  environment: RefSchema,
   service: RefSchema.optional(),
   artifactId: nonEmpty.optional(),
 });
 
 const PASSED_OUTCOMES = ['pass', 'success'] as const;
 const TEST_OUTCOMES = [...PASSED_OUTCOMES, 'fail', 'failure', 'cancel', 'error'] as const;
+const TEST_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
 const TestSuiteRunContentSchema = object({
   // 0.4: pass|fail|cancel|error, 0.5: success|failure|cancel|error; both are accepted from either version.
   outcome: z.enum(TEST_OUTCOMES, { error: required(`one of ${TEST_OUTCOMES.join(', ')}`) }),
-  environment: RefSchema.optional(),
+  /** Required with `outcome` by the testsuiterun.finished schema. */
+  environment: RefSchema,
   testSuite: object({
     id: nonEmpty.optional(),
     name: nonEmpty.optional(),
     version: text.optional(),
     uri: text.optional(),
   }).optional(),
-  severity: text.optional(),
+  severity: z.enum(TEST_SEVERITIES, { error: required(`one of ${TEST_SEVERITIES.join(', ')}`) }).optional(),
   reason: text.optional(),
   /** Not part of testSuiteRun in 0.4 or 0.5; accepted when a producer adds it. */
   artifactId: nonEmpty.optional(),
@@ -196,8 +229,8 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['service.deployed', (input) => mapServiceDeployment(input, false)],
   ['service.upgraded', (input) => mapServiceDeployment(input, false)],
   ['service.rolledback', (input) => mapServiceDeployment(input, true)],
-  ['incident.detected', mapIncidentOpened],
-  ['incident.reported', mapIncidentOpened],
+  ['incident.detected', (input) => mapIncidentOpened(input, IncidentContentSchema)],
+  ['incident.reported', (input) => mapIncidentOpened(input, IncidentReportedContentSchema)],
   ['incident.resolved', mapIncidentResolved],
   ['testsuiterun.finished', mapTestSuiteRunFinished],
   ['change.merged', mapChangeMerged],
@@ -245,6 +278,9 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
   const issues: CdEventIssue[] = [];
   const specVersion = checkSpecVersion(context, issues, context.type.startsWith(CUSTOM_CDEVENT_TYPE_PREFIX));
   if (specVersion === 'unsupported') return { ok: false, issues, code: 'unsupported_spec_version' };
+  // 0.4 schemas require `subject.type` (removed in 0.5).
+  if (specVersion?.startsWith('0.4.') && subject.type === undefined)
+    issues.push({ path: ['subject', 'type'], message: 'is required in CDEvents 0.4' });
   const mapper = checkType(context.type, issues);
   if (specVersion === undefined || mapper === undefined || issues.length > 0) return { ok: false, issues };
 
@@ -390,8 +426,11 @@ function mapServiceDeployment(input: MapperInput, rollback: boolean): Mapped {
 }
 
 /** incident.detected / reported → incident.opened. */
-function mapIncidentOpened(input: MapperInput): Mapped {
-  const content = parseContent(IncidentContentSchema, input.content);
+function mapIncidentOpened(
+  input: MapperInput,
+  schema: z.ZodType<z.output<typeof IncidentContentSchema>>,
+): Mapped {
+  const content = parseContent(schema, input.content);
   if (!content.ok) return content;
   const { description, environment, service, artifactId, ticketURI } = content.value;
 

@@ -8,6 +8,8 @@ export interface GateView {
   readonly checks: readonly unknown[];
   readonly decidedAt: string | null;
   readonly policyVersion: string | null;
+  /** Present only on a dry-run decision: `status` is the real verdict, the pipeline was answered passed. */
+  readonly dryRun?: true;
 }
 
 export interface DeploymentView {
@@ -82,6 +84,7 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
         checks: Array.isArray(data.checks) ? data.checks : [],
         decidedAt: event.recordedAt,
         policyVersion: typeof data.policyVersion === 'string' ? data.policyVersion : null,
+        ...(data.dryRun === true ? { dryRun: true as const } : {}),
       },
     };
   }

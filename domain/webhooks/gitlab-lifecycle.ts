@@ -142,3 +142,133 @@ export function mapGitLabRelease(delivery: WebhookDelivery): WebhookMapping {
     },
   });
 }
+
+/** A GitLab pipeline or job status → the run outcome of the catalogue. */
+const OUTCOMES: Readonly<Record<string, 'success' | 'failure' | 'cancelled' | 'skipped'>> = {
+  success: 'success',
+  failed: 'failure',
+  canceled: 'cancelled',
+  skipped: 'skipped',
+};
+
+/** Waiting states of a GitLab pipeline (`manual` waits for a person and is not recorded). */
+const QUEUED = new Set(['created', 'waiting_for_resource', 'preparing', 'pending', 'scheduled']);
+
+const seconds = z.number().nonnegative().nullish();
+const toMs = (value: number | null | undefined) => (value == null ? undefined : Math.round(value * 1000));
+
+const PipelineRunSchema = z.looseObject({
+  object_attributes: z.looseObject({
+    id: z.number().int(),
+    name: z.string().nullish(),
+    status: text,
+    created_at: gitlabTime,
+    finished_at: gitlabTime.nullish(),
+    duration: seconds,
+    url: z.string().nullish(),
+  }),
+  project: ProjectSchema,
+});
+
+/**
+ * Any GitLab pipeline as a CI run (issue 18): waiting → `pipeline.run.queued`, `running` →
+ * `pipeline.run.started`, `success`/`failed`/`canceled`/`skipped` → `pipeline.run.finished` with outcome,
+ * raw status as conclusion and GitLab's `duration` (seconds of running) in ms. Keyed on pipeline id + phase,
+ * so `created` then `pending` replay one queued event.
+ */
+export function mapGitLabPipelineRun(delivery: WebhookDelivery): WebhookMapping {
+  const payload = parsePayload(PipelineRunSchema, delivery.body);
+  if (!payload.ok) return payload.mapping;
+  const { object_attributes: pipeline, project } = payload.value;
+  const run = {
+    pipelineRunId: `gitlab-pipeline-${pipeline.id}`,
+    pipelineName: pipeline.name || undefined,
+    service: lastSegment(project.path_with_namespace),
+    url: pipeline.url || undefined,
+  };
+  const outcome = OUTCOMES[pipeline.status];
+  if (outcome)
+    return webhookEvent(delivery, {
+      source: project.web_url,
+      id: `pipeline/${pipeline.id}/finished`,
+      type: 'pipeline.run.finished',
+      occurredAt: pipeline.finished_at ?? undefined,
+      data: { ...run, outcome, conclusion: pipeline.status, durationMs: toMs(pipeline.duration) },
+    });
+  if (pipeline.status === 'running')
+    return webhookEvent(delivery, {
+      source: project.web_url,
+      id: `pipeline/${pipeline.id}/started`,
+      type: 'pipeline.run.started',
+      // A pipeline records when it was created and finished, not when it started running.
+      occurredAt: undefined,
+      data: run,
+    });
+  if (QUEUED.has(pipeline.status))
+    return webhookEvent(delivery, {
+      source: project.web_url,
+      id: `pipeline/${pipeline.id}/queued`,
+      type: 'pipeline.run.queued',
+      occurredAt: pipeline.created_at,
+      data: run,
+    });
+  return ignored(`pipeline status '${pipeline.status}' is not recorded`);
+}
+
+const JobHookSchema = z.looseObject({
+  build_id: z.number().int(),
+  build_name: z.string().nullish(),
+  build_stage: z.string().nullish(),
+  build_status: text,
+  build_started_at: gitlabTime.nullish(),
+  build_finished_at: gitlabTime.nullish(),
+  build_duration: seconds,
+  pipeline_id: z.number().int(),
+  ref: z.string().nullish(),
+  sha: z.string().nullish(),
+  // Newer GitLab sends `project`; every version sends `repository.homepage` (the project's URL).
+  project: z.looseObject({ path_with_namespace: text, web_url: z.url() }).nullish(),
+  repository: z.looseObject({ homepage: z.url() }),
+});
+
+/**
+ * A GitLab Job Hook (`object_kind: build`): `running` → `task.run.started`, `success`/`failed`/`canceled`/
+ * `skipped` → `task.run.finished` of pipelineRunId `gitlab-pipeline-<pipeline_id>`, with outcome, raw status
+ * and `build_duration` in ms. Keyed on job id + status (a retried job is a new job id). Other states
+ * (`created`, `pending`, `manual`) → 202.
+ */
+export function mapGitLabJob(delivery: WebhookDelivery): WebhookMapping {
+  const payload = parsePayload(JobHookSchema, delivery.body);
+  if (!payload.ok) return payload.mapping;
+  const job = payload.value;
+  const outcome = OUTCOMES[job.build_status];
+  if (!outcome && job.build_status !== 'running')
+    return ignored(
+      `job status '${job.build_status}' is not recorded; a job is recorded when running and finished`,
+    );
+  const source = job.project?.web_url ?? job.repository.homepage;
+  const path = job.project?.path_with_namespace ?? new URL(source).pathname;
+  const task = {
+    taskRunId: `gitlab-job-${job.build_id}`,
+    taskName: job.build_name || undefined,
+    pipelineRunId: `gitlab-pipeline-${job.pipeline_id}`,
+    service: lastSegment(path),
+    url: `${source.replace(/\/$/, '')}/-/jobs/${job.build_id}`,
+    stage: job.build_stage || undefined,
+  };
+  if (!outcome)
+    return webhookEvent(delivery, {
+      source,
+      id: `job/${job.build_id}/${job.build_status}`,
+      type: 'task.run.started',
+      occurredAt: job.build_started_at ?? undefined,
+      data: task,
+    });
+  return webhookEvent(delivery, {
+    source,
+    id: `job/${job.build_id}/${job.build_status}`,
+    type: 'task.run.finished',
+    occurredAt: job.build_finished_at ?? undefined,
+    data: { ...task, outcome, conclusion: job.build_status, durationMs: toMs(job.build_duration) },
+  });
+}

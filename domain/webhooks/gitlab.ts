@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { DeploymentEventType } from '../events/native-events.ts';
-import { mapGitLabRelease, mapMergeRequest } from './gitlab-lifecycle.ts';
+import { mapGitLabJob, mapGitLabPipelineRun, mapGitLabRelease, mapMergeRequest } from './gitlab-lifecycle.ts';
 import {
   deploymentByName,
   ignored,
@@ -86,9 +86,11 @@ export function mapGitLabWebhook(delivery: WebhookDelivery): WebhookMapping {
       return mapMergeRequest(delivery);
     case 'Release Hook':
       return mapGitLabRelease(delivery);
+    case 'Job Hook':
+      return mapGitLabJob(delivery);
     default:
       return ignored(
-        `GitLab '${delivery.kind}' events are not recorded; enable deployment, pipeline, push, merge request or release events`,
+        `GitLab '${delivery.kind}' events are not recorded; enable deployment, pipeline, job, push, merge request or release events`,
       );
   }
 }
@@ -138,18 +140,18 @@ const PIPELINE_TYPES: Readonly<Record<string, DeploymentEventType>> = {
   failed: 'deployment.failed',
 };
 
-/** A pipeline is a deployment by the same naming convention as a GitHub workflow (`workflow:name`). */
+/**
+ * A pipeline is a deployment by the same naming convention as a GitHub workflow (`workflow:name`). Every
+ * other pipeline, and a deploy pipeline in a state no deployment event has (`canceled`, `skipped`), is a CI
+ * run: `pipeline.run.*`. One delivery is one event, as for GitHub's `workflow_run`.
+ */
 function mapPipeline(delivery: WebhookDelivery): WebhookMapping {
   const payload = parsePayload(PipelineHookSchema, delivery.body);
   if (!payload.ok) return payload.mapping;
   const { object_attributes: pipeline, project } = payload.value;
   const convention = deploymentByName(pipeline.name);
-  if (!convention)
-    return ignored(
-      `pipeline '${pipeline.name ?? ''}' is not a deployment: its name does not start with 'Deploy'`,
-    );
   const type = PIPELINE_TYPES[pipeline.status];
-  if (!type) return ignored(`pipeline status '${pipeline.status}' is not recorded`);
+  if (!convention || !type) return mapGitLabPipelineRun(delivery);
   const finished = type === 'deployment.succeeded' || type === 'deployment.failed';
   return webhookEvent(delivery, {
     source: project.web_url,

@@ -65,7 +65,11 @@ describe('a CDEvents chain links a test run to its release', () => {
     const tested = await post(
       cdevent('run-1-tested', 'dev.cdevents.testsuiterun.finished.0.3.0', {
         id: 'checkout-run-1-suite',
-        content: { outcome: 'success', testSuite: { id: 'integration', name: 'Integration' } },
+        content: {
+          outcome: 'success',
+          environment: { id: 'ci' },
+          testSuite: { id: 'integration', name: 'Integration' },
+        },
       }),
     );
     expect(tested).toMatchObject({ type: 'tests.completed', stream: 'testsuite/checkout-run-1-suite' });
@@ -74,7 +78,10 @@ describe('a CDEvents chain links a test run to its release', () => {
       cdevent(
         'other-run-tested',
         'dev.cdevents.testsuiterun.finished.0.3.0',
-        { id: 'other-run-suite', content: { outcome: 'failure', testSuite: { id: 'integration' } } },
+        {
+          id: 'other-run-suite',
+          content: { outcome: 'failure', environment: { id: 'ci' }, testSuite: { id: 'integration' } },
+        },
         'another-chain',
       ),
     );

@@ -76,7 +76,7 @@ describe('DORA metrics and the audit API over HTTP', () => {
     });
     expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 7200, samples: 1, tier: 'elite' });
     expect(metrics.changeFailureRate).toMatchObject({ rate: 0, failed: 0, total: 2 });
-    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.3-[0-9a-f]{8}$/);
+    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.4-[0-9a-f]{8}$/);
     expect(metrics.source.itemsRead).toBe(2);
     beforeIncident = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));
@@ -260,5 +260,58 @@ describe('DORA metrics and the audit API over HTTP', () => {
       `/v1/metrics/dora/evidence?metric=leadTimeForChanges&service=storefront&${window}`,
     );
     expect(lead.json.items.map((item: { changeId: string }) => item.changeId)).toEqual(['pr-m1', 'pr-m2']);
+    // CDEvents change.merged carries no first commit or creation time: each sample starts at its merge.
+    expect(lead.json.items.map((item: { startRule: string }) => item.startRule)).toEqual([
+      'change.merged',
+      'change.merged',
+    ]);
+  });
+  it('starts a native change.merged sample at its first commit when a release lists no commits', async () => {
+    // Given a merged change carrying its first commit and creation times, and one carrying only creation
+    await post('change.merged', '2026-03-05T09:00:00Z', {
+      changeId: 'web-pr-1',
+      service: 'web',
+      mergeCommitSha: 'f00d',
+      firstCommitAt: '2026-03-05T05:00:00Z',
+      createdAt: '2026-03-05T07:00:00Z',
+    });
+    await post('change.merged', '2026-03-05T09:30:00Z', {
+      changeId: 'web-pr-2',
+      service: 'web',
+      createdAt: '2026-03-05T08:00:00Z',
+    });
+    // When a release listing no commits is deployed to production
+    await post('release.created', '2026-03-05T09:45:00Z', {
+      releaseId: 'web-1',
+      service: 'web',
+      version: '1',
+    });
+    await post('deployment.succeeded', '2026-03-05T10:00:00Z', {
+      deploymentId: 'web-d1',
+      environment: 'production',
+      releaseId: 'web-1',
+    });
+    // Then lead time counts both changes from their own starts: 5 h and 2 h
+    const metrics = await eventually(async () => {
+      const response = await reader('GET', `/v1/metrics/dora?service=web&${window}`);
+      return response.json?.source?.kind === 'projection' && response.json.leadTimeForChanges.samples === 2
+        ? response.json
+        : undefined;
+    });
+    expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 3.5 * 3600, samples: 2 });
+    const lead = await reader(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=leadTimeForChanges&service=web&${window}`,
+    );
+    expect(lead.json.items).toEqual([
+      expect.objectContaining({
+        changeId: 'web-pr-1',
+        sha: 'f00d',
+        startRule: 'change.first_commit',
+        committedAt: '2026-03-05T05:00:00.000Z',
+        leadSeconds: 5 * 3600,
+      }),
+      expect.objectContaining({ changeId: 'web-pr-2', startRule: 'change.created', leadSeconds: 2 * 3600 }),
+    ]);
   });
 });

@@ -47,6 +47,24 @@ describe('dry-run gates on the local runtime', () => {
     const decision = await gateDecision('web-dry-1');
     expect(decision).toMatchObject({ decision: 'failed', dryRun: true, service: 'web' });
     expect(decision.checks).toEqual([expect.objectContaining({ name: 'approvals', passed: false })]);
+    const view = await writer('GET', '/v1/deployments/web-dry-1');
+    expect(view.json.deployment.gate).toMatchObject({ status: 'failed', dryRun: true });
+
+    // The pipeline was answered passed and deploys: adopting a gate is not bypassing it.
+    await post('deployment.started', {
+      deploymentId: 'web-dry-1',
+      environment: 'production',
+      releaseId: 'web-1',
+    });
+    await post('deployment.requested', {
+      deploymentId: 'web-dry-2',
+      environment: 'production',
+      releaseId: 'web-1',
+    });
+    await gateDecision('web-dry-2');
+    const bypasses = await admin('GET', '/v1/audit/gate-bypasses');
+    expect(bypasses.status).toBe(200);
+    expect(JSON.stringify(bypasses.json)).not.toContain('web-dry-1');
   }, 120_000);
 
   it('given an enforcing policy, when a request asks dryRun: true, then only that decision is a dry run', async () => {

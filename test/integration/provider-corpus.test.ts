@@ -113,8 +113,8 @@ const GITLAB_KINDS: Record<string, string> = {
 
 const notRecorded = (kind: string) => ignoredAs(new RegExp(`GitLab '${kind}' events are not recorded`));
 const GITLAB: Record<string, Expected> = {
-  'go-gitlab/testdata/webhooks/build.json': notRecorded('Job Hook'),
-  'go-gitlab/testdata/webhooks/job.json': notRecorded('Job Hook'),
+  'go-gitlab/testdata/webhooks/build.json': ignoredAs(/job status 'created' is not recorded/),
+  'go-gitlab/testdata/webhooks/job.json': { events: [['task.run.finished', 'job/3580121225/success']] },
   'go-gitlab/testdata/webhooks/deployment.json': {
     events: [['deployment.succeeded', 'deployment/15/succeeded']],
   },
@@ -130,7 +130,10 @@ const GITLAB: Record<string, Expected> = {
   'go-gitlab/testdata/webhooks/note_issue.json': notRecorded('Note Hook'),
   'go-gitlab/testdata/webhooks/note_merge_request.json': notRecorded('Note Hook'),
   'go-gitlab/testdata/webhooks/note_snippet.json': notRecorded('Note Hook'),
-  'go-gitlab/testdata/webhooks/pipeline.json': ignoredAs(/pipeline '' is not a deployment/),
+  // Neither pipeline is named `Deploy…`: CI runs.
+  'go-gitlab/testdata/webhooks/pipeline.json': {
+    events: [['pipeline.run.finished', 'pipeline/31/finished']],
+  },
   'go-gitlab/testdata/webhooks/push.json': {
     events: [['release.created', 'push/da1560886d4f094c3e6c9ef40349f7d38b5d27d7']],
   },
@@ -143,7 +146,9 @@ const GITLAB: Record<string, Expected> = {
   'docs-webhook_events/deployment-events.json': {
     events: [['deployment.succeeded', 'deployment/15/succeeded']],
   },
-  'docs-webhook_events/pipeline-events.json': ignoredAs(/'Pipeline for branch: master' is not a deployment/),
+  'docs-webhook_events/pipeline-events.json': {
+    events: [['pipeline.run.finished', 'pipeline/31/finished']],
+  },
   'docs-webhook_events/push-events.json': {
     events: [['release.created', 'push/da1560886d4f094c3e6c9ef40349f7d38b5d27d7']],
   },

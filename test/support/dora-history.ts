@@ -77,9 +77,21 @@ export function doraHistory(tenant = 't') {
       }),
     resolved: (incidentId: string, at: string) => push('incident.resolved', at, { incidentId }),
     /** A CDEvents `change.merged` as the ingest mapper stores it. */
-    merged: (changeId: string, o: { at: string; service?: string; repository?: string; sha?: string }) =>
+    merged: (
+      changeId: string,
+      o: {
+        at: string;
+        service?: string;
+        repository?: string;
+        sha?: string;
+        firstCommitAt?: string;
+        createdAt?: string;
+      },
+    ) =>
       push('change.merged', o.at, {
         changeId,
+        ...(o.firstCommitAt ? { firstCommitAt: o.firstCommitAt } : {}),
+        ...(o.createdAt ? { createdAt: o.createdAt } : {}),
         ...(o.service || !o.repository ? { service: o.service ?? 'api' } : {}),
         ...(o.repository ? { repository: o.repository } : {}),
         ...(o.sha ? { sha: o.sha } : {}),

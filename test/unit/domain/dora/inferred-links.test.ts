@@ -171,3 +171,58 @@ describe('rollbacks that name no deployment', () => {
     }
   });
 });
+
+describe('where a change.merged lead time sample starts', () => {
+  /** Given three changes of one service, each carrying a different start, shipped by one deployment. */
+  function threeStarts() {
+    const h = doraHistory();
+    h.merged('pr-1', {
+      at: '2026-03-03T09:00:00Z',
+      firstCommitAt: '2026-03-03T04:00:00Z',
+      createdAt: '2026-03-03T06:00:00Z',
+    });
+    h.merged('pr-2', { at: '2026-03-03T09:00:00Z', createdAt: '2026-03-03T07:00:00Z' });
+    h.merged('pr-3', { at: '2026-03-03T09:00:00Z' });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-03T10:00:00Z' });
+    return h;
+  }
+
+  it('starts at the first commit, else the creation, else the merge, and names the rule', () => {
+    // When the evidence of the deployment that shipped them is read
+    const items = evidence(threeStarts().events, 'leadTimeForChanges', { service: 'api' });
+    // Then each sample starts where its event allows and says which rule chose the start
+    expect(items).toEqual([
+      expect.objectContaining({ changeId: 'pr-1', startRule: 'change.first_commit', leadSeconds: 6 * HOUR }),
+      expect.objectContaining({ changeId: 'pr-2', startRule: 'change.created', leadSeconds: 3 * HOUR }),
+      expect.objectContaining({ changeId: 'pr-3', startRule: 'change.merged', leadSeconds: HOUR }),
+    ]);
+  });
+
+  it('feeds those starts into the median', () => {
+    const metrics = computeDora(threeStarts().events, { scope: { service: 'api' }, ...week });
+    // Then [1 h, 3 h, 6 h] give a median of 3 h
+    expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 3 * HOUR, samples: 3 });
+  });
+
+  it('ignores a start later than the merge, falling back to the next rule', () => {
+    const h = doraHistory();
+    h.merged('pr-9', {
+      at: '2026-03-03T09:00:00Z',
+      firstCommitAt: '2026-03-03T12:00:00Z',
+      createdAt: '2026-03-03T08:00:00Z',
+    });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-03T10:00:00Z' });
+    const items = evidence(h.events, 'leadTimeForChanges', { service: 'api' });
+    expect(items).toEqual([
+      expect.objectContaining({ changeId: 'pr-9', startRule: 'change.created', leadSeconds: 2 * HOUR }),
+    ]);
+  });
+
+  it('names `commit` when the sample comes from a release commit', () => {
+    const h = doraHistory();
+    h.release('v1', { commits: [['abc', '2026-03-03T08:00:00Z']] });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-03T10:00:00Z' });
+    const items = evidence(h.events, 'leadTimeForChanges', { service: 'api' });
+    expect(items).toEqual([expect.objectContaining({ sha: 'abc', startRule: 'commit' })]);
+  });
+});

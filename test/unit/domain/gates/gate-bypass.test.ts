@@ -22,6 +22,13 @@ describe('gateBypass', () => {
     });
   });
 
+  it('does not mark a start after a failed dry-run gate: the pipeline was told passed, nothing was enforced', () => {
+    const h = history();
+    h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);
+    h.at('gate.evaluated', '2026-11-21T10:00:01Z', { ...deployment, decision: 'failed', dryRun: true });
+    expect(gateBypass({ event: started(3), history: h.events, policyRequired: true })).toBeUndefined();
+  });
+
   it('marks a start before the gate answered, when a policy governs it', () => {
     const h = history();
     h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);

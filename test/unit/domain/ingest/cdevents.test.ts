@@ -605,7 +605,7 @@ describe('CDEvents envelope: spec versions and types', () => {
     expect(paths(withField(deployed, ['subject', 'id'], undefined))).toEqual([['subject', 'id']]);
     expect(paths(withField(deployed, ['subject'], 'payments'))).toEqual([['subject']]);
     expect(paths(withField(deployed, ['customData'], 12))).toEqual([['customData']]);
-    expect(paths({ subject: { id: 'x' } })).toEqual([['context']]);
+    expect(paths({ subject: { id: 'x' } })).toEqual([['context'], ['subject', 'content']]);
     expect(paths(null)).toEqual([[]]);
     expect(paths([deployed])).toEqual([[]]);
   });

@@ -75,8 +75,41 @@ describe('GitLab Deployment Hook', () => {
 describe('GitLab Pipeline Hook', () => {
   const named = (name: string, body: Json = pipeline) => withField(body, ['object_attributes', 'name'], name);
 
-  it('ignores the documented pipeline: "Pipeline for branch: master" is not a deployment', () => {
-    expect(ignoredReason('Pipeline Hook', pipeline)).toContain('is not a deployment');
+  it('records the documented pipeline ("Pipeline for branch: master", not a deployment) as pipeline.run.finished', () => {
+    expect(event('Pipeline Hook', pipeline)).toMatchObject({
+      source: 'http://192.168.64.1:3005/gitlab-org/gitlab-test',
+      id: 'pipeline/31/finished',
+      type: 'pipeline.run.finished',
+      occurredAt: '2016-08-12T15:26:29Z',
+      data: {
+        pipelineRunId: 'gitlab-pipeline-31',
+        pipelineName: 'Pipeline for branch: master',
+        service: 'gitlab-test',
+        outcome: 'success',
+        conclusion: 'success',
+        durationMs: 63_000,
+        url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31',
+      },
+    });
+  });
+
+  it.each([
+    ['failed', 'pipeline.run.finished', 'pipeline/31/finished', 'failure'],
+    ['canceled', 'pipeline.run.finished', 'pipeline/31/finished', 'cancelled'],
+    ['skipped', 'pipeline.run.finished', 'pipeline/31/finished', 'skipped'],
+    ['running', 'pipeline.run.started', 'pipeline/31/started', undefined],
+    ['pending', 'pipeline.run.queued', 'pipeline/31/queued', undefined],
+    ['created', 'pipeline.run.queued', 'pipeline/31/queued', undefined],
+  ])('maps a CI pipeline with status %s onto %s', (status, type, id, outcome) => {
+    const mapped = event('Pipeline Hook', withField(pipeline, ['object_attributes', 'status'], status));
+    expect([mapped.type, mapped.id, mapped.data.outcome]).toEqual([type, id, outcome]);
+  });
+
+  it('gives created and pending one queued event, so the second delivery replays the first', () => {
+    const [created, pending] = ['created', 'pending'].map((status) =>
+      event('Pipeline Hook', withField(pipeline, ['object_attributes', 'status'], status)),
+    );
+    expect(pending?.payloadHash).toBe(created?.payloadHash);
   });
 
   it('records a pipeline named "Deploy to production" as a deployment of its sha', () => {
@@ -108,11 +141,76 @@ describe('GitLab Pipeline Hook', () => {
     expect([mapped.type, mapped.occurredAt, mapped.data.environment]).toEqual([type, occurredAt, 'staging']);
   });
 
-  it('ignores canceled and skipped pipelines', () => {
-    for (const status of ['canceled', 'skipped', 'manual']) {
-      const body = withField(named('Deploy'), ['object_attributes', 'status'], status);
-      expect(ignoredReason('Pipeline Hook', body)).toContain(status);
+  it('records canceled and skipped deploy pipelines as CI runs only: no deployment outcome fits', () => {
+    for (const [status, outcome] of [
+      ['canceled', 'cancelled'],
+      ['skipped', 'skipped'],
+    ]) {
+      const mapped = event(
+        'Pipeline Hook',
+        withField(named('Deploy'), ['object_attributes', 'status'], status),
+      );
+      expect([mapped.type, mapped.data.outcome]).toEqual(['pipeline.run.finished', outcome]);
     }
+  });
+
+  it('ignores manual pipelines, waiting for a person', () => {
+    const body = withField(named('Deploy'), ['object_attributes', 'status'], 'manual');
+    expect(ignoredReason('Pipeline Hook', body)).toContain("'manual' is not recorded");
+  });
+});
+
+describe('GitLab Job Hook', () => {
+  const job = webhookFixture('gitlab', 'job-hook.success');
+  const withStatus = (status: string) => withField(job, ['build_status'], status);
+
+  it('maps the go-gitlab success job onto task.run.finished of its pipeline, with duration', () => {
+    expect(event('Job Hook', job)).toMatchObject({
+      source: 'https://gitlab.com/jsmithy2/release-tools-fake',
+      id: 'job/3580121225/success',
+      type: 'task.run.finished',
+      occurredAt: '2023-01-10T13:50:54Z',
+      data: {
+        taskRunId: 'gitlab-job-3580121225',
+        taskName: 'auto_deploy:start',
+        pipelineRunId: 'gitlab-pipeline-743121198',
+        service: 'release-tools-fake',
+        outcome: 'success',
+        conclusion: 'success',
+        durationMs: 49_504,
+        url: 'https://gitlab.com/jsmithy2/release-tools-fake/-/jobs/3580121225',
+      },
+    });
+  });
+
+  it.each([
+    ['failed', 'task.run.finished', 'failure'],
+    ['canceled', 'task.run.finished', 'cancelled'],
+    ['skipped', 'task.run.finished', 'skipped'],
+    ['running', 'task.run.started', undefined],
+  ])('maps job status %s onto %s keyed on job id + status', (status, type, outcome) => {
+    const mapped = event('Job Hook', withStatus(status));
+    expect([mapped.type, mapped.id, mapped.data.outcome]).toEqual([
+      type,
+      `job/3580121225/${status}`,
+      outcome,
+    ]);
+  });
+
+  it('prefers the project object newer GitLab sends over repository.homepage', () => {
+    const body = withField(job, ['project'], {
+      path_with_namespace: 'acme/payments-api',
+      web_url: 'https://gitlab.example.com/acme/payments-api',
+    });
+    expect(event('Job Hook', body)).toMatchObject({
+      source: 'https://gitlab.example.com/acme/payments-api',
+      data: { service: 'payments-api' },
+    });
+  });
+
+  it('answers 202 for jobs that have not started', () => {
+    for (const status of ['created', 'pending', 'manual'])
+      expect(ignoredReason('Job Hook', withStatus(status))).toContain(`'${status}' is not recorded`);
   });
 });
 
