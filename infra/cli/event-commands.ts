@@ -12,7 +12,7 @@ export interface EventCommand {
     flags: Flags,
     ci: CiContext,
     env: NodeJS.ProcessEnv,
-  ) => { type: string; id: string; data: Record<string, unknown> };
+  ) => { type: string; id: string; data: Record<string, unknown>; time?: string };
 }
 
 const text = (flags: Flags, name: string): string | undefined => {
@@ -34,6 +34,34 @@ const integer = (flags: Flags, name: string): number | undefined => {
     throw new CliError(`--${name} must be a non-negative integer`, 64);
   return parsed;
 };
+
+/** `--at` as an RFC 3339 instant (normalised to UTC), else now: the CloudEvents `time` of a signal. */
+function instant(flags: Flags): string {
+  const at = text(flags, 'at');
+  if (at === undefined) return new Date().toISOString();
+  const parsed = new Date(at);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(at) || Number.isNaN(parsed.getTime()))
+    throw new CliError('--at must be an RFC 3339 time, e.g. 2026-12-03T10:00:00Z', 64);
+  return parsed.toISOString();
+}
+
+function alert(type: 'alert.fired' | 'alert.resolved', flags: Flags, ci: CiContext) {
+  const alertId = required(flags, 'alert-id');
+  const severity = text(flags, 'severity');
+  const at = instant(flags);
+  return {
+    type,
+    id: eventId({ ...ci, runId: ci.runId ?? 'alert' }, type, alertId, at),
+    time: at,
+    data: {
+      alertId,
+      name: required(flags, 'name'),
+      service: required(flags, 'service'),
+      environment: required(flags, 'environment'),
+      ...(severity ? { severity } : {}),
+    },
+  };
+}
 
 /** `--release-id`, or `--service` with `--version`: how every deployment names what it ships. */
 function releaseRef(flags: Flags): Record<string, string> {
@@ -171,6 +199,40 @@ export const eventCommands: Record<string, EventCommand> = {
         type: 'incident.resolved',
         id: eventId({ ...ci, runId: ci.runId ?? 'incident' }, 'incident-resolved', incidentId),
         data: { incidentId },
+      };
+    },
+  },
+  'alert fire': {
+    usage:
+      'alert fire --alert-id <id> --name <n> --service <s> --environment <env> [--severity <sev>] [--at <time>]',
+    summary: 'an alert fired for a service (post-release watch, alert volume)',
+    build: (flags, ci) => alert('alert.fired', flags, ci),
+  },
+  'alert resolve': {
+    usage: 'alert resolve --alert-id <id> --name <n> --service <s> --environment <env> [--at <time>]',
+    summary: 'an alert resolved',
+    build: (flags, ci) => alert('alert.resolved', flags, ci),
+  },
+  metric: {
+    usage:
+      'metric --service <s> --environment <env> --metric <name> --value <number> [--unit <u>] [--at <time>]',
+    summary: 'one metric sample (many samples: post one CloudEvents batch)',
+    build: (flags, ci) => {
+      const service = required(flags, 'service');
+      const environment = required(flags, 'environment');
+      const metric = required(flags, 'metric');
+      const raw = required(flags, 'value');
+      const value = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(value))
+        throw new CliError('--value must be a finite number', 64);
+      const at = instant(flags);
+      const unit = text(flags, 'unit');
+      return {
+        type: 'metric.observed',
+        // The sample's time is part of its identity: a re-run job posting the same sample replays it.
+        id: eventId({ ...ci, runId: ci.runId ?? 'metric' }, 'metric', service, environment, metric, at),
+        time: at,
+        data: { service, environment, metric, value, ...(unit ? { unit } : {}) },
       };
     },
   },

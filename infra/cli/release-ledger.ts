@@ -46,6 +46,12 @@ const OPTIONS = {
   'review-url': { type: 'string' },
   sample: { type: 'string' },
   seed: { type: 'string' },
+  'alert-id': { type: 'string' },
+  name: { type: 'string' },
+  metric: { type: 'string' },
+  value: { type: 'string' },
+  unit: { type: 'string' },
+  at: { type: 'string' },
 } as const;
 
 const OTHER_COMMANDS: Record<string, { usage: string; summary: string }> = {
@@ -149,12 +155,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const eventCommand = eventCommands[name];
   if (eventCommand) {
     const ci = ciContext(env);
-    const { type, id, data } = eventCommand.build(flags, ci, env);
+    const { type, id, data, time } = eventCommand.build(flags, ci, env);
     const response = await api('POST', '/v1/events', {
       specversion: '1.0',
       id,
       source: ci.source,
       type,
+      ...(time ? { time } : {}),
       data,
     });
     failOnError(response, type);

@@ -164,6 +164,61 @@ describe('the release-ledger CLI', () => {
     expect((await apiClient(runtime.apiUrl, token)('GET', '/v1/events')).status).toBe(401);
   });
 
+  it('records alerts and a metric sample at the time given, once even when the job is re-run', async () => {
+    const signal = ['--service', 'api', '--environment', 'production'];
+    const fired = ['alert', 'fire', '--alert-id', 'a-1', '--name', 'HighErrorRate', ...signal];
+    const at = ['--at', '2026-12-03T10:00:00+01:00'];
+    expect(await cli([...fired, '--severity', 'critical', ...at])).toMatchObject({ code: 0 });
+    const again = await cli([...fired, '--severity', 'critical', ...at, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ replayed: true });
+    const resolved = ['alert', 'resolve', '--alert-id', 'a-1', '--name', 'HighErrorRate', ...signal];
+    expect(await cli([...resolved, '--at', '2026-12-03T09:30:00Z'])).toMatchObject({ code: 0 });
+    const sample = ['metric', ...signal, '--metric', 'error_rate', '--value', '0.042', '--unit', 'ratio'];
+    expect(await cli([...sample, '--at', '2026-12-03T09:05:00Z'])).toMatchObject({ code: 0 });
+
+    const events = (await apiClient(runtime.apiUrl, tokens.admin)('GET', '/v1/events?limit=200')).json
+      .events as { type: string; occurredAt: string; data: Record<string, unknown> }[];
+    const signals = events.filter((e) => e.type.startsWith('alert.') || e.type === 'metric.observed');
+    expect(
+      signals
+        .map(({ type, occurredAt, data }) => ({ type, time: occurredAt, data }))
+        .sort((a, b) => a.type.localeCompare(b.type)),
+    ).toEqual([
+      {
+        type: 'alert.fired',
+        time: '2026-12-03T09:00:00.000Z',
+        data: {
+          alertId: 'a-1',
+          name: 'HighErrorRate',
+          service: 'api',
+          environment: 'production',
+          severity: 'critical',
+        },
+      },
+      {
+        type: 'alert.resolved',
+        time: '2026-12-03T09:30:00.000Z',
+        data: { alertId: 'a-1', name: 'HighErrorRate', service: 'api', environment: 'production' },
+      },
+      {
+        type: 'metric.observed',
+        time: '2026-12-03T09:05:00.000Z',
+        data: {
+          service: 'api',
+          environment: 'production',
+          metric: 'error_rate',
+          value: 0.042,
+          unit: 'ratio',
+        },
+      },
+    ]);
+    expect(await cli([...sample.slice(0, -4), '--value', 'NaN'])).toMatchObject({
+      code: 64,
+      stderr: 'release-ledger: --value must be a finite number\n',
+    });
+    expect(await cli([...fired, '--at', 'yesterday'])).toMatchObject({ code: 64 });
+  });
+
   it('fails with a clear message and a non-zero code', async () => {
     const usage = await cli(['deploy', 'start', '--release-id', 'x'], { GITHUB_ACTIONS: '' });
     expect(usage).toMatchObject({
