@@ -1,5 +1,8 @@
 import * as z from 'zod';
 import { PolicySchema } from '../policies/policy.ts';
+import type { DecisionEventType } from './decision-types.ts';
+
+export { type DecisionEventType, isDecisionEventType } from './decision-types.ts';
 
 /**
  * Events only the ledger's own functions append (source `release-ledger`): policy changes, gate
@@ -88,15 +91,10 @@ export const decisionEventSchemas = {
   'gate.bypassed': GateBypassedSchema,
   'rollback.requested': RollbackRequestedSchema,
   'rollback.skipped': RollbackSkippedSchema,
-} as const;
+} as const satisfies Record<DecisionEventType, z.ZodType>;
 
-export type DecisionEventType = keyof typeof decisionEventSchemas;
 export type GateEvaluated = z.infer<typeof GateEvaluatedSchema>;
 export type GateBypassed = z.infer<typeof GateBypassedSchema>;
 export type RollbackRequested = z.infer<typeof RollbackRequestedSchema>;
 export type RollbackSkipped = z.infer<typeof RollbackSkippedSchema>;
 export type PolicyUpdated = z.infer<typeof PolicyUpdatedSchema>;
-
-export function isDecisionEventType(type: string): type is DecisionEventType {
-  return Object.hasOwn(decisionEventSchemas, type);
-}

@@ -2,7 +2,7 @@ import type { CheckResult } from '../events/decision-events.ts';
 import type { Policy } from '../policies/policy.ts';
 import { changeFailureRate } from './change-failure-rate.ts';
 import type { GateFacts } from './gate-facts.ts';
-import { clockMinutes, localTime } from './local-time.ts';
+import { deployWindowCheck, freezeCheck } from './window-checks.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -107,45 +107,8 @@ const openIncidents: Check = (policy, facts) => {
   };
 };
 
-/** Not inside a freeze window. */
-const freeze: Check = (policy, _facts, now) => {
-  if (!policy.freezeWindows?.length) return undefined;
-  const active = policy.freezeWindows.find(
-    (w) => Date.parse(w.start) <= now.getTime() && now.getTime() < Date.parse(w.end),
-  );
-  return {
-    name: 'freeze-windows',
-    passed: active === undefined,
-    detail: active
-      ? `frozen from ${active.start} to ${active.end}${active.reason ? `: ${active.reason}` : ''}`
-      : 'not in a freeze window',
-    observed: { now: now.toISOString(), activeWindow: active ?? null },
-  };
-};
-
-/** Inside one of the recurring deploy windows, judged in each window's own time zone. */
-const deployWindow: Check = (policy, _facts, now) => {
-  if (!policy.deployWindows?.length) return undefined;
-  const evaluated = policy.deployWindows.map((window) => {
-    const local = localTime(now, window.timeZone);
-    const from = clockMinutes(window.from);
-    const to = clockMinutes(window.to);
-    const inside = window.days.includes(local.weekday) && local.minutes >= from && local.minutes < to;
-    return { window, localTime: local.text, inside };
-  });
-  const match = evaluated.find((e) => e.inside);
-  return {
-    name: 'deploy-windows',
-    passed: match !== undefined,
-    detail: match
-      ? `inside ${match.window.days.join('/')} ${match.window.from}-${match.window.to} (${match.localTime})`
-      : `outside every deploy window (${evaluated.map((e) => e.localTime).join('; ')})`,
-    observed: {
-      now: now.toISOString(),
-      windows: evaluated.map((e) => ({ ...e.window, localTime: e.localTime, inside: e.inside })),
-    },
-  };
-};
+const freeze: Check = (policy, _facts, now) => freezeCheck(policy, now);
+const deployWindow: Check = (policy, _facts, now) => deployWindowCheck(policy, now);
 
 /** The service's own recent change failure rate in this environment stays under the threshold. */
 const failureRate: Check = (policy, facts, now) => {

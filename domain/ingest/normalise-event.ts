@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { isDecisionEventType } from '../events/decision-events.ts';
+import { isDecisionEventType } from '../events/decision-types.ts';
 import { isNativeEventType, nativeEventSchemas } from '../events/native-events.ts';
 import { LEDGER_SOURCE } from '../ledger/append-plan.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';

@@ -5,25 +5,17 @@ import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 import { healthPolicyShape } from './health-policy.ts';
 import { pipelinePolicyShape } from './pipeline-policy.ts';
+import { RecurringWindowSchema, TimeZoneSchema, windowEntry } from './recurring-window.ts';
 import { rolloutPolicyShape } from './rollout-policy.ts';
+
+export { RecurringWindowSchema };
 
 const isoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
 export const WeekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export type Weekday = z.infer<typeof WeekdaySchema>;
 
-/** An IANA time zone the runtime knows; checked by asking Intl to format in it. */
-const timeZone = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as Europe/Berlin' },
-);
+const timeZone = TimeZoneSchema;
 
 export const FreezeWindowSchema = z
   .strictObject({ start: isoInstant, end: isoInstant, reason: z.string().max(1024).optional() })
@@ -62,8 +54,9 @@ export const PolicySchema = z.strictObject({
   requiredApprovals: z.number().int().min(0).max(100).optional(),
   requireTestsPassed: z.boolean().optional(),
   blockOnOpenIncidents: z.array(SeveritySchema).optional(),
-  freezeWindows: z.array(FreezeWindowSchema).max(500).optional(),
-  deployWindows: z.array(DeployWindowSchema).max(50).optional(),
+  // Either list also takes RFC 5545 recurring windows (`{rrule, durationMinutes, timeZone, kind}`).
+  freezeWindows: z.array(windowEntry(FreezeWindowSchema)).max(500).optional(),
+  deployWindows: z.array(windowEntry(DeployWindowSchema)).max(50).optional(),
   maxChangeFailureRate: z
     .strictObject({ threshold: z.number().min(0).max(1), windowDays: z.number().int().min(1).max(365) })
     .optional(),
