@@ -185,6 +185,18 @@ export function agreedTriggers(policyHistory: readonly StoredEvent[], seq: numbe
   };
 }
 
+/**
+ * Whether any version of a pair's policy ever had a trigger on this metric: when none did, no deployment
+ * can have agreed one, and a sample needs no look at the service's history.
+ */
+export function mayTrigger(policyHistory: readonly StoredEvent[], metric: string): boolean {
+  return policyHistory.some(
+    (e) =>
+      e.type === 'policy.updated' &&
+      ((e.data as { policy?: Policy }).policy?.rollbackTriggers ?? []).some((t) => t.metric === metric),
+  );
+}
+
 /** `watchHours` of a policy (the watch's own field, issue 19), else 24. */
 function watchHoursOf(policy: Policy | undefined): number {
   const hours = (policy as { watchHours?: unknown } | undefined)?.watchHours;

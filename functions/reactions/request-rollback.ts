@@ -7,7 +7,9 @@ import { LEDGER_SOURCE } from '../../domain/ledger/append-plan.ts';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';
 import { sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { escapeIdPart } from '../../domain/ledger/streams.ts';
+import { IdempotencyConflictError } from '../../domain/ports/event-store.ts';
 import { decideRollback, type RollbackTrigger } from '../../domain/rollback/decide-rollback.ts';
+import { mayTrigger } from '../../domain/rollback/rollback-triggers.ts';
 import { decideTriggerRollback } from '../../domain/rollback/trigger-rollback.ts';
 import { adapters } from '../adapters/clients.ts';
 import { stateKeys } from '../adapters/ledger-tables.ts';
@@ -47,14 +49,15 @@ async function onMetric(event: EventBridgeEvent<string, unknown>): Promise<void>
   const environment = String(data.environment);
   // Only production deployments are watched (the environments DORA counts as production).
   if (!isProductionEnvironment(config.doraDefinitions, environment)) return;
-  const [history, policyHistory] = await Promise.all([
-    readPairHistory(store, detail.tenant, 'service', service, environment),
-    readPairHistory(store, detail.tenant, 'policy', service, environment),
-  ]);
+  const metric = String(data.metric);
+  // The policy stream is small; the service's history (every sample) is read only if a trigger may apply.
+  const policyHistory = await readPairHistory(store, detail.tenant, 'policy', service, environment);
+  if (!mayTrigger(policyHistory, metric)) return;
+  const history = await readPairHistory(store, detail.tenant, 'service', service, environment);
   const outcome = decideTriggerRollback({
     service,
     environment,
-    metric: String(data.metric),
+    metric,
     now: detail.recordedAt,
     // Up to and including the sample: a duplicate or late delivery re-decides the same.
     serviceEvents: before(detail.seq + 1, history),
@@ -166,15 +169,24 @@ async function recordAlert(
     ...(alarm.state.reason ? { reason: alarm.state.reason } : {}),
   };
   const pair = `${escapeIdPart(service, '/')}/${escapeIdPart(environment, '/')}`;
-  await adapters().eventStore.appendEvents(tenant, [
-    {
-      source: LEDGER_SOURCE,
-      id: `alert:cloudwatch:${pair}/${alarm.alarmName}/${startsAt}/${fired ? 'fired' : 'resolved'}`,
-      type,
-      occurredAt: instant(alarm.state.timestamp),
-      data,
-      original: { format: 'derived', payload: event },
-      payloadHash: sha256Hex(canonicalJson({ type, data })),
-    },
-  ]);
+  const id = `alert:cloudwatch:${pair}/${alarm.alarmName}/${startsAt}/${fired ? 'fired' : 'resolved'}`;
+  try {
+    await adapters().eventStore.appendEvents(tenant, [
+      {
+        source: LEDGER_SOURCE,
+        id,
+        type,
+        occurredAt: instant(alarm.state.timestamp),
+        data,
+        original: { format: 'derived', payload: event },
+        payloadHash: sha256Hex(canonicalJson({ type, data })),
+      },
+    ]);
+  } catch (error) {
+    // The episode is already recorded (a re-sent change with another reason text): keep the first, go on.
+    if (!(error instanceof IdempotencyConflictError)) throw error;
+    console.warn(
+      JSON.stringify({ level: 'warn', message: 'alarm state change already recorded', tenant, id }),
+    );
+  }
 }

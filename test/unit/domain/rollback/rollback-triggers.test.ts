@@ -4,6 +4,7 @@ import {
   evaluateRollbackTriggers,
   MAX_OBSERVED,
   type MetricSample,
+  mayTrigger,
   median,
 } from '../../../../domain/rollback/rollback-triggers.ts';
 import { decideTriggerRollback } from '../../../../domain/rollback/trigger-rollback.ts';
@@ -398,6 +399,18 @@ describe('decideTriggerRollback', () => {
         value: 0.03,
       });
     expect(decide(h)).toBeUndefined();
+  });
+});
+
+describe('mayTrigger', () => {
+  it('answers whether any version of the policy had a trigger on the metric', () => {
+    const h = history();
+    const v1 = PolicySchema.parse({ rollbackTriggers: latencyOver });
+    h.at('policy.updated', t(-20), { policy: v1, policyVersion: policyVersion(v1) });
+    h.at('policy.updated', t(-10), { policy: {}, policyVersion: 'v2' });
+    expect(mayTrigger(h.events, 'p95_ms')).toBe(true);
+    expect(mayTrigger(h.events, 'error_rate')).toBe(false);
+    expect(mayTrigger([], 'p95_ms')).toBe(false);
   });
 });
 
