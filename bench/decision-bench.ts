@@ -179,3 +179,76 @@ export async function benchFreshness(
   }
   return { p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), samples };
 }
+
+/**
+ * Trigger to decision: time from posting the last breaching `metric.observed` (the one that makes a
+ * rollback trigger's breach span its `forMinutes`) to its `rollback.requested` readable on
+ * `GET /v1/deployments/{id}`, through the stream relay, the bus, the rule and the trigger evaluation.
+ * Each sample deploys a new version and breaches it: one sample a minute and a half back, then the last.
+ */
+export async function benchTriggerRollback(
+  runtime: LocalRuntime,
+  tokens: { writer: string; admin: string },
+  samples: number,
+): Promise<LatencyRun> {
+  const tick = progress('trigger rollback decisions', samples);
+  const latencies: number[] = [];
+  const run = Date.now();
+  const service = `bench-trigger-${run}`;
+  const policy = await fetch(`${runtime.apiUrl}/v1/policies/${service}/production`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      autoRollback: { enabled: true },
+      rollbackTriggers: [{ name: 'p95-slo', metric: 'p95_ms', above: 300, forMinutes: 1 }],
+    }),
+  });
+  if (policy.status !== 201) throw new Error(`policy answered ${policy.status}`);
+  const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+  const postAt = async (type: string, id: string, data: Record<string, unknown>, time: string) => {
+    const response = await fetch(`${runtime.apiUrl}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.writer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id,
+        source: 'https://bench.local/triggers',
+        type,
+        time,
+        data,
+      }),
+    });
+    if (response.status !== 201)
+      throw new Error(`append answered ${response.status}: ${await response.text()}`);
+  };
+  const deploy = (n: number, time: string) =>
+    postAt(
+      'deployment.succeeded',
+      `${service}-d${n}`,
+      { deploymentId: `${service}-d${n}`, environment: 'production', service, version: `1.${n}` },
+      time,
+    );
+  const sample = (id: string, time: string) =>
+    postAt('metric.observed', id, { service, environment: 'production', metric: 'p95_ms', value: 450 }, time);
+  await deploy(0, at(10 * 60_000));
+  for (let i = 1; i <= samples; i += 1) {
+    const deploymentId = `${service}-d${i}`;
+    await deploy(i, at(3 * 60_000));
+    await sample(`${deploymentId}-s1`, at(2 * 60_000));
+    const posted = performance.now();
+    await sample(`${deploymentId}-s2`, at(30_000));
+    for (let polls = 0; ; polls += 1) {
+      const view = (await (
+        await fetch(`${runtime.apiUrl}/v1/deployments/${deploymentId}`, {
+          headers: { authorization: `Bearer ${tokens.writer}` },
+        })
+      ).json()) as { deployment?: { rollbackRequested: unknown } };
+      if (view.deployment?.rollbackRequested) break;
+      if (polls > 1000) throw new Error(`no rollback.requested for ${deploymentId} within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    latencies.push(performance.now() - posted);
+    tick(i);
+  }
+  return { p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), samples };
+}

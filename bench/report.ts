@@ -20,6 +20,8 @@ export interface BenchResults {
   readonly rollback?: LatencyRun;
   /** Absent in results written before it was measured. */
   readonly freshness?: LatencyRun;
+  /** Last breaching `metric.observed` posted → its `rollback.requested` readable (absent before issue 19). */
+  readonly triggerRollback?: LatencyRun;
   readonly dashboard?: DashboardRun;
   readonly metrics?: Record<string, MetricsRun>;
   /** The real projector's rebuild rate from empty (events/s), from the metrics runs that used it. */
@@ -49,7 +51,7 @@ ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run;
 ${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
     r.failures ? failuresSection(r.failures) : '',
     r.ingest ? ingestSection(r.ingest) : '',
-    r.gate && r.rollback ? decisionsSection(r.gate, r.rollback, r.freshness) : '',
+    r.gate && r.rollback ? decisionsSection(r.gate, r.rollback, r.freshness, r.triggerRollback) : '',
     r.dashboard ? dashboardSection(r.dashboard) : '',
     r.metrics ? metricsSection(r.metrics) : '',
     r.bundles ? bundlesSection(r.bundles) : '',
@@ -81,14 +83,19 @@ function ingestSection(ingest: { sequential: IngestRun; concurrent16: IngestRun 
 `;
 }
 
-function decisionsSection(gate: LatencyRun, rollback: LatencyRun, freshness: LatencyRun | undefined): string {
+function decisionsSection(
+  gate: LatencyRun,
+  rollback: LatencyRun,
+  freshness: LatencyRun | undefined,
+  trigger: LatencyRun | undefined,
+): string {
   return `## Decisions (appended → decision appended, through stream relay, bus and rule)
 
 | decision | p50 | p99 | samples | target |
 |---|---|---|---|---|
 | gate (\`deployment.requested\` → \`gate.evaluated\`) | ${gate.p50Ms} ms | ${gate.p99Ms} ms | ${gate.samples} | p99 ≤ 1 s: ${mark(gate.p99Ms <= 1000)} |
 | rollback (\`incident.opened\` → \`rollback.requested\`) | ${rollback.p50Ms} ms | ${rollback.p99Ms} ms | ${rollback.samples} | p99 ≤ 1 s: ${mark(rollback.p99Ms <= 1000)} |
-${freshness ? `| DORA projection (deployment appended → metrics include it) | ${freshness.p50Ms} ms | ${freshness.p99Ms} ms | ${freshness.samples} | within 1 s: ${mark(freshness.p99Ms <= 1000)} |\n` : ''}`;
+${trigger ? `| trigger to decision (last breaching \`metric.observed\` posted → \`rollback.requested\` readable) | ${trigger.p50Ms} ms | ${trigger.p99Ms} ms | ${trigger.samples} | p99 ≤ 1 s: ${mark(trigger.p99Ms <= 1000)} |\n` : ''}${freshness ? `| DORA projection (deployment appended → metrics include it) | ${freshness.p50Ms} ms | ${freshness.p99Ms} ms | ${freshness.samples} | within 1 s: ${mark(freshness.p99Ms <= 1000)} |\n` : ''}`;
 }
 
 function dashboardSection(dashboard: DashboardRun): string {

@@ -6,7 +6,13 @@ import { parseArgs } from 'node:util';
 import { startLocalRuntime } from '../infra/local/runtime.ts';
 import { benchBundles } from './bundle-bench.ts';
 import { benchDashboard, DASHBOARD_TENANT, dashboardSeed } from './dashboard-bench.ts';
-import { benchFreshness, benchGate, benchRollback, decisionWatcher } from './decision-bench.ts';
+import {
+  benchFreshness,
+  benchGate,
+  benchRollback,
+  benchTriggerRollback,
+  decisionWatcher,
+} from './decision-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { benchMerkle } from './merkle-bench.ts';
 import { benchMetrics, type MetricsRun } from './metrics-bench.ts';
@@ -211,6 +217,7 @@ async function benchRuntime(
       phase(durations, 'decisions', async () => {
         results.gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
         results.rollback = await benchRollback(runtime, tokens, watcher, sizes.rollback);
+        results.triggerRollback = await benchTriggerRollback(runtime, tokens, sizes.rollback);
         results.freshness = await benchFreshness(runtime, tokens, sizes.rollback);
       }),
     );

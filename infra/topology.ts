@@ -128,7 +128,8 @@ export const functions = {
   },
   requestRollback: {
     entry: 'functions/reactions/request-rollback.ts',
-    description: 'Incident or alarm on a fresh deployment → rollback.requested | rollback.skipped',
+    description:
+      'Incident, alarm or rollback trigger on a fresh deployment → rollback.requested | rollback.skipped; alarm → alert',
   },
   sealDigest: {
     entry: 'functions/scheduled/seal-digest.ts',
@@ -266,14 +267,21 @@ export const rules: readonly RuleSpec[] = [
   },
   {
     name: 'rollback-on-alarm',
-    description: 'Roll back a fresh deployment when a policy’s CloudWatch alarm enters ALARM',
+    description:
+      'Record a policy’s CloudWatch alarm entering ALARM or OK as alert.fired/resolved; roll back a fresh deployment on ALARM',
     eventPattern: {
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { state: { value: ['ALARM'] } },
+      detail: { state: { value: ['ALARM', 'OK'] } },
     },
     target: 'requestRollback',
     bus: 'default',
+  },
+  {
+    name: 'rollback-on-trigger',
+    description: 'Roll back the latest production deployment when a rollback trigger agreed for it fires',
+    eventPattern: { source: [LEDGER_BUS_SOURCE], 'detail-type': ['metric.observed'] },
+    target: 'requestRollback',
   },
   {
     name: 'dora-projection',

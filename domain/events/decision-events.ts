@@ -61,6 +61,15 @@ export const GateBypassedSchema = z.object({
 const TriggerSchema = z.union([
   z.object({ incidentId: id, severity: z.string() }),
   z.object({ alarmName: z.string(), alarmArn: z.string().optional() }),
+  // A policy rollback trigger (issue 19), with the samples that made it fire.
+  z.object({
+    name: z.string(),
+    metric: z.string(),
+    threshold: z.number(),
+    baseline: z.number().nullable(),
+    observed: z.array(z.object({ at: z.string(), value: z.number() })),
+    forMinutes: z.number().int(),
+  }),
 ]);
 
 export const RollbackRequestedSchema = z.object({

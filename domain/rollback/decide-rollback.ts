@@ -1,10 +1,13 @@
 import type { RollbackRequested, RollbackSkipped } from '../events/decision-events.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 import type { Policy } from '../policies/policy.ts';
+import type { TriggerEvidence } from './rollback-triggers.ts';
 
 export type RollbackTrigger =
   | { readonly incidentId: string; readonly severity: string; readonly deploymentId?: string | undefined }
-  | { readonly alarmName: string; readonly alarmArn?: string | undefined };
+  | { readonly alarmName: string; readonly alarmArn?: string | undefined }
+  /** A policy rollback trigger that fired on the deployment it was agreed for (its watch was checked). */
+  | { readonly evidence: TriggerEvidence; readonly deploymentId: string };
 
 export interface RollbackInput {
   readonly service: string;
@@ -40,7 +43,9 @@ const MINUTE = 60_000;
 export function decideRollback(input: RollbackInput): RollbackDecision {
   const { service, environment, trigger } = input;
   const settings = input.policy?.policy.autoRollback;
-  const skip = (reason: string, deploymentId: string | null = null): RollbackDecision => ({
+  // A metric trigger is judged for one deployment: its skips name it too.
+  const named = 'evidence' in trigger ? trigger.deploymentId : null;
+  const skip = (reason: string, deploymentId: string | null = named): RollbackDecision => ({
     type: 'rollback.skipped',
     data: {
       deploymentId,
@@ -64,14 +69,14 @@ export function decideRollback(input: RollbackInput): RollbackDecision {
   const deployed = successfulDeployments(input.serviceEvents);
   const rolledBack = rolledBackIds(input.serviceEvents);
   const at = Date.parse(input.triggeredAt);
-  const named = 'deploymentId' in trigger ? trigger.deploymentId : undefined;
-  const culprit = named
-    ? deployed.find((d) => d.deploymentId === named)
+  const blamed = 'deploymentId' in trigger ? trigger.deploymentId : undefined;
+  const culprit = blamed
+    ? deployed.find((d) => d.deploymentId === blamed)
     : deployed.filter((d) => d.finishedAt <= at).sort(latestFirst)[0];
   if (!culprit)
     return skip(
-      named
-        ? `deployment ${named} has not succeeded in ${environment}`
+      blamed
+        ? `deployment ${blamed} has not succeeded in ${environment}`
         : `no successful deployment of ${service} in ${environment}`,
     );
   if (culprit.isRollback)
@@ -79,7 +84,8 @@ export function decideRollback(input: RollbackInput): RollbackDecision {
   if (rolledBack.has(culprit.deploymentId))
     return skip(`deployment ${culprit.deploymentId} was already rolled back`, culprit.deploymentId);
   const age = (at - culprit.finishedAt) / MINUTE;
-  if (age < 0 || age > settings.windowMinutes) {
+  // A metric trigger acts throughout the deployment's watch, which its evaluation already checked.
+  if (!('evidence' in trigger) && (age < 0 || age > settings.windowMinutes)) {
     return skip(
       `deployment ${culprit.deploymentId} finished ${Math.round(age)} min before the trigger, outside the ${settings.windowMinutes} min window`,
       culprit.deploymentId,
@@ -102,19 +108,28 @@ export function decideRollback(input: RollbackInput): RollbackDecision {
       toReleaseId: target.releaseId,
       toDeploymentId: target.deploymentId,
       trigger: triggerData(trigger),
-      reason:
-        'incidentId' in trigger
-          ? `incident ${trigger.incidentId} (${trigger.severity}) opened ${Math.round(age)} min after deployment ${culprit.deploymentId}`
-          : `alarm ${trigger.alarmName} fired ${Math.round(age)} min after deployment ${culprit.deploymentId}`,
+      reason: reasonOf(trigger, age, culprit.deploymentId),
       policyVersion: input.policy?.version ?? '',
     },
   };
 }
 
+function reasonOf(trigger: RollbackTrigger, age: number, deploymentId: string): string {
+  if ('incidentId' in trigger)
+    return `incident ${trigger.incidentId} (${trigger.severity}) opened ${Math.round(age)} min after deployment ${deploymentId}`;
+  if ('alarmName' in trigger)
+    return `alarm ${trigger.alarmName} fired ${Math.round(age)} min after deployment ${deploymentId}`;
+  const { name, metric, threshold, baseline, forMinutes } = trigger.evidence;
+  const against = baseline === null ? '' : ` (baseline ${baseline})`;
+  return `trigger ${name}: ${metric} above ${threshold}${against} for ${forMinutes} min, ${Math.round(age)} min after deployment ${deploymentId}`;
+}
+
 function triggerData(trigger: RollbackTrigger): RollbackRequested['trigger'] {
-  return 'incidentId' in trigger
-    ? { incidentId: trigger.incidentId, severity: trigger.severity }
-    : { alarmName: trigger.alarmName, ...(trigger.alarmArn ? { alarmArn: trigger.alarmArn } : {}) };
+  if ('incidentId' in trigger) return { incidentId: trigger.incidentId, severity: trigger.severity };
+  if ('alarmName' in trigger)
+    return { alarmName: trigger.alarmName, ...(trigger.alarmArn ? { alarmArn: trigger.alarmArn } : {}) };
+  const { name, metric, threshold, baseline, observed, forMinutes } = trigger.evidence;
+  return { name, metric, threshold, baseline, observed: observed.map((s) => ({ ...s })), forMinutes };
 }
 
 function latestFirst(a: Deployed, b: Deployed): number {

@@ -1,4 +1,6 @@
 import type { StoredEvent } from '../ledger/ledger-event.ts';
+import type { RollbackTriggerSpec } from '../policies/health-policy.ts';
+import { agreedTriggers, agreementSeq } from '../rollback/rollback-triggers.ts';
 
 export type DeploymentStatus = 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled_back';
 
@@ -40,6 +42,14 @@ export interface DeploymentView {
     readonly requestedAt: string;
   } | null;
   readonly lastEventSeq: number;
+  /**
+   * The rollback triggers agreed for it: those of the policy version in force when it started (or
+   * succeeded, if no start was reported); null until then. Set by `withRollbackTriggers`.
+   */
+  readonly rollbackTriggers?: {
+    readonly policyVersion: string | null;
+    readonly triggers: readonly RollbackTriggerSpec[];
+  } | null;
 }
 
 export function initialDeploymentView(deploymentId: string): DeploymentView {
@@ -162,4 +172,16 @@ export function deploymentView(
 ): DeploymentView | undefined {
   if (events.length === 0) return undefined;
   return events.reduce(evolveDeployment, initialDeploymentView(deploymentId));
+}
+
+/** The view with the triggers agreed for it, from its stream and its pair's policy stream. */
+export function withRollbackTriggers(
+  view: DeploymentView,
+  events: readonly StoredEvent[],
+  policyHistory: readonly StoredEvent[],
+): DeploymentView {
+  const seq = agreementSeq(view.deploymentId, events);
+  if (seq === undefined) return { ...view, rollbackTriggers: null };
+  const { policyVersion, triggers } = agreedTriggers(policyHistory, seq);
+  return { ...view, rollbackTriggers: { policyVersion, triggers } };
 }

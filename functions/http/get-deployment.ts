@@ -1,5 +1,6 @@
-import { deploymentView } from '../../domain/views/deployment-view.ts';
+import { deploymentView, withRollbackTriggers } from '../../domain/views/deployment-view.ts';
 import { adapters } from '../adapters/clients.ts';
+import { readPairHistory } from '../reactions/pair-history.ts';
 import { authorize } from './authorize.ts';
 import { httpApi, json } from './http-api.ts';
 import { notFound } from './http-error.ts';
@@ -10,8 +11,13 @@ export const handler = httpApi(async (event) => {
   // Writers may read a deployment too: a CI job holding only a writer token waits on its gate.
   const { tenant } = authorize(event, ['reader', 'writer']);
   const deploymentId = pathParam(event, 'deploymentId');
-  const events = await adapters().eventStore.readStream(tenant, `deployment/${deploymentId}`);
+  const store = adapters().eventStore;
+  const events = await store.readStream(tenant, `deployment/${deploymentId}`);
   const view = deploymentView(deploymentId, events);
   if (!view) throw notFound(`deployment '${deploymentId}'`);
-  return json(200, { deployment: view });
+  const { service, environment } = view;
+  // The rollback triggers agreed for it come from its pair's policy stream, as of its start.
+  const policyHistory =
+    service && environment ? await readPairHistory(store, tenant, 'policy', service, environment) : [];
+  return json(200, { deployment: withRollbackTriggers(view, events, policyHistory) });
 });

@@ -47,6 +47,14 @@ const expectations: Record<string, { matches: object[]; ignores: object[] }> = {
     matches: [ledgerEvent('incident.opened')],
     ignores: [ledgerEvent('incident.resolved'), ledgerEvent('rollback.requested')],
   },
+  'rollback-on-trigger': {
+    matches: [ledgerEvent('metric.observed')],
+    ignores: [
+      ledgerEvent('alert.fired'),
+      { ...ledgerEvent('metric.observed'), source: 'evil' },
+      alarm('ALARM'),
+    ],
+  },
   'dora-projection': {
     matches: [
       ledgerEvent('deployment.succeeded'),
@@ -73,13 +81,9 @@ const expectations: Record<string, { matches: object[]; ignores: object[] }> = {
     ],
   },
   'rollback-on-alarm': {
-    matches: [alarm('ALARM')],
-    ignores: [
-      alarm('OK'),
-      alarm('INSUFFICIENT_DATA'),
-      alarm('ALARM', LEDGER_BUS_SOURCE),
-      ledgerEvent('incident.opened'),
-    ],
+    // OK too: it resolves the alert ALARM recorded.
+    matches: [alarm('ALARM'), alarm('OK')],
+    ignores: [alarm('INSUFFICIENT_DATA'), alarm('ALARM', LEDGER_BUS_SOURCE), ledgerEvent('incident.opened')],
   },
 };
 
