@@ -39,7 +39,18 @@ export interface DeploymentView {
     readonly reason: string;
     readonly requestedAt: string;
   } | null;
+  /** Its progressive rollout (`deployment.progressed`), in ledger order; empty for a one-step deployment. */
+  readonly traffic: readonly TrafficStep[];
   readonly lastEventSeq: number;
+}
+
+/** One traffic step of a progressive deployment. */
+export interface TrafficStep {
+  readonly weight: number;
+  readonly step: number | string | null;
+  readonly strategy: string;
+  readonly at: string;
+  readonly seq: number;
 }
 
 export function initialDeploymentView(deploymentId: string): DeploymentView {
@@ -63,6 +74,7 @@ export function initialDeploymentView(deploymentId: string): DeploymentView {
     gate: { status: 'not_required', checks: [], decidedAt: null, policyVersion: null },
     gateBypassed: false,
     rollbackRequested: null,
+    traffic: [],
     lastEventSeq: 0,
   };
 }
@@ -132,6 +144,23 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
           rollbackOf: text('rollbackOf'),
           fixes: text('fixes'),
           planned: data.planned !== false && data.rollback !== true,
+        };
+      case 'deployment.progressed':
+        // A traffic step means it is under way; it never moves a finished deployment back.
+        return {
+          ...facts,
+          startedAt: view.startedAt ?? event.occurredAt,
+          status: keep(isFinal(view.status) ? view.status : 'started'),
+          traffic: [
+            ...view.traffic,
+            {
+              weight: Number(data.weight),
+              step: typeof data.step === 'number' || typeof data.step === 'string' ? data.step : null,
+              strategy: String(data.strategy),
+              at: event.occurredAt,
+              seq: event.seq,
+            },
+          ],
         };
       case 'deployment.failed':
         return { ...facts, finishedAt: event.occurredAt, status: keep('failed'), reason: text('reason') };
