@@ -176,15 +176,14 @@ function deliveryOf(
   deployments: readonly DeploymentView[],
 ): Record<string, EnvironmentDelivery> {
   const delivery: Record<string, EnvironmentDelivery> = {};
-  const entry = (environment: string): EnvironmentDelivery =>
-    delivery[environment] ??
-    (delivery[environment] = {
-      deployed: false,
-      deployedAt: null,
-      released: false,
-      releasedAt: null,
-      flags: [],
-    });
+  const none: EnvironmentDelivery = {
+    deployed: false,
+    deployedAt: null,
+    released: false,
+    releasedAt: null,
+    flags: [],
+  };
+  const entry = (environment: string): EnvironmentDelivery => delivery[environment] ?? none;
   for (const deployment of deployments) {
     const environment = deployment.environment ?? 'unknown';
     const current = entry(environment);
