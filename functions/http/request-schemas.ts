@@ -72,4 +72,6 @@ export const WebhookSecretBodySchemas = {
     environmentLabel: environment.optional(),
     environment: environment.optional(),
   }),
+  // The secret LaunchDarkly signs deliveries with (`X-LD-Signature`), set when the webhook is created.
+  launchdarkly: z.strictObject({ secret }),
 } as const;
