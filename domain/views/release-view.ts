@@ -33,8 +33,8 @@ export interface ReleaseView {
     >
   >;
   /**
-   * Deploy ≠ release: per environment, whether the release is deployed (a deployment of it succeeded or
-   * took all traffic) and whether it is released to users (a flag naming it reached exposure 100), with
+   * Deploy ≠ release: per environment with a deployment or a flag, whether the release was deployed (a
+   * deployment of it succeeded, even if later rolled back, or took all traffic) and whether it is released to users (a flag naming it reached exposure 100), with
    * the latest exposure of each flag naming it.
    */
   readonly delivery: Readonly<Record<string, EnvironmentDelivery>>;
@@ -188,7 +188,11 @@ function deliveryOf(
     const environment = deployment.environment ?? 'unknown';
     const current = entry(environment);
     const fullTraffic = deployment.traffic.find((step) => step.weight === 100)?.at ?? null;
-    const at = deployment.status === 'succeeded' ? (deployment.finishedAt ?? fullTraffic) : fullTraffic;
+    // A rolled back deployment had succeeded: the release was deployed there (the environment's status says
+    // it no longer is).
+    const finished = deployment.status === 'succeeded' || deployment.status === 'rolled_back';
+    const at = finished ? (deployment.finishedAt ?? fullTraffic) : fullTraffic;
+    delivery[environment] = current;
     if (at === null) continue;
     delivery[environment] = {
       ...current,
