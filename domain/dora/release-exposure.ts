@@ -63,8 +63,6 @@ export interface ReleaseEvidence {
   readonly team: string | null;
   readonly flag: string;
   readonly releasedAt: string;
-  /** The ledger seq of the `feature.released` that reached 100. */
-  readonly seq: number;
   /** Whether that flag named the release by `releaseId` or by service and version. */
   readonly namedBy: 'releaseId' | 'service_version';
   readonly commits: readonly ReleaseCommitEvidence[];
@@ -209,7 +207,11 @@ export function computeReleaseCell(
     if (!earlier) releases.push(evidenceOf(store, ref, environment, exposure));
   }
   if (releases.length === 0) return undefined;
-  releases.sort((a, b) => cmp(a.releasedAt, b.releasedAt) || a.seq - b.seq);
+  // Evidence holds no seqs (a new ledger order renumbers them); ties are broken by what the events say.
+  releases.sort(
+    (a, b) =>
+      cmp(a.releasedAt, b.releasedAt) || cmp(a.flag, b.flag) || cmp(a.releaseId ?? '', b.releaseId ?? ''),
+  );
   return { releases };
 }
 
@@ -235,7 +237,6 @@ function evidenceOf(
     team: release?.created?.team ?? null,
     flag: exposure.flag,
     releasedAt: exposure.at,
-    seq: exposure.seq,
     namedBy: byId ? 'releaseId' : 'service_version',
     commits: (release?.created?.commits ?? []).map(([sha, committedAt]) => ({
       sha,
