@@ -61,6 +61,12 @@ describe('progressive delivery and flags over HTTP', () => {
       environment: 'production',
       releaseId: 'checkout-2.4.0',
     });
+    const tooMuch = await writer('POST', '/v1/events', cloudEvent('deployment.progressed', step(150)));
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.json.error.issues.map((i: { path: string[] }) => i.path)).toContainEqual([
+      'data',
+      'weight',
+    ]);
     const deployment = await reader('GET', '/v1/deployments/dep-7');
     expect(deployment.status).toBe(200);
     expect(deployment.json.deployment).toMatchObject({
