@@ -145,12 +145,15 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
           fixes: text('fixes'),
           planned: data.planned !== false && data.rollback !== true,
         };
-      case 'deployment.progressed':
-        // A traffic step means it is under way; it never moves a finished deployment back.
+      case 'deployment.progressed': {
+        // A traffic step means it is under way; at weight 100 it has finished, as DORA counts it (a later
+        // `succeeded` or `failed` report still decides). A step never moves a finished deployment back.
+        const full = data.weight === 100 && !isFinal(view.status);
         return {
           ...facts,
           startedAt: view.startedAt ?? event.occurredAt,
-          status: keep(isFinal(view.status) ? view.status : 'started'),
+          ...(full ? { finishedAt: event.occurredAt } : {}),
+          status: keep(full ? 'succeeded' : isFinal(view.status) ? view.status : 'started'),
           traffic: [
             ...view.traffic,
             {
@@ -162,6 +165,7 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
             },
           ],
         };
+      }
       case 'deployment.failed':
         return { ...facts, finishedAt: event.occurredAt, status: keep('failed'), reason: text('reason') };
       default:

@@ -20,6 +20,21 @@ describe('a progressive deployment’s view', () => {
     ]);
   });
 
+  it('has finished when all traffic is on it, and a later report still decides', () => {
+    const h = history();
+    h.at('deployment.progressed', '2026-11-21T10:05:00Z', step(25, 1));
+    h.at('deployment.progressed', '2026-11-21T10:30:00Z', step(100, 2));
+    expect(deploymentView('d1', h.events)).toMatchObject({
+      status: 'succeeded',
+      finishedAt: '2026-11-21T10:30:00Z',
+    });
+    h.at('deployment.failed', '2026-11-21T10:40:00Z', { ...d1, reason: 'bake time alarms' });
+    expect(deploymentView('d1', h.events)).toMatchObject({
+      status: 'failed',
+      finishedAt: '2026-11-21T10:40:00Z',
+    });
+  });
+
   it('starts a deployment whose first report is a traffic step, and never reopens a finished one', () => {
     const h = history();
     h.at('deployment.progressed', '2026-11-21T10:05:00Z', { ...step(100, 3), strategy: 'blue_green' });
