@@ -31,7 +31,10 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // reads a dozen months instead of every day's samples (a new projection, built beside the old one).
 // dora-2023.4: a `change.merged` sample starts at the change's first commit time, else its creation, else
 // its merge, and names that start rule (`startRule`) in the evidence, as release commit samples do.
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.4';
+// dora-2023.5: a `deployment.progressed` at weight 100 finishes a deployment (counted once, whatever reports
+// follow); releases released to users (`feature.released` at exposure 100) give release frequency and lead
+// time to release.
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.5';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

@@ -170,6 +170,7 @@ export function mergeEvent(
     case 'deployment.started':
     case 'deployment.succeeded':
     case 'deployment.failed':
+    case 'deployment.progressed':
       return mergeDeployment(store, event, data, definitions);
     case 'release.created':
       return mergeRelease(store, event, data);
@@ -207,15 +208,19 @@ function mergeDeployment(
           version: text(data.version),
         };
   let terminals = before.terminals;
+  // A progressive deployment has finished once all traffic is on it: weight 100 is a successful finishing
+  // report. A `deployment.succeeded` after it is another report of the same deployment, and the latest
+  // report decides the outcome and finish time, so the deployment is still counted once.
+  const fullTraffic = event.type === 'deployment.progressed' && data.weight === 100;
   if (
-    (event.type === 'deployment.succeeded' || event.type === 'deployment.failed') &&
+    (event.type === 'deployment.succeeded' || event.type === 'deployment.failed' || fullTraffic) &&
     !terminals.some((t) => t.seq === event.seq)
   ) {
     const rollbackOf = event.type === 'deployment.succeeded' ? text(data.rollbackOf) : null;
     const terminal: Terminal = {
       seq: event.seq,
       at: utc(event.occurredAt),
-      ok: event.type === 'deployment.succeeded',
+      ok: event.type !== 'deployment.failed',
       rollbackOf,
       fixes: event.type === 'deployment.succeeded' ? text(data.fixes) : null,
       rollback: rollbackOf !== null || data.rollback === true,

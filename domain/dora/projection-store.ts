@@ -26,7 +26,16 @@ export type ProjectionKey =
   /** The same scope's month: summed counts and per-bin sample counts (see month-rollups.ts). */
   | readonly ['month', scopeKey: string, month: string]
   /** The sorted samples of one field of a scope's month falling in one value bin. */
-  | readonly ['mbin', scopeKey: string, month: string, field: string, bin: number];
+  | readonly ['mbin', scopeKey: string, month: string, field: string, bin: number]
+  /** Releases released to users (issue 20, see release-exposure.ts): a flag ref's full exposures. */
+  | readonly ['rexp', ref: string]
+  /** A release's service and version, and the releases of a service version. */
+  | readonly ['rver', releaseId: string]
+  | readonly ['relsv', service: string, version: string]
+  /** Flag refs reaching 100 on one day of a service and environment, their evidence, and scope rollups. */
+  | readonly ['rtl', service: string, environment: string, day: string]
+  | readonly ['rcell', service: string, environment: string, day: string]
+  | readonly ['rscope', scopeKey: string, day: string];
 
 export type ProjectionKind = ProjectionKey[0];
 

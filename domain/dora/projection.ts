@@ -10,6 +10,7 @@ import {
   type ProjectionKey,
   type ProjectionStore,
 } from './projection-store.ts';
+import { mergeExposure, projectReleaseCells, type ReleaseCellRef } from './release-exposure.ts';
 import { addRollups, EMPTY_ROLLUP, isEmptyRollup, type Rollup, rollupOf, scopesOf } from './rollups.ts';
 
 /**
@@ -24,9 +25,12 @@ export function projectEvents(
   definitions: DoraDefinitions,
 ): void {
   const dirty = new Map<string, CellRef>();
+  const releaseDirty: ReleaseCellRef[] = [];
   for (const event of events) {
     for (const cell of mergeEvent(store, event, definitions)) dirty.set(cell.join('\u0000'), cell);
+    releaseDirty.push(...mergeExposure(store, event, definitions));
   }
+  projectReleaseCells(store, releaseDirty);
   for (const cell of [...dirty.values()].sort(byCell)) {
     const before = store.get(['cell', ...cell]) as CellDoc | undefined;
     const after = computeCell(store, cell, definitions);

@@ -27,10 +27,13 @@ export function changeFailureRate(
   for (const event of serviceEvents) {
     const data = event.data as Record<string, unknown>;
     const at = Date.parse(event.occurredAt);
-    if (event.type === 'deployment.succeeded' || event.type === 'deployment.failed') {
+    // A progressive deployment at weight 100 has finished, as in the DORA projection; the map keeps one
+    // entry a deployment, so a `deployment.succeeded` after it does not count it twice.
+    const fullTraffic = event.type === 'deployment.progressed' && data.weight === 100;
+    if (event.type === 'deployment.succeeded' || event.type === 'deployment.failed' || fullTraffic) {
       const id = String(data.deploymentId);
       const rollback = typeof data.rollbackOf === 'string' || data.rollback === true;
-      finished.set(id, { at, succeeded: event.type === 'deployment.succeeded', rollback });
+      finished.set(id, { at, succeeded: event.type !== 'deployment.failed', rollback });
       if (event.type === 'deployment.failed') rules.set(id, rules.get(id) ?? 'failed');
       else successes.push({ id, at });
       if (typeof data.rollbackOf === 'string')

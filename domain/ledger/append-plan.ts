@@ -116,7 +116,10 @@ export interface DeploymentFacts {
   /** Null while the deployment's release is unknown. */
   readonly service: string | null;
   readonly environment: string;
-  /** Whether a `deployment.succeeded` was recorded for it: only then can a rollback name it. */
+  /**
+   * Whether a `deployment.succeeded` (or a `deployment.progressed` at weight 100: all traffic on it) was
+   * recorded for it: only then can a rollback name it.
+   */
   readonly succeeded: boolean;
 }
 
@@ -130,10 +133,15 @@ export function deploymentFactsOf(history: readonly StoredEvent[]): DeploymentFa
       releaseId: facts?.releaseId ?? String(data.releaseId),
       service: facts?.service ?? (typeof data.service === 'string' ? data.service : null),
       environment: facts?.environment ?? String(data.environment),
-      succeeded: (facts?.succeeded ?? false) || event.type === 'deployment.succeeded',
+      succeeded: (facts?.succeeded ?? false) || finishesDeployment(event.type, data),
     };
   }
   return facts;
+}
+
+/** A success, or a progressive deployment taking all traffic (issue 20). */
+function finishesDeployment(type: string, data: Record<string, unknown>): boolean {
+  return type === 'deployment.succeeded' || (type === 'deployment.progressed' && data.weight === 100);
 }
 
 /** The deployments whose facts a submission is judged against: its own and those its rollbacks name. */
@@ -294,7 +302,7 @@ export function resolveReleases(
       releaseId,
       service: service ?? earlier?.service ?? null,
       environment,
-      succeeded: (earlier?.succeeded ?? false) || event.type === 'deployment.succeeded',
+      succeeded: (earlier?.succeeded ?? false) || finishesDeployment(event.type, data),
     };
     deployments.set(deploymentId, facts);
     written.set(deploymentId, facts);

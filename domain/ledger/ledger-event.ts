@@ -45,6 +45,9 @@ export type StreamType =
   | 'cdevent'
   /** Alerts of one alert id (issue 19): its firings and resolutions. */
   | 'alert'
+  /** A feature flag's exposures (issue 20), and the exposures naming a service version (`feature/<service@version>`). */
+  | 'flag'
+  | 'feature'
   /** Events that share a CDEvents `context.chainId` (linking without a releaseId). */
   | 'chain';
 export type StreamName = `${StreamType}/${string}`;

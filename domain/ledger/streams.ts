@@ -56,6 +56,12 @@ export function serviceStream(service: string, environment: string): StreamName 
   return pairStream('service', service, environment);
 }
 
+/** Flag exposures naming a service version (rather than a release id): `feature/<service@version>`. */
+export function featureStream(service: string, version: string): StreamName {
+  // The same form as an implicit release id (`implicitReleaseId`), so each pair has one stream.
+  return streamName('feature', `${escapeIdPart(service, '@')}@${escapeIdPart(version, '@')}`);
+}
+
 export function policyStream(service: string, environment: string): StreamName {
   return pairStream('policy', service, environment);
 }
@@ -112,6 +118,7 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
       return withLinks(own('release', 'releaseId'));
     case 'deployment.requested':
     case 'deployment.started':
+    case 'deployment.progressed':
     case 'deployment.failed':
       return withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'), service());
     case 'deployment.succeeded':
@@ -191,6 +198,17 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
       return withLinks(own('alert', 'alertId'), service());
     case 'metric.observed':
       return withLinks(serviceStream(String(data.service), String(data.environment)));
+    case 'feature.released': {
+      // The flag's own history, its release's, and — when it names a version — the stream of that service
+      // version, where the release view finds exposures that name no releaseId.
+      const version = text('version');
+      return withLinks(
+        own('flag', 'flag'),
+        ref('release', 'releaseId'),
+        version === undefined ? undefined : featureStream(String(data.service), version),
+        service(),
+      );
+    }
     case 'policy.updated':
       return withLinks(policyStream(String(data.service), String(data.environment)));
     case 'gate.evaluated':

@@ -41,6 +41,8 @@ export interface DeploymentView {
     readonly reason: string;
     readonly requestedAt: string;
   } | null;
+  /** Its progressive rollout (`deployment.progressed`), in ledger order; empty for a one-step deployment. */
+  readonly traffic: readonly TrafficStep[];
   readonly lastEventSeq: number;
   /**
    * The rollback triggers agreed for it: those of the policy version in force when it started (or
@@ -50,6 +52,15 @@ export interface DeploymentView {
     readonly policyVersion: string | null;
     readonly triggers: readonly RollbackTriggerSpec[];
   } | null;
+}
+
+/** One traffic step of a progressive deployment. */
+export interface TrafficStep {
+  readonly weight: number;
+  readonly step: number | string | null;
+  readonly strategy: string;
+  readonly at: string;
+  readonly seq: number;
 }
 
 export function initialDeploymentView(deploymentId: string): DeploymentView {
@@ -73,6 +84,7 @@ export function initialDeploymentView(deploymentId: string): DeploymentView {
     gate: { status: 'not_required', checks: [], decidedAt: null, policyVersion: null },
     gateBypassed: false,
     rollbackRequested: null,
+    traffic: [],
     lastEventSeq: 0,
   };
 }
@@ -143,6 +155,27 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
           fixes: text('fixes'),
           planned: data.planned !== false && data.rollback !== true,
         };
+      case 'deployment.progressed': {
+        // A traffic step means it is under way; at weight 100 it has finished, as DORA counts it (a later
+        // `succeeded` or `failed` report still decides). A step never moves a finished deployment back.
+        const full = data.weight === 100 && !isFinal(view.status);
+        return {
+          ...facts,
+          startedAt: view.startedAt ?? event.occurredAt,
+          ...(full ? { finishedAt: event.occurredAt } : {}),
+          status: keep(full ? 'succeeded' : isFinal(view.status) ? view.status : 'started'),
+          traffic: [
+            ...view.traffic,
+            {
+              weight: Number(data.weight),
+              step: typeof data.step === 'number' || typeof data.step === 'string' ? data.step : null,
+              strategy: String(data.strategy),
+              at: event.occurredAt,
+              seq: event.seq,
+            },
+          ],
+        };
+      }
       case 'deployment.failed':
         return { ...facts, finishedAt: event.occurredAt, status: keep('failed'), reason: text('reason') };
       default:

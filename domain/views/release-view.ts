@@ -32,6 +32,26 @@ export interface ReleaseView {
       { readonly status: DeploymentView['status']; readonly deployments: readonly DeploymentView[] }
     >
   >;
+  /**
+   * Deploy ≠ release: per environment with a deployment or a flag, whether the release was deployed (a
+   * deployment of it succeeded, even if later rolled back, or took all traffic) and whether it is released to users (a flag naming it reached exposure 100), with
+   * the latest exposure of each flag naming it.
+   */
+  readonly delivery: Readonly<Record<string, EnvironmentDelivery>>;
+}
+
+export interface EnvironmentDelivery {
+  readonly deployed: boolean;
+  readonly deployedAt: string | null;
+  readonly released: boolean;
+  /** When a flag naming it first reached 100 (by occurrence). */
+  readonly releasedAt: string | null;
+  readonly flags: readonly {
+    readonly flag: string;
+    readonly exposure: number;
+    readonly at: string;
+    readonly seq: number;
+  }[];
 }
 
 /** Deployment ids in the order the release's stream first mentions them. */
@@ -52,6 +72,8 @@ export function releaseView(
   deployments: readonly DeploymentView[],
   /** Test runs linked by any rule (`readLinkedTestRuns`); when absent, the stream's own runs (`explicit`). */
   linkedRuns?: readonly LinkedTestRun[],
+  /** `feature.released` naming the release by service and version (its `feature/<service@version>` stream). */
+  versionFlagEvents: readonly StoredEvent[] = [],
 ): ReleaseView | undefined {
   if (releaseEvents.length === 0) return undefined;
   let view: ReleaseView = {
@@ -66,6 +88,7 @@ export function releaseView(
     approvals: [],
     tests: [],
     environments: {},
+    delivery: {},
   };
   for (const event of releaseEvents) {
     const data = event.data as Record<string, unknown>;
@@ -143,5 +166,69 @@ export function releaseView(
     entry.status = deployment.status;
     environments[environment] = entry;
   }
-  return { ...view, environments };
+  return { ...view, environments, delivery: deliveryOf(view, releaseEvents, versionFlagEvents, deployments) };
+}
+
+function deliveryOf(
+  view: ReleaseView,
+  releaseEvents: readonly StoredEvent[],
+  versionFlagEvents: readonly StoredEvent[],
+  deployments: readonly DeploymentView[],
+): Record<string, EnvironmentDelivery> {
+  const delivery: Record<string, EnvironmentDelivery> = {};
+  const none: EnvironmentDelivery = {
+    deployed: false,
+    deployedAt: null,
+    released: false,
+    releasedAt: null,
+    flags: [],
+  };
+  const entry = (environment: string): EnvironmentDelivery => delivery[environment] ?? none;
+  for (const deployment of deployments) {
+    const environment = deployment.environment ?? 'unknown';
+    const current = entry(environment);
+    const fullTraffic = deployment.traffic.find((step) => step.weight === 100)?.at ?? null;
+    // A rolled back deployment had succeeded: the release was deployed there (the environment's status says
+    // it no longer is).
+    const finished = deployment.status === 'succeeded' || deployment.status === 'rolled_back';
+    const at = finished ? (deployment.finishedAt ?? fullTraffic) : fullTraffic;
+    delivery[environment] = current;
+    if (at === null) continue;
+    delivery[environment] = {
+      ...current,
+      deployed: true,
+      deployedAt: current.deployedAt === null || at < current.deployedAt ? at : current.deployedAt,
+    };
+  }
+  const flags = new Map<number, StoredEvent>();
+  for (const event of [...releaseEvents, ...versionFlagEvents]) {
+    if (event.type !== 'feature.released') continue;
+    const data = event.data as Record<string, unknown>;
+    // A version's stream may hold another service's release of the same version name only by mistake;
+    // an exposure naming another release id is that release's.
+    const mine =
+      data.releaseId === view.releaseId ||
+      (data.releaseId === undefined && data.service === view.service && data.version === view.version);
+    if (mine) flags.set(event.seq, event);
+  }
+  for (const event of [...flags.values()].sort((a, b) => a.seq - b.seq)) {
+    const data = event.data as Record<string, unknown>;
+    const environment = String(data.environment);
+    const current = entry(environment);
+    const exposure = Number(data.exposure);
+    const full = exposure === 100;
+    delivery[environment] = {
+      ...current,
+      released: current.released || full,
+      releasedAt:
+        full && (current.releasedAt === null || event.occurredAt < current.releasedAt)
+          ? event.occurredAt
+          : current.releasedAt,
+      flags: [
+        ...current.flags.filter((f) => f.flag !== data.flag),
+        { flag: String(data.flag), exposure, at: event.occurredAt, seq: event.seq },
+      ],
+    };
+  }
+  return delivery;
 }

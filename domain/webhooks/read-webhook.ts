@@ -4,6 +4,7 @@ import { mapAlertmanagerWebhook } from './alertmanager.ts';
 import { fluxKind, mapFluxWebhook } from './flux.ts';
 import { mapGitHubWebhook } from './github.ts';
 import { mapGitLabWebhook } from './gitlab.ts';
+import { launchDarklyKind, mapLaunchDarklyWebhook } from './launchdarkly.ts';
 import { mapPagerDutyWebhook, pagerDutyOccurredAt } from './pagerduty.ts';
 import {
   isFresh,
@@ -12,6 +13,7 @@ import {
   verifyFluxSignature,
   verifyGitHubSignature,
   verifyGitLabToken,
+  verifyLaunchDarklySignature,
   verifyPagerDutySignature,
 } from './signatures.ts';
 import type { WebhookDelivery, WebhookMapping, WebhookProvider } from './webhook-event.ts';
@@ -93,6 +95,8 @@ function verifySignature(
       return verifyFluxSignature(body, headers['x-signature'], secret);
     case 'alertmanager':
       return verifyBearerToken(headers.authorization, secret);
+    case 'launchdarkly':
+      return verifyLaunchDarklySignature(body, headers['x-ld-signature'], secret);
   }
 }
 
@@ -138,6 +142,17 @@ function deliveryOf(
         delivery: { provider, kind, deliveryId: typeof groupKey === 'string' ? groupKey : undefined, body },
       };
     }
+    case 'launchdarkly': {
+      // A change history entry: its `kind` (flag, segment, member…) tells what changed.
+      const kind = launchDarklyKind(body);
+      const id = (body as { _id?: unknown } | null)?._id;
+      return kind
+        ? {
+            ok: true,
+            delivery: { provider, kind, deliveryId: typeof id === 'string' ? id : undefined, body },
+          }
+        : { ok: false, issue: { path: ['kind'], message: 'is required' } };
+    }
   }
 }
 
@@ -163,6 +178,8 @@ function mapDelivery(delivery: WebhookDelivery, config: WebhookConfig): WebhookM
         environmentLabel: config.environmentLabel,
         environment: config.environment,
       });
+    case 'launchdarkly':
+      return mapLaunchDarklyWebhook(delivery);
   }
 }
 

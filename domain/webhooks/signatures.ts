@@ -30,6 +30,15 @@ export function verifyFluxSignature(body: Uint8Array, header: string | undefined
   return sameHex(value.slice('sha256='.length), hmacSha256(secret, body));
 }
 
+/** LaunchDarkly signed webhooks: `X-LD-Signature: <hex HMAC-SHA256 of the body>` (no prefix). */
+export function verifyLaunchDarklySignature(
+  body: Uint8Array,
+  header: string | undefined,
+  secret: string,
+): boolean {
+  return sameHex(header?.trim() ?? '', hmacSha256(secret, body));
+}
+
 /** GitLab sends the configured secret itself in `X-Gitlab-Token`; hashing both sides equalises lengths. */
 export function verifyGitLabToken(header: string | undefined, secret: string): boolean {
   if (header === undefined) return false;

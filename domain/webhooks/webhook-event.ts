@@ -7,7 +7,14 @@ import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
 
-export const webhookProviders = ['github', 'gitlab', 'pagerduty', 'flux', 'alertmanager'] as const;
+export const webhookProviders = [
+  'github',
+  'gitlab',
+  'pagerduty',
+  'flux',
+  'alertmanager',
+  'launchdarkly',
+] as const;
 export type WebhookProvider = (typeof webhookProviders)[number];
 
 export function isWebhookProvider(value: string): value is WebhookProvider {

@@ -13,6 +13,7 @@ import type { CellDoc } from '../../domain/dora/cell-evidence.ts';
 import type { MonthRollup } from '../../domain/dora/month-rollups.ts';
 import type { ProjectionChange } from '../../domain/dora/projection.ts';
 import { keyId, type ProjectionKey } from '../../domain/dora/projection-store.ts';
+import type { ReleaseCellDoc, ReleaseRollup } from '../../domain/dora/release-exposure.ts';
 import type { Rollup } from '../../domain/dora/rollups.ts';
 import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import { stateKeys } from './ledger-tables.ts';
@@ -72,6 +73,13 @@ export class DynamoDbDoraStore {
         return { pk: stateKeys.doraScope(tenant, version, key[1]), sk: key[2] };
       case 'month':
         return { pk: stateKeys.doraMonths(tenant, version, key[1]), sk: key[2] };
+      case 'rcell':
+        return {
+          pk: stateKeys.doraReleaseCells(tenant, version, key[3]),
+          sk: JSON.stringify([key[1], key[2]]),
+        };
+      case 'rscope':
+        return { pk: stateKeys.doraReleaseScope(tenant, version, key[1]), sk: key[2] };
       default:
         return stateKeys.doraDoc(tenant, version, keyId(key));
     }
@@ -499,6 +507,33 @@ export class DynamoDbDoraStore {
     for (const day of days) {
       for await (const item of this.query(stateKeys.doraCells(tenant, version, day))) {
         cells.push(JSON.parse(String(item.doc)) as CellDoc);
+      }
+    }
+    return cells;
+  }
+
+  /** A scope's release rollups in [firstDay, lastDay]: one Query, as `scopeRollups`. */
+  async releaseScopeRollups(
+    tenant: string,
+    version: string,
+    scopeKey: string,
+    firstDay: string,
+    lastDay: string,
+  ): Promise<Map<string, ReleaseRollup>> {
+    const rollups = new Map<string, ReleaseRollup>();
+    const pk = stateKeys.doraReleaseScope(tenant, version, scopeKey);
+    for await (const item of this.query(pk, firstDay, lastDay)) {
+      rollups.set(String(item.sk), JSON.parse(String(item.doc)) as ReleaseRollup);
+    }
+    return rollups;
+  }
+
+  /** Every release evidence cell of the given days. */
+  async releaseCells(tenant: string, version: string, days: readonly string[]): Promise<ReleaseCellDoc[]> {
+    const cells: ReleaseCellDoc[] = [];
+    for (const day of days) {
+      for await (const item of this.query(stateKeys.doraReleaseCells(tenant, version, day))) {
+        cells.push(JSON.parse(String(item.doc)) as ReleaseCellDoc);
       }
     }
     return cells;

@@ -65,6 +65,11 @@ export const stateKeys = {
   /** A scope's DORA month rollups, sort key = `YYYY-MM` (their sample bins are documents of their own). */
   doraMonths: (tenant: string, version: string, scopeKey: string) =>
     `${tenant}#dora#${version}#months#${scopeKey}`,
+  /** A day's release evidence cells (releases released to users) and a scope's release rollups by day. */
+  doraReleaseCells: (tenant: string, version: string, day: string) =>
+    `${tenant}#dora#${version}#rcells#${day}`,
+  doraReleaseScope: (tenant: string, version: string, scopeKey: string) =>
+    `${tenant}#dora#${version}#rscope#${scopeKey}`,
   doraCheckpoint: (tenant: string, version: string) => ({
     pk: `${tenant}#dora#${version}#checkpoint`,
     sk: 'checkpoint',

@@ -17,6 +17,17 @@ import {
 import type { MonthRollup } from '../../domain/dora/month-rollups.ts';
 import { monthlyPlan, summarizeMonthly } from '../../domain/dora/monthly-summary.ts';
 import { keyId } from '../../domain/dora/projection-store.ts';
+import {
+  type DoraMetricsWithReleases,
+  isReleaseMetric,
+  type ReleaseEvidenceItem,
+  type ReleaseMetricName,
+  releaseCellsInWindow,
+  releaseEvidenceFor,
+  releaseEvidencePagePlan,
+  releaseScopeRollups,
+  withReleaseNumbers,
+} from '../../domain/dora/release-metrics.ts';
 import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
@@ -57,14 +68,14 @@ export interface DoraReader {
     window: DoraWindow,
     bucket: Bucket,
     asOf: string | undefined,
-  ): Promise<DoraMetrics & { source: DoraSource }>;
+  ): Promise<DoraMetricsWithReleases & { source: DoraSource }>;
   evidence(
-    metric: DoraMetricName,
+    metric: DoraMetricName | ReleaseMetricName,
     scope: DoraScope,
     window: DoraWindow,
     page: { readonly cursor: number; readonly limit: number },
     asOf: string | undefined,
-  ): Promise<{ items: EvidenceItem[]; total: number; source: DoraSource }>;
+  ): Promise<{ items: (EvidenceItem | ReleaseEvidenceItem)[]; total: number; source: DoraSource }>;
 }
 
 /**
@@ -93,21 +104,64 @@ export function doraReader(
           bucket,
           definitionsVersion(definitions),
         );
-        return { ...metrics, source };
+        return { ...withReleaseNumbers(metrics, releaseScopeRollups(store, scope, window)), source };
       }
-      if (bucket === 'month') return monthlyMetrics(tenant, doraStore, active.version, scope, window);
-      const [{ rollups, itemsRead }, checkpoint] = await Promise.all([
+      // Release numbers come from the scope's release rollups of the window's days, in every bucket.
+      const releases = doraStore.releaseScopeRollups(
+        tenant,
+        active.version,
+        scopeKey(scope),
+        window.firstDay,
+        window.lastDay,
+      );
+      if (bucket === 'month') {
+        const [monthly, releaseRollups] = await Promise.all([
+          monthlyMetrics(tenant, doraStore, active.version, scope, window),
+          releases,
+        ]);
+        return {
+          ...withReleaseNumbers(monthly, releaseRollups),
+          source: withItems(monthly.source, releaseRollups.size),
+        };
+      }
+      const [{ rollups, itemsRead }, checkpoint, releaseRollups] = await Promise.all([
         doraStore.scopeRollups(tenant, active.version, scopeKey(scope), window.firstDay, window.lastDay),
         doraStore.checkpoint(tenant, active.version),
+        releases,
       ]);
       const metrics = summarize(scope, window, rollups, bucket, active.version);
       return {
-        ...metrics,
-        source: projectionSource(active.version, checkpoint, itemsRead),
+        ...withReleaseNumbers(metrics, releaseRollups),
+        source: projectionSource(active.version, checkpoint, itemsRead + releaseRollups.size),
       };
     },
     async evidence(metric, scope, window, { cursor, limit }, asOf) {
       const active = asOf ? undefined : await doraStore.activeVersion(tenant);
+      if (isReleaseMetric(metric)) {
+        if (!active) {
+          const { store, source } = await replay(asOf);
+          const items = releaseEvidenceFor(metric, releaseCellsInWindow(store, window), scope);
+          return { items: items.slice(cursor, cursor + limit), total: items.length, source };
+        }
+        const [rollups, checkpoint] = await Promise.all([
+          doraStore.releaseScopeRollups(
+            tenant,
+            active.version,
+            scopeKey(scope),
+            window.firstDay,
+            window.lastDay,
+          ),
+          doraStore.checkpoint(tenant, active.version),
+        ]);
+        const plan = releaseEvidencePagePlan(metric, rollups, cursor, limit);
+        const cells = await doraStore.releaseCells(tenant, active.version, plan.days);
+        const items = releaseEvidenceFor(metric, cells, scope).slice(plan.skip, plan.skip + limit);
+        return {
+          items,
+          total: plan.total,
+          source: projectionSource(active.version, checkpoint, rollups.size + cells.length),
+        };
+      }
       if (!active) {
         const { store, source } = await replay(asOf);
         const items = evidenceFor(metric, cellsInWindow(store, window), scope);
@@ -171,6 +225,10 @@ async function monthlyMetrics(
     // A bin the month counts but storage lacks would loop forever: count it as empty and go on.
     for (const k of missing) bins.set(keyId(k), (found.get(keyId(k)) as number[] | undefined) ?? []);
   }
+}
+
+function withItems(source: DoraSource, more: number): DoraSource {
+  return source.kind === 'projection' ? { ...source, itemsRead: source.itemsRead + more } : source;
 }
 
 function projectionSource(version: string, checkpoint: DoraCheckpoint, itemsRead: number): DoraSource {

@@ -78,7 +78,8 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: '`{releases, next}`' },
   },
   'GET /v1/releases/{releaseId}': {
-    summary: 'One release with commits, approvals, tests and deployments per environment',
+    summary:
+      'One release with commits, approvals, tests, deployments per environment, and deployed vs released to users (`delivery`)',
     roles: readers,
     success: { status: 200, description: '`{release}`' },
   },
@@ -89,7 +90,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: { status: 200, description: '`{events, next}`; pass `next` as `after` until it is null' },
   },
   'GET /v1/deployments/{deploymentId}': {
-    summary: 'A deployment’s status, gate and rollback state',
+    summary: 'A deployment’s status, gate, rollback state and traffic history (`traffic`)',
     roles: ['reader', 'writer', 'admin'],
     success: { status: 200, description: '`{deployment}`' },
   },
@@ -194,11 +195,12 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: {
       status: 200,
       description:
-        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, series, definitionsVersion}`',
+        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, releaseFrequency, leadTimeToRelease, series, definitionsVersion}`',
     },
   },
   'GET /v1/metrics/dora/evidence': {
-    summary: 'The deployments, commits and incidents behind one metric, with the linking rule of each',
+    summary:
+      'The deployments, commits and incidents behind one metric, with the linking rule of each (releases released to users and their commits for `releaseFrequency` and `leadTimeToRelease`)',
     roles: readers,
     query: DoraEvidenceQuerySchema,
     success: { status: 200, description: '`{metric, total, items, next}`' },
@@ -216,7 +218,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
   },
   'POST /v1/webhooks/{provider}': {
     summary:
-      'A GitHub, GitLab or PagerDuty delivery, verified by the provider’s signature (`?tenant=` names the tenant)',
+      'A GitHub, GitLab, PagerDuty, Flux, Alertmanager or LaunchDarkly delivery, verified by the provider’s signature (`?tenant=` names the tenant)',
     roles: [],
     success: {
       status: 201,
@@ -231,6 +233,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
       WebhookSecretBodySchemas.gitlab,
       WebhookSecretBodySchemas.pagerduty,
       WebhookSecretBodySchemas.alertmanager,
+      WebhookSecretBodySchemas.launchdarkly,
     ]),
     bodyMediaTypes: ['application/json'],
     success: { status: 200, description: 'the provider and that a secret is configured (never the secret)' },

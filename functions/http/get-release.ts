@@ -1,3 +1,4 @@
+import { featureStream } from '../../domain/ledger/streams.ts';
 import { deploymentView } from '../../domain/views/deployment-view.ts';
 import { deploymentIdsOf, releaseView } from '../../domain/views/release-view.ts';
 import { adapters } from '../adapters/clients.ts';
@@ -21,12 +22,15 @@ export const handler = httpApi(async (event) => {
     ),
     events.length === 0 ? [] : readLinkedTestRuns(store, tenant, releaseId, events),
   ]);
-  const view = releaseView(
-    releaseId,
-    events,
-    deployments.filter((d) => d !== undefined),
-    linkedRuns,
-  );
+  const found = deployments.filter((d) => d !== undefined);
+  const view = releaseView(releaseId, events, found, linkedRuns);
   if (!view) throw notFound(`release '${releaseId}'`);
+  // Flags that name the release by service and version are in that version's stream, not the release's.
+  if (view.service !== null && view.version !== null) {
+    const flagEvents = await store.readStream(tenant, featureStream(view.service, view.version));
+    if (flagEvents.length > 0) {
+      return json(200, { release: releaseView(releaseId, events, found, linkedRuns, flagEvents) });
+    }
+  }
   return json(200, { release: view });
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { RoleSchema } from '../../domain/auth/roles.ts';
 import { doraMetricNames } from '../../domain/dora/evidence.ts';
+import { releaseMetricNames } from '../../domain/dora/release-metrics.ts';
 import { DoraQuerySchema } from './dora-query.ts';
 import { LimitSchema, TimeWindowQuerySchema } from './query-params.ts';
 
@@ -47,7 +48,7 @@ export const ExportQuerySchema = z
 export const DoraEvidenceQuerySchema = z.intersection(
   DoraQuerySchema,
   z.object({
-    metric: z.enum(doraMetricNames),
+    metric: z.enum([...doraMetricNames, ...releaseMetricNames]),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     /** The position to continue from, as returned in `next`. */
     cursor: z.coerce.number().int().min(0).default(0),
@@ -71,4 +72,6 @@ export const WebhookSecretBodySchemas = {
     environmentLabel: environment.optional(),
     environment: environment.optional(),
   }),
+  // The secret LaunchDarkly signs deliveries with (`X-LD-Signature`), set when the webhook is created.
+  launchdarkly: z.strictObject({ secret }),
 } as const;

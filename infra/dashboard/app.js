@@ -115,6 +115,25 @@ async function showMetrics() {
       `${w.unplanned} of ${w.total}`,
       null,
     ),
+    // Deploy ≠ release: releases released to users (a flag naming them at 100 %), beside deployments.
+    ...(m.releaseFrequency
+      ? [
+          card(
+            'releaseFrequency',
+            'Release frequency',
+            m.releaseFrequency.count,
+            `${m.releaseFrequency.perWeek.toFixed(2)}/week released to users`,
+            m.releaseFrequency.tier,
+          ),
+          card(
+            'leadTimeToRelease',
+            'Lead time to release (median)',
+            hours(m.leadTimeToRelease.medianSeconds),
+            `p90 ${hours(m.leadTimeToRelease.p90Seconds)}, ${m.leadTimeToRelease.samples} commits`,
+            m.leadTimeToRelease.tier,
+          ),
+        ]
+      : []),
   );
   await drawTrend(m.series);
 }
@@ -242,10 +261,47 @@ async function showRelease(releaseId) {
       `${release.commits.length} commit(s), ${release.approvals.length} approval(s), tests: ${release.tests.map((t) => `${t.suite} ${t.passed ? 'passed' : 'failed'}`).join(', ') || 'none'}`,
     ),
     el('ul', {}, ...environments),
+    deliveryTable(release.delivery ?? {}),
     timeline,
   );
   $('release-detail').querySelector('h3').setAttribute('tabindex', '-1');
   $('release-detail').querySelector('h3').focus();
+}
+
+/** Per environment, deployed vs released to users (a flag naming the release at exposure 100). */
+function deliveryTable(delivery) {
+  const rows = Object.entries(delivery);
+  if (rows.length === 0) return el('p', {}, 'No deployment or flag exposure yet.');
+  return el(
+    'table',
+    { 'data-testid': 'delivery' },
+    el('caption', {}, 'Deployed vs released'),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ...['environment', 'deployed', 'released to users', 'flags'].map((k) =>
+          el('th', { scope: 'col' }, k),
+        ),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      ...rows.map(([env, d]) =>
+        el(
+          'tr',
+          { 'data-environment': env },
+          el('td', {}, env),
+          el('td', {}, d.deployed ? `yes, ${d.deployedAt}` : 'no'),
+          el('td', {}, d.released ? `yes, ${d.releasedAt}` : 'no'),
+          el('td', {}, d.flags.map((f) => `${f.flag} ${f.exposure} %`).join(', ') || '—'),
+        ),
+      ),
+    ),
+  );
 }
 
 // The digest is a single read, part of the first render.

@@ -119,6 +119,9 @@ describe('the dashboard in headless Chromium', () => {
     await page.waitForSelector('#release-detail h3');
     expect(await page.textContent('#release-detail h3')).toBe('shop 1.5 (shop-1.5)');
     expect(await page.textContent('#release-detail')).toContain('rolled back by prod-rb');
+    expect(await page.textContent('#release-detail [data-testid="delivery"] caption')).toBe(
+      'Deployed vs released',
+    );
     const types = await page
       .locator('#release-detail [data-event-type]')
       .evaluateAll((items) => items.map((i) => i.getAttribute('data-event-type')));

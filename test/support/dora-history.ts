@@ -97,6 +97,32 @@ export function doraHistory(tenant = 't') {
         ...(o.sha ? { sha: o.sha } : {}),
       }),
     /** The rollback decision the ledger appends for a deployment. */
+    /** A traffic step of a progressive deployment (issue 20); weight 100 finishes it. */
+    progressed: (id: string, o: { release: string; env?: string; at: string; weight: number }) => {
+      const known = releases.get(o.release);
+      return push('deployment.progressed', o.at, {
+        deploymentId: id,
+        environment: o.env ?? 'production',
+        releaseId: o.release,
+        service: known?.service ?? 'api',
+        version: known?.version ?? o.release,
+        weight: o.weight,
+        strategy: 'canary',
+      });
+    },
+    /** A flag's exposure naming a release by id or by (service `api`) version. */
+    flagged: (
+      flag: string,
+      o: { at: string; exposure: number; releaseId?: string; version?: string; env?: string },
+    ) =>
+      push('feature.released', o.at, {
+        flag,
+        service: 'api',
+        environment: o.env ?? 'production',
+        exposure: o.exposure,
+        ...(o.releaseId ? { releaseId: o.releaseId } : {}),
+        ...(o.version ? { version: o.version } : {}),
+      }),
     rollbackRequested: (
       deploymentId: string,
       o: { at: string; toVersion: string; service?: string; env?: string },

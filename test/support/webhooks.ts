@@ -48,5 +48,7 @@ export function signedHeaders(
       return { 'x-signature': `sha256=${hmacHex(secret, body)}` };
     case 'alertmanager':
       return { authorization: `Bearer ${secret}` };
+    case 'launchdarkly':
+      return { 'x-ld-signature': hmacHex(secret, body) };
   }
 }

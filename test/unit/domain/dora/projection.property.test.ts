@@ -45,6 +45,23 @@ const historyArb = fc
         env: fc.constantFrom('production', 'prod'),
       }),
       fc.record({ kind: fc.constant('resolve' as const), i: fc.nat(3), hour: fc.nat(120) }),
+      // Progressive delivery (issue 20): traffic steps, and flags naming a release by id or by version.
+      fc.record({
+        kind: fc.constant('progressed' as const),
+        d: fc.nat(6),
+        r: fc.nat(3),
+        hour: fc.nat(120),
+        weight: fc.constantFrom(10, 50, 100),
+      }),
+      fc.record({
+        kind: fc.constant('flag' as const),
+        f: fc.nat(2),
+        r: fc.nat(3),
+        byId: fc.boolean(),
+        hour: fc.nat(120),
+        exposure: fc.constantFrom(50, 100),
+        env: fc.constantFrom('production', 'prod', 'staging'),
+      }),
     ),
     { minLength: 6, maxLength: 40, size: 'large' },
   )
@@ -76,6 +93,15 @@ const historyArb = fc
         h.merged(`c${step.c}`, { at: at(step.hour) });
       } else if (step.kind === 'rollbackRequested') {
         h.rollbackRequested(`d${step.d}`, { at: at(step.hour), toVersion: `r${step.r}` });
+      } else if (step.kind === 'progressed') {
+        h.progressed(`d${step.d}`, { release: `r${step.r}`, at: at(step.hour), weight: step.weight });
+      } else if (step.kind === 'flag') {
+        h.flagged(`f${step.f}`, {
+          at: at(step.hour),
+          exposure: step.exposure,
+          env: step.env,
+          ...(step.byId ? { releaseId: `r${step.r}` } : { version: `r${step.r}` }),
+        });
       } else {
         h.resolved(`i${step.i}`, at(step.hour));
       }
@@ -142,7 +168,11 @@ describe('the DORA projection', () => {
             sorted(
               new Map(
                 [...fullRecomputation(all)].filter(
-                  ([id]) => id.startsWith('["cell"') || id.startsWith('["scope"'),
+                  ([id]) =>
+                    id.startsWith('["cell"') ||
+                    id.startsWith('["scope"') ||
+                    id.startsWith('["rcell"') ||
+                    id.startsWith('["rscope"'),
                 ),
               ),
             );
@@ -180,7 +210,9 @@ function uniqueFacts(events: readonly StoredEvent[]): boolean {
             ? `c:${String(data.changeId)}`
             : event.type === 'rollback.requested'
               ? `rr:${event.seq}`
-              : `${event.type}:${String(data.incidentId)}`;
+              : event.type === 'feature.released'
+                ? `f:${String(data.releaseId ?? data.version)}:${String(data.environment)}`
+                : `${event.type}:${String(data.incidentId)}`;
     if (seen.has(id)) return false;
     seen.add(id);
   }

@@ -71,6 +71,21 @@ const valid: Record<NativeEventType, Record<string, unknown>> = {
     severity: 'critical',
   },
   'alert.resolved': { alertId: 'fp1', name: 'HighErrorRate', service: 'api', environment: 'prod' },
+  'deployment.progressed': {
+    deploymentId: 'd1',
+    environment: 'prod',
+    releaseId: 'r1',
+    weight: 25,
+    step: 1,
+    strategy: 'canary',
+  },
+  'feature.released': {
+    flag: 'new-checkout',
+    service: 'api',
+    environment: 'prod',
+    exposure: 100,
+    version: '1.0',
+  },
   'metric.observed': {
     service: 'api',
     environment: 'prod',
@@ -133,6 +148,8 @@ const required: Record<NativeEventType, string[]> = {
   'alert.fired': ['alertId', 'name', 'service', 'environment'],
   'alert.resolved': ['alertId', 'name', 'service', 'environment'],
   'metric.observed': ['service', 'environment', 'metric', 'value'],
+  'deployment.progressed': ['deploymentId', 'environment', 'weight', 'strategy'],
+  'feature.released': ['flag', 'service', 'environment', 'exposure'],
 };
 
 describe('native event schemas', () => {

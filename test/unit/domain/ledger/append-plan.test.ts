@@ -223,6 +223,28 @@ describe('resolveReleases refuses what contradicts the ledger', () => {
     });
   });
 
+  it('accepts a rollback of a canary that took all traffic, not of one still at part of it', () => {
+    for (const [weight, refusals] of [
+      [100, 0],
+      [50, 1],
+    ] as const) {
+      const canary = incoming('deployment.progressed', {
+        service: 'api',
+        version: '1',
+        deploymentId: 'd1',
+        environment: 'prod',
+        weight,
+        strategy: 'canary',
+      });
+      const rollback = deployment('deployment.succeeded', {
+        deploymentId: 'd2',
+        environment: 'prod',
+        rollbackOf: 'd1',
+      });
+      expect(resolveReleases([canary, rollback], noReleases).refusals).toHaveLength(refusals);
+    }
+  });
+
   it('refuses a rollback of the deployment itself, or of one known only to have been requested', () => {
     const requested = new Map([
       ['d0', { releaseId: 'api@1', service: 'api', environment: 'prod', succeeded: false }],
