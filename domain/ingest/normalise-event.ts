@@ -1,12 +1,14 @@
 import * as z from 'zod';
 import { isDecisionEventType } from '../events/decision-types.ts';
 import { isNativeEventType, nativeEventSchemas } from '../events/native-events.ts';
-import { LEDGER_SOURCE } from '../ledger/append-plan.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';
 import { isCdEventType, looksLikeCdEvent, mapCdEvent } from './cdevents.ts';
 import { type FieldIssue, zodIssues } from './field-issues.ts';
+import { reservedSourceIssues } from './reserved-source.ts';
+
+export { reservedSourceIssues };
 
 export type Normalised =
   | { readonly ok: true; readonly event: IncomingEvent }
@@ -122,17 +124,6 @@ export { looksLikeCdEvent };
  * namespace under it; a client's own source may use any id, since the identity is the (source, id) pair.
  * Compared trimmed and case-insensitively so no look-alike of the ledger's source reaches an audit either.
  */
-export function reservedSourceIssues(source: string, path: (string | number)[]): FieldIssue[] {
-  return source.trim().toLowerCase() === LEDGER_SOURCE
-    ? [
-        {
-          path,
-          message: `'${LEDGER_SOURCE}' is reserved for events the ledger records itself; use your own source`,
-        },
-      ]
-    : [];
-}
-
 function hashPayload(payload: unknown): string {
   return sha256Hex(canonicalJson(payload));
 }

@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import type { NativeEventType } from '../events/native-events.ts';
 import { nativeEventSchemas } from '../events/native-events.ts';
 import { type FieldIssue, zodIssues } from '../ingest/field-issues.ts';
-import { reservedSourceIssues } from '../ingest/normalise-event.ts';
+import { reservedSourceIssues } from '../ingest/reserved-source.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent } from '../ledger/ledger-event.ts';

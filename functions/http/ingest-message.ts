@@ -6,11 +6,11 @@ import {
   normaliseCloudEvent,
 } from '../../domain/ingest/normalise-event.ts';
 import type { IncomingEvent } from '../../domain/ledger/ledger-event.ts';
+import { MAX_BODY_BYTES } from './body-limit.ts';
 import { attributeIssues, binaryModeEvent } from './cloudevents-binding.ts';
 import { HttpError } from './http-error.ts';
 
-/** The API's body limit; EventBridge and Lambda both cap an event near this size as well. */
-export const MAX_BODY_BYTES = 256 * 1024;
+export { MAX_BODY_BYTES };
 /** CloudEvents batches are appended in one transaction; DynamoDB caps those at 100 items. */
 export const MAX_BATCH_EVENTS = 25;
 /**

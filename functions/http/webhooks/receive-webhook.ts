@@ -2,9 +2,9 @@ import type { IncomingEvent } from '../../../domain/ledger/ledger-event.ts';
 import { IdempotencyConflictError } from '../../../domain/ports/event-store.ts';
 import { readWebhook } from '../../../domain/webhooks/read-webhook.ts';
 import { adapters } from '../../adapters/clients.ts';
+import { MAX_BODY_BYTES } from '../body-limit.ts';
 import { type HttpEvent, type HttpResult, httpApi, json } from '../http-api.ts';
 import { HttpError } from '../http-error.ts';
-import { MAX_BODY_BYTES } from '../ingest-message.ts';
 import { providerParam, tenantParam, webhookSecrets } from './webhook-route.ts';
 
 // One answer for an unknown tenant, a tenant without a hook and a wrong or missing signature: a caller
