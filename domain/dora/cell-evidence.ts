@@ -340,10 +340,13 @@ function commitsFirstDeployedBy(
   const service = release.created.service;
   const mine = { id: dep.id, at: final.at };
   const earlier = (a: Success, b: Success) => a.at < b.at || (a.at === b.at && a.id < b.id);
-  return release.created.commits.flatMap(([sha, committedAt]) => {
+  return release.created.commits.flatMap(([sha, listedAt]) => {
     let firstInService = true;
     let firstInEnvironment = true;
-    for (const releaseId of facts.commit(store, service, sha)?.releases ?? []) {
+    const commit = facts.commit(store, service, sha);
+    const squash = squashedChange(store, service, commit?.changes, listedAt);
+    const committedAt = squash?.start.at ?? listedAt;
+    for (const releaseId of commit?.releases ?? []) {
       const other = facts.rel(store, releaseId);
       if (!other?.created?.commits.some(([s]) => s === sha)) continue;
       for (const id of other.deployments) {
@@ -365,10 +368,31 @@ function commitsFirstDeployedBy(
         leadSeconds: Math.max(0, secondsBetween(committedAt, final.at)),
         firstInService,
         firstInEnvironment,
-        startRule: 'commit' as const,
+        ...(squash ? { changeId: squash.change.id } : {}),
+        startRule: squash?.start.rule ?? ('commit' as const),
       },
     ];
   });
+}
+
+/**
+ * A release commit that is a change's merge commit (a squash merge: one commit timed at the merge)
+ * starts its lead time where the change does, when that is earlier than the commit's own time.
+ */
+function squashedChange(
+  store: ProjectionStore,
+  service: string,
+  changeIds: readonly string[] | undefined,
+  committedAt: string,
+): { change: ChangeFacts; start: { at: string; rule: StartRule } } | undefined {
+  let best: { change: ChangeFacts; start: { at: string; rule: StartRule } } | undefined;
+  for (const id of changeIds ?? []) {
+    const change = facts.chg(store, id);
+    if (change?.merged.service !== service) continue;
+    const start = changeStart(change);
+    if (start.at < committedAt && (!best || start.at < best.start.at)) best = { change, start };
+  }
+  return best;
 }
 
 /**

@@ -34,7 +34,8 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // dora-2023.5: a `deployment.progressed` at weight 100 finishes a deployment (counted once, whatever reports
 // follow); releases released to users (`feature.released` at exposure 100) give release frequency and lead
 // time to release.
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.5';
+// dora-2023.6: a release commit that is a change's merge commit (a squash merge) starts at the change's start.
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.6';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

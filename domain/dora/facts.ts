@@ -117,6 +117,11 @@ export interface ChangeWeekFacts {
 
 export interface CommitFacts {
   readonly releases: readonly string[];
+  /**
+   * `change.merged` events whose merge commit is this sha: a squash merge's one commit, whose own time
+   * is the merge, so its lead time starts at the change's first commit instead.
+   */
+  readonly changes?: readonly string[];
 }
 
 /** A (service, environment, day) whose evidence must be recomputed. */
@@ -330,6 +335,7 @@ function mergeChange(
   };
   store.set(['chg', id], after);
   noteService(store, service, { changes: true });
+  indexMergeCommit(store, before, after);
   const dirty: CellRef[] = [];
   if (before) {
     const key = ['chgwk', before.merged.service, weekOf(dayOf(before.merged.at))] as const;
@@ -351,6 +357,24 @@ function mergeChange(
     }
   }
   return dirty;
+}
+
+/** Keeps the commit index naming the change under its merge commit (and no longer under an old one). */
+function indexMergeCommit(store: ProjectionStore, before: ChangeFacts | undefined, after: ChangeFacts): void {
+  const { service, sha } = after.merged;
+  if (before?.merged.sha && (before.merged.sha !== sha || before.merged.service !== service)) {
+    const old = facts.commit(store, before.merged.service, before.merged.sha);
+    const rest = (old?.changes ?? []).filter((c) => c !== after.id);
+    if (old)
+      store.set(['commit', before.merged.service, before.merged.sha], {
+        releases: old.releases,
+        ...(rest.length ? { changes: rest } : {}),
+      });
+  }
+  if (!sha) return;
+  const commit = facts.commit(store, service, sha) ?? { releases: [] };
+  if (!(commit.changes ?? []).includes(after.id))
+    store.set(['commit', service, sha], { ...commit, changes: addSorted(commit.changes ?? [], after.id) });
 }
 
 /** The optional lead time starts a `change.merged` carries, normalised to UTC; unparseable ones are dropped. */
@@ -397,7 +421,7 @@ function mergeRelease(store: ProjectionStore, event: StoredEvent, data: Record<s
   for (const [sha] of created.commits) {
     const commit = facts.commit(store, service, sha) ?? { releases: [] };
     if (!commit.releases.includes(id))
-      store.set(['commit', service, sha], { releases: addSorted(commit.releases, id) });
+      store.set(['commit', service, sha], { ...commit, releases: addSorted(commit.releases, id) });
   }
   return leadTimeNeighbourhood(store, id);
 }

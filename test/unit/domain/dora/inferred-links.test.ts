@@ -226,3 +226,68 @@ describe('where a change.merged lead time sample starts', () => {
     expect(items).toEqual([expect.objectContaining({ sha: 'abc', startRule: 'commit' })]);
   });
 });
+
+describe('squash merges: a release commit that is a change’s merge commit', () => {
+  /** Given a pull request squash-merged as commit `sq1`, listed by the release that ships it. */
+  function squashed() {
+    const h = doraHistory();
+    h.merged('pr-7', { at: '2026-03-03T09:00:00Z', sha: 'sq1', firstCommitAt: '2026-03-02T09:00:00Z' });
+    // The squash commit's own time is the merge: lead time from it alone would be one hour.
+    h.release('v1', {
+      commits: [
+        ['sq1', '2026-03-03T09:00:00Z'],
+        ['plain', '2026-03-03T08:00:00Z'],
+      ],
+    });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-03T10:00:00Z' });
+    return h;
+  }
+
+  it('starts at the change’s first commit, names the change and its rule', () => {
+    const items = evidence(squashed().events, 'leadTimeForChanges', { service: 'api' });
+    expect(items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          sha: 'sq1',
+          changeId: 'pr-7',
+          startRule: 'change.first_commit',
+          leadSeconds: 25 * HOUR,
+        }),
+        expect.objectContaining({ sha: 'plain', startRule: 'commit', leadSeconds: 2 * HOUR }),
+      ]),
+    );
+    expect(items).toHaveLength(2);
+  });
+
+  it('gives the same answer whatever order the events were recorded in', () => {
+    const events = squashed().events;
+    expect(evidence(reversed(events), 'leadTimeForChanges', { service: 'api' })).toEqual(
+      evidence(events, 'leadTimeForChanges', { service: 'api' }),
+    );
+  });
+
+  it('keeps the commit’s own time when the change starts no earlier', () => {
+    const h = doraHistory();
+    h.merged('pr-8', { at: '2026-03-03T09:00:00Z', sha: 'sq2' });
+    h.release('v1', { commits: [['sq2', '2026-03-03T08:30:00Z']] });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-03T10:00:00Z' });
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+      expect.objectContaining({ sha: 'sq2', startRule: 'commit', leadSeconds: 1.5 * HOUR }),
+    ]);
+  });
+
+  it('ignores a change of another service with the same sha', () => {
+    const h = doraHistory();
+    h.merged('pr-9', {
+      at: '2026-03-03T09:00:00Z',
+      sha: 'sq3',
+      service: 'web',
+      firstCommitAt: '2026-03-01T00:00:00Z',
+    });
+    h.release('v1', { commits: [['sq3', '2026-03-03T09:00:00Z']] });
+    h.succeeded('d1', { release: 'v1', at: '2026-03-03T10:00:00Z' });
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+      expect.objectContaining({ sha: 'sq3', startRule: 'commit' }),
+    ]);
+  });
+});
