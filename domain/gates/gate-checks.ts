@@ -1,4 +1,5 @@
 import type { CheckResult } from '../events/decision-events.ts';
+import { finishesDeployment } from '../events/deployment-finish.ts';
 import type { Policy } from '../policies/policy.ts';
 import { changeFailureRate } from './change-failure-rate.ts';
 import type { GateFacts } from './gate-facts.ts';
@@ -17,7 +18,7 @@ const successIn: Check = (policy, facts, now) => {
   const soak = policy.minSoakMinutes ?? 0;
   const observed = policy.requireSuccessIn.map((environment) => {
     const success = facts.releaseEvents
-      .filter((e) => e.type === 'deployment.succeeded' && data(e).environment === environment)
+      .filter((e) => finishesDeployment(e) && data(e).environment === environment)
       // When the ledger recorded it: the producer's `time` is a claim, and a soak must not be backdated.
       .map((e) => e.recordedAt)
       .sort()[0];

@@ -1,4 +1,5 @@
 import type { RollbackRequested, RollbackSkipped } from '../events/decision-events.ts';
+import { finishesDeployment } from '../events/deployment-finish.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 import type { Policy } from '../policies/policy.ts';
 import type { TriggerEvidence } from './rollback-triggers.ts';
@@ -136,9 +137,18 @@ function latestFirst(a: Deployed, b: Deployed): number {
   return b.finishedAt - a.finishedAt || b.seq - a.seq;
 }
 
+/** Each deployment that succeeded (or took all traffic), once, at the first report that finished it. */
 function successfulDeployments(events: readonly StoredEvent[]): Deployed[] {
-  return events
-    .filter((e) => e.type === 'deployment.succeeded')
+  const seen = new Set<string>();
+  return [...events]
+    .filter(finishesDeployment)
+    .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.seq - b.seq)
+    .filter((e) => {
+      const id = String((e.data as Record<string, unknown>).deploymentId);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    })
     .map((e) => {
       const data = e.data as Record<string, unknown>;
       return {

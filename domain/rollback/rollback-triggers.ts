@@ -164,14 +164,16 @@ export interface AgreedTriggers {
 
 /**
  * The ledger position the agreement is taken at: the deployment's first `deployment.started`, else its
- * first `deployment.succeeded`; undefined while it has neither.
+ * first `deployment.succeeded`; undefined while it has neither. A traffic step counts as a start.
  */
 export function agreementSeq(deploymentId: string, events: readonly StoredEvent[]): number | undefined {
   const own = (type: string) =>
     events.find(
       (e) => e.type === type && (e.data as { deploymentId?: unknown }).deploymentId === deploymentId,
     );
-  return (own('deployment.started') ?? own('deployment.succeeded'))?.seq;
+  // A traffic step starts a progressive deployment as `deployment.started` does.
+  const starts = [own('deployment.started'), own('deployment.progressed')].flatMap((e) => (e ? [e.seq] : []));
+  return starts.length > 0 ? Math.min(...starts) : own('deployment.succeeded')?.seq;
 }
 
 /** The triggers the policy in force before `seq` agreed; later edits of the policy change nothing. */

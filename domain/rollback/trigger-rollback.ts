@@ -1,3 +1,4 @@
+import { finishesDeployment } from '../events/deployment-finish.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 import { decideRollback, type RollbackDecision } from './decide-rollback.ts';
 import {
@@ -35,7 +36,7 @@ export interface TriggerRollback {
  */
 export function decideTriggerRollback(input: TriggerRollbackInput): TriggerRollback | undefined {
   const latest = input.serviceEvents
-    .filter((e) => e.type === 'deployment.succeeded')
+    .filter(finishesDeployment)
     .sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt) || b.seq - a.seq)[0];
   if (!latest) return undefined;
   const deploymentId = String((latest.data as { deploymentId?: unknown }).deploymentId);
@@ -44,7 +45,7 @@ export function decideTriggerRollback(input: TriggerRollbackInput): TriggerRollb
   const triggers = agreed.triggers.filter((t) => t.metric === input.metric);
   if (triggers.length === 0) return undefined;
   const started = input.serviceEvents.find(
-    (e) => e.seq === seq && e.type === 'deployment.started',
+    (e) => e.seq === seq && (e.type === 'deployment.started' || e.type === 'deployment.progressed'),
   )?.occurredAt;
   const samples: MetricSample[] = input.serviceEvents
     .filter((e) => e.type === 'metric.observed')

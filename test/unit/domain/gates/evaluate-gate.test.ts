@@ -105,6 +105,18 @@ describe('evaluateGate', () => {
         observed: { environments: [{ environment: 'staging', succeededAt: null, soakedMinutes: null }] },
       });
     });
+    it('counts a progressive deployment in staging that took all traffic as a success', () => {
+      const h = history();
+      const step = { ...release, deploymentId: 'd-s', environment: 'staging', strategy: 'canary' };
+      h.at('deployment.progressed', '2026-11-21T08:00:00Z', { ...step, weight: 50 });
+      const half = gate(policy, h.events, '2026-11-21T10:00:00Z');
+      expect(check(half, 'success-in-environments')?.passed).toBe(false);
+      h.at('deployment.progressed', '2026-11-21T08:30:00Z', { ...step, weight: 100 });
+      expect(check(gate(policy, h.events, '2026-11-21T10:00:00Z'), 'success-in-environments')).toMatchObject({
+        passed: true,
+        observed: { environments: [{ environment: 'staging', soakedMinutes: expect.any(Number) }] },
+      });
+    });
     it('fails while soaking and passes once soaked, reporting the minutes it saw', () => {
       const h = history();
       h.at('deployment.succeeded', '2026-11-21T09:30:00Z', {

@@ -138,3 +138,57 @@ describe('decideRollback', () => {
     });
   });
 });
+
+describe('decideRollback with progressive deployments', () => {
+  it('given a canary that took all traffic without reporting succeeded, when an incident opens, then it is rolled back', () => {
+    const h = history();
+    h.at('deployment.succeeded', '2026-11-20T09:00:00Z', prod('d10', '1.0'));
+    h.at('deployment.progressed', '2026-11-21T09:40:00Z', {
+      ...prod('c11', '1.1'),
+      weight: 10,
+      strategy: 'canary',
+    });
+    h.at('deployment.progressed', '2026-11-21T10:00:00Z', {
+      ...prod('c11', '1.1'),
+      weight: 100,
+      strategy: 'canary',
+    });
+    const decision = decideRollback({
+      service: 'api',
+      environment: 'production',
+      trigger: incident(),
+      triggeredAt: '2026-11-21T10:10:00Z',
+      policy,
+      serviceEvents: h.events,
+    });
+    expect(decision).toMatchObject({
+      type: 'rollback.requested',
+      data: { deploymentId: 'c11', fromVersion: '1.1', toVersion: '1.0' },
+    });
+    // Ten minutes from the step to 100 %, not from a later `succeeded` report.
+    expect(decision.data.reason).toContain('10 min after deployment c11');
+  });
+
+  it('given a canary at 100 % that reports succeeded an hour later, when an incident opens in between, then it is the culprit', () => {
+    const h = history();
+    h.at('deployment.succeeded', '2026-11-20T09:00:00Z', prod('d10', '1.0'));
+    h.at('deployment.progressed', '2026-11-21T10:00:00Z', {
+      ...prod('c11', '1.1'),
+      weight: 100,
+      strategy: 'canary',
+    });
+    h.at('deployment.succeeded', '2026-11-21T11:00:00Z', prod('c11', '1.1'));
+    const decision = decideRollback({
+      service: 'api',
+      environment: 'production',
+      trigger: incident(),
+      triggeredAt: '2026-11-21T10:20:00Z',
+      policy,
+      serviceEvents: h.events,
+    });
+    expect(decision).toMatchObject({
+      type: 'rollback.requested',
+      data: { deploymentId: 'c11', toVersion: '1.0' },
+    });
+  });
+});
