@@ -3,11 +3,12 @@ import type { Policy } from '../policies/policy.ts';
 import { changeFailureRate } from './change-failure-rate.ts';
 import type { GateFacts } from './gate-facts.ts';
 import { clockMinutes, localTime } from './local-time.ts';
+import { checklist, onCallHandoff } from './readiness-checks.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-type Check = (policy: Policy, facts: GateFacts, now: Date) => CheckResult | undefined;
+export type Check = (policy: Policy, facts: GateFacts, now: Date) => CheckResult | undefined;
 
 const data = (event: { data: unknown }) => event.data as Record<string, unknown>;
 
@@ -184,4 +185,6 @@ export const gateChecks: readonly Check[] = [
   freeze,
   deployWindow,
   failureRate,
+  checklist,
+  onCallHandoff,
 ];
