@@ -41,7 +41,10 @@ const decide = async (deploymentId: string) => {
     return gate?.status === 'pending' ? undefined : gate;
   }).then((gate) => ({ ...gate, requestSeq: seq }));
 };
-const check = (gate: { checks: { name: string }[] }, name: string) =>
+const check = (
+  gate: { checks: { name: string; passed: boolean; detail: string; observed: unknown }[] },
+  name: string,
+) =>
   gate.checks.find((c) => c.name === name) as {
     passed: boolean;
     detail: string;
