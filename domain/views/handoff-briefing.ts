@@ -72,6 +72,15 @@ const data = (event: { data: unknown }) => event.data as Record<string, unknown>
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
 
 /**
+ * Where a deployment begins in the ledger: its first lifecycle event (a handoff acknowledged before it
+ * was requested does not move it), else its first event of any kind.
+ */
+export function deploymentStartSeq(deploymentId: string, events: readonly StoredEvent[]): number {
+  const own = events.filter((e) => e.type.startsWith('deployment.') && data(e).deploymentId === deploymentId);
+  return Math.min(...(own.length > 0 ? own : events).map((e) => e.seq));
+}
+
+/**
  * What ran before a deployment, and where a rollback of it would go. Both come from the service's
  * successes recorded before the deployment's first event and not rolled back since; the target also
  * skips successes of the deployment's own version (rolling back to it changes nothing).
@@ -114,7 +123,7 @@ export function priorDeployments(
 export function handoffBriefing(input: BriefingInput): HandoffBriefing | undefined {
   const view = deploymentView(input.deploymentId, input.deploymentEvents);
   if (!view) return undefined;
-  const firstSeq = Math.min(...input.deploymentEvents.map((e) => e.seq));
+  const firstSeq = deploymentStartSeq(input.deploymentId, input.deploymentEvents);
   const { previous, target } = priorDeployments(view, firstSeq, input.serviceEvents);
   const created = input.releaseEvents.find((e) => e.type === 'release.created');
   const commits = created && Array.isArray(data(created).commits) ? (data(created).commits as unknown[]) : [];

@@ -2,7 +2,11 @@ import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import { streamName } from '../../domain/ledger/streams.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import { deploymentView } from '../../domain/views/deployment-view.ts';
-import { handoffBriefing, priorDeployments } from '../../domain/views/handoff-briefing.ts';
+import {
+  deploymentStartSeq,
+  handoffBriefing,
+  priorDeployments,
+} from '../../domain/views/handoff-briefing.ts';
 import { adapters } from '../adapters/clients.ts';
 import { policyAsOf } from '../reactions/ledger-reader.ts';
 import { readPairHistory } from '../reactions/pair-history.ts';
@@ -26,7 +30,7 @@ export const handler = httpApi(async (event) => {
     service && environment ? readPairHistory(store, tenant, 'service', service, environment) : [],
     service && environment ? policyAsOf(store, tenant, service, environment) : undefined,
   ]);
-  const firstSeq = Math.min(...deploymentEvents.map((e) => e.seq));
+  const firstSeq = deploymentStartSeq(deploymentId, deploymentEvents);
   const { previous } = priorDeployments(view, firstSeq, serviceEvents);
   const [previousCommitShas, resolvedIncidents] = await Promise.all([
     previous?.releaseId ? commitShas(store, tenant, previous.releaseId) : [],

@@ -149,6 +149,35 @@ describe('the on-call handoff briefing', () => {
     expect(brief({ rollbackTriggers: triggers }, undefined, true)?.rollback.triggers).toEqual(triggers);
   });
 
+  it('given a handoff acknowledged before the deployment was requested, then what ran before is judged from the request', () => {
+    const h = history();
+    const ack = h.at('oncall.handoff.acknowledged', '2026-12-01T08:00:00Z', {
+      deploymentId: 'd9',
+      environment: 'production',
+      engineer: 'olga',
+    });
+    const d1 = h.at('deployment.succeeded', '2026-12-01T08:30:00Z', {
+      ...prod,
+      deploymentId: 'd1',
+      version: '1.0',
+    });
+    const requested = h.at('deployment.requested', '2026-12-01T09:00:00Z', {
+      ...prod,
+      deploymentId: 'd9',
+      version: '2.0',
+    });
+    const briefing = handoffBriefing({
+      deploymentId: 'd9',
+      deploymentEvents: [ack, requested],
+      releaseEvents: [],
+      serviceEvents: [d1, requested],
+      resolvedIncidents: new Set(),
+      policy: undefined,
+    });
+    expect(briefing?.whatChanged.previous).toMatchObject({ deploymentId: 'd1', version: '1.0' });
+    expect(briefing?.handoff).toMatchObject({ required: false, acknowledged: true });
+  });
+
   it('given no events for the deployment, then there is no briefing', () => {
     expect(
       handoffBriefing({
