@@ -59,6 +59,7 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   getRelease: ['ledger-read'],
   getReleaseEvents: ['ledger-read'],
   getDeployment: ['ledger-read'],
+  getDeploymentHandoff: ['ledger-read'],
   verifyLedger: ['ledger-read'],
   getPolicy: ['ledger-read'],
   listGateBypasses: ['ledger-read'],

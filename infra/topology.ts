@@ -33,6 +33,10 @@ export const functions = {
     description: 'A release’s event history',
   },
   getDeployment: { entry: 'functions/http/get-deployment.ts', description: 'One deployment’s status' },
+  getDeploymentHandoff: {
+    entry: 'functions/http/get-deployment-handoff.ts',
+    description: 'The on-call briefing of a deployment and who acknowledged it',
+  },
   getDoraMetrics: { entry: 'functions/http/get-dora-metrics.ts', description: 'DORA metrics of a scope' },
   getDoraEvidence: {
     entry: 'functions/http/get-dora-evidence.ts',
@@ -194,6 +198,12 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/releases/{releaseId}', function: 'getRelease', authorized: true },
   { method: 'GET', path: '/v1/releases/{releaseId}/events', function: 'getReleaseEvents', authorized: true },
   { method: 'GET', path: '/v1/deployments/{deploymentId}', function: 'getDeployment', authorized: true },
+  {
+    method: 'GET',
+    path: '/v1/deployments/{deploymentId}/handoff',
+    function: 'getDeploymentHandoff',
+    authorized: true,
+  },
   { method: 'GET', path: '/v1/audit/verify', function: 'verifyLedger', authorized: true },
   { method: 'GET', path: '/v1/audit/digest', function: 'getDigest', authorized: true },
   { method: 'GET', path: '/v1/audit/export', function: 'exportLedger', authorized: true },

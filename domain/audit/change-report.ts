@@ -337,7 +337,7 @@ function actorOf(data: Readonly<Record<string, unknown>>): string | null {
 }
 
 /** Each commit author's identities (name, email, login, username), for comparison with approvers. */
-function authorIdentities(commits: unknown): string[][] {
+export function authorIdentities(commits: unknown): string[][] {
   if (!Array.isArray(commits)) return [];
   return commits
     .map((commit) => identitiesOf((commit as Record<string, unknown> | null)?.author))

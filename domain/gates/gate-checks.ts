@@ -3,12 +3,13 @@ import { finishesDeployment } from '../events/deployment-finish.ts';
 import type { Policy } from '../policies/policy.ts';
 import { changeFailureRate } from './change-failure-rate.ts';
 import type { GateFacts } from './gate-facts.ts';
+import { checklist, onCallHandoff } from './readiness-checks.ts';
 import { deployWindowCheck, freezeCheck } from './window-checks.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-type Check = (policy: Policy, facts: GateFacts, now: Date) => CheckResult | undefined;
+export type Check = (policy: Policy, facts: GateFacts, now: Date) => CheckResult | undefined;
 
 const data = (event: { data: unknown }) => event.data as Record<string, unknown>;
 
@@ -148,4 +149,6 @@ export const gateChecks: readonly Check[] = [
   freeze,
   deployWindow,
   failureRate,
+  checklist,
+  onCallHandoff,
 ];

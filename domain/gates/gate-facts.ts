@@ -30,6 +30,11 @@ export interface GateFacts {
    * domain/views/release-links.ts), before the request. Absent: the release's own runs only.
    */
   readonly linkedTestRuns?: readonly StoredEvent[];
+  /**
+   * The deployment's own history before the request (its handoffs), read when the policy asks for an
+   * on-call handoff. Absent: none.
+   */
+  readonly deploymentEvents?: readonly StoredEvent[];
   /** The service's history in the target environment: deployments, incidents. */
   readonly serviceEvents: readonly StoredEvent[];
   /** Incidents of the service in the environment that were resolved before the request. */

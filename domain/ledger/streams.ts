@@ -218,6 +218,15 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
       return withLinks(own('deployment', 'deploymentId'), service());
     case 'review.completed':
       return withLinks(own('deployment', 'deploymentId'));
+    case 'checklist.item.completed':
+      // With the release's approvals: the gate reads the release's history.
+      return withLinks(own('release', 'releaseId'));
+    case 'oncall.handoff.acknowledged':
+      // A deployment's handoff is in its stream (where the gate and the briefing read it), linked to its
+      // release when named; a release's handoff covers all of its deployments in the environment.
+      return text('deploymentId')
+        ? withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'))
+        : withLinks(own('release', 'releaseId'));
     case 'rollback.skipped':
       return text('deploymentId')
         ? withLinks(own('deployment', 'deploymentId'), service())

@@ -94,6 +94,12 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     roles: ['reader', 'writer', 'admin'],
     success: { status: 200, description: '`{deployment}`' },
   },
+  'GET /v1/deployments/{deploymentId}/handoff': {
+    summary:
+      'The on-call briefing of a deployment: what changed, open incidents, rollback triggers, procedure and target, runbooks, dashboards, escalation, and who acknowledged it',
+    roles: ['reader', 'writer', 'admin'],
+    success: { status: 200, description: '`{handoff}`' },
+  },
   'GET /v1/audit/verify': {
     summary: 'Verify the hash chain from the last verified checkpoint to the head (bounded time)',
     roles: readers,

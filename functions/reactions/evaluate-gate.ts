@@ -32,6 +32,10 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
   const linkedRuns = releaseId
     ? await readLinkedTestRuns(store, tenant, releaseId, before(seq, releaseEvents), [data])
     : [];
+  // A handoff for this deployment is in its own stream; only read when the policy waits for one.
+  const deploymentEvents = policy?.policy.onCall?.requireHandoff
+    ? before(seq, await store.readStream(tenant, streamName('deployment', deploymentId)))
+    : [];
   const earlierServiceEvents = before(seq, serviceEvents);
   const resolvedIncidents = await resolvedBefore(tenant, seq, earlierServiceEvents);
   const decision = evaluateGate({
@@ -50,6 +54,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
       seq,
       linkedRuns.map((run) => run.event),
     ),
+    deploymentEvents,
     serviceEvents: earlierServiceEvents,
     resolvedIncidents,
   });

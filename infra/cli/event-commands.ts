@@ -267,6 +267,46 @@ export const eventCommands: Record<string, EventCommand> = {
       };
     },
   },
+  'checklist complete': {
+    usage: 'checklist complete --release-id <id> --environment <env> --item <item> [--by <name>]',
+    summary: 'a checklist item was done for a release in an environment (by defaults to the CI actor)',
+    build: (flags, ci, env) => {
+      const by = text(flags, 'by') ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN;
+      if (!by) throw new CliError('--by is required outside CI', 64);
+      const releaseId = required(flags, 'release-id');
+      const environment = required(flags, 'environment');
+      const item = required(flags, 'item');
+      return {
+        type: 'checklist.item.completed',
+        id: eventId({ ...ci, runId: ci.runId ?? 'checklist' }, 'checklist', releaseId, environment, item, by),
+        data: { releaseId, environment, item, by },
+      };
+    },
+  },
+  'handoff ack': {
+    usage: 'handoff ack (--deployment-id <id> | --release-id <id>) --environment <env> [--engineer <name>]',
+    summary: 'the on-call engineer acknowledged the handoff (engineer defaults to the CI actor)',
+    build: (flags, ci, env) => {
+      const engineer = text(flags, 'engineer') ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN;
+      if (!engineer) throw new CliError('--engineer is required outside CI', 64);
+      const deployment = text(flags, 'deployment-id');
+      const releaseId = text(flags, 'release-id');
+      if (!deployment && !releaseId) throw new CliError('give --deployment-id or --release-id', 64);
+      const environment = required(flags, 'environment');
+      const target = deployment ? { deploymentId: deployment } : { releaseId: releaseId as string };
+      return {
+        type: 'oncall.handoff.acknowledged',
+        id: eventId(
+          { ...ci, runId: ci.runId ?? 'handoff' },
+          'handoff',
+          deployment ?? `release:${releaseId}`,
+          environment,
+          engineer,
+        ),
+        data: { ...target, environment, engineer },
+      };
+    },
+  },
   tests: {
     usage: 'tests --release-id <id> --suite <name> (--passed | --failed) [--total <n>] [--failed-count <n>]',
     summary: 'a test suite finished',

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { HandoffBriefing } from '../../domain/views/handoff-briefing.ts';
 import { isProofCommand, proofMain } from '../verify-proofs.ts';
 import { apiClient, CliError, failOnError } from './api-client.ts';
 import { ciContext } from './ci-context.ts';
@@ -52,12 +53,19 @@ const OPTIONS = {
   value: { type: 'string' },
   unit: { type: 'string' },
   at: { type: 'string' },
+  item: { type: 'string' },
+  by: { type: 'string' },
+  engineer: { type: 'string' },
 } as const;
 
 const OTHER_COMMANDS: Record<string, { usage: string; summary: string }> = {
   'gate wait': {
     usage: 'gate wait <deploymentId> [--timeout 10m] [--interval 2s]',
     summary: 'wait for the gate decision; exit 0 passed, 1 failed, 2 timed out',
+  },
+  handoff: {
+    usage: 'handoff <deploymentId>',
+    summary: 'the on-call briefing of a deployment: what changed, rollback, runbooks, who acknowledged it',
   },
   verify: { usage: 'verify', summary: 'recompute the ledger hash chain on the server; exit 1 if tampered' },
   'verify-event': {
@@ -182,6 +190,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         flags,
         out,
       );
+    case 'handoff': {
+      const deploymentId =
+        second ?? (typeof values['deployment-id'] === 'string' ? values['deployment-id'] : undefined);
+      if (!deploymentId) throw new CliError('handoff needs a deployment id', 64);
+      const response = await api('GET', `/v1/deployments/${encodeURIComponent(deploymentId)}/handoff`);
+      failOnError(response, 'handoff');
+      const { handoff } = response.body as { handoff: HandoffBriefing };
+      out(handoffText(handoff), handoff);
+      return 0;
+    }
     case 'verify': {
       const response = await api('GET', '/v1/audit/verify');
       failOnError(response, 'verify');
@@ -311,6 +329,54 @@ async function gateWait(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The briefing as an on-call engineer reads it in a terminal. */
+function handoffText(h: HandoffBriefing): string {
+  const list = (items: readonly string[]) => (items.length ? items.map((i) => `    ${i}`) : ['    none']);
+  const commit = (c: unknown) => {
+    const { sha, message, author } = c as { sha?: unknown; message?: unknown; author?: unknown };
+    const who = typeof author === 'string' ? author : (author as { name?: string } | undefined)?.name;
+    return `${String(sha).slice(0, 12)}${typeof message === 'string' ? ` ${message.split('\n')[0]}` : ''}${who ? ` (${who})` : ''}`;
+  };
+  const previous = h.whatChanged.previous;
+  const target = h.rollback.target;
+  const auto = h.rollback.autoRollback;
+  const acks = h.handoff.acknowledgements;
+  return [
+    `Handoff for ${h.deploymentId}: ${h.service} ${h.version} to ${h.environment} (${h.status})`,
+    '',
+    `What changed (${h.whatChanged.changes.length} new of ${h.whatChanged.commits.length} commits)`,
+    `  previously: ${previous ? `${previous.version} (${previous.deploymentId}, ${previous.finishedAt})` : 'nothing deployed here before'}`,
+    ...list(h.whatChanged.changes.map(commit)),
+    ...(h.whatChanged.notes ? [`  notes: ${h.whatChanged.notes}`] : []),
+    '',
+    'Open incidents',
+    ...list(
+      h.openIncidents.map(
+        (i) => `${i.incidentId} ${i.severity}${i.title ? ` ${i.title}` : ''} (since ${i.openedAt})`,
+      ),
+    ),
+    '',
+    'Rollback',
+    `  target: ${target ? `${target.version} (${target.deploymentId})` : 'no earlier version to return to'}`,
+    `  auto-rollback: ${auto?.enabled ? `on for ${auto.severities.join(', ')} within ${auto.windowMinutes} min${auto.alarms.length ? `, alarms ${auto.alarms.join(', ')}` : ''}` : 'off'}`,
+    '  triggers:',
+    ...list(h.rollback.triggers.map((t) => JSON.stringify(t))),
+    `  procedure: ${h.rollback.procedure ?? 'none given'}`,
+    '',
+    'Runbooks',
+    ...list(h.runbooks),
+    'Dashboards',
+    ...list(h.dashboards),
+    `Escalation: ${h.escalation ?? 'none given'}`,
+    '',
+    acks.length
+      ? `Acknowledged by ${acks.map((a) => `${a.engineer} at ${a.at} (${a.scope})`).join(', ')}`
+      : h.handoff.required
+        ? 'NOT ACKNOWLEDGED: the gate waits for `release-ledger handoff ack`'
+        : 'Not acknowledged (the policy does not require it)',
+  ].join('\n');
 }
 
 /** `90s`, `10m`, `1h` or plain milliseconds. */

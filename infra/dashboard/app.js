@@ -236,6 +236,7 @@ async function showRelease(releaseId) {
           'span',
           {},
           `${d.deploymentId} (${d.status}, gate ${d.gate.status}${d.gateBypassed ? ', bypassed' : ''}${d.incidents.length ? `, incidents ${d.incidents.join(', ')}` : ''}${d.rolledBackBy ? `, rolled back by ${d.rolledBackBy}` : ''}) `,
+          handoffButton(d.deploymentId),
         ),
       ),
     ),
@@ -262,6 +263,7 @@ async function showRelease(releaseId) {
     ),
     el('ul', {}, ...environments),
     deliveryTable(release.delivery ?? {}),
+    el('div', { id: 'handoff', 'data-testid': 'handoff' }),
     timeline,
   );
   $('release-detail').querySelector('h3').setAttribute('tabindex', '-1');
@@ -299,6 +301,59 @@ function deliveryTable(delivery) {
           el('td', {}, d.released ? `yes, ${d.releasedAt}` : 'no'),
           el('td', {}, d.flags.map((f) => `${f.flag} ${f.exposure} %`).join(', ') || '—'),
         ),
+      ),
+    ),
+  );
+}
+
+const handoffButton = (deploymentId) =>
+  el(
+    'button',
+    {
+      class: 'link',
+      type: 'button',
+      'data-handoff': deploymentId,
+      onclick: () => showHandoff(deploymentId),
+    },
+    'handoff',
+  );
+
+// The on-call briefing of one deployment; links only as the policy gave them (http(s), checked on write).
+async function showHandoff(deploymentId) {
+  const { handoff: h } = await api(`/v1/deployments/${encodeURIComponent(deploymentId)}/handoff`);
+  const links = (urls) =>
+    urls.length ? urls.flatMap((u) => [el('a', { href: u, rel: 'noreferrer' }, u), ' ']) : ['none'];
+  const row = (label, ...value) => [el('dt', {}, label), el('dd', {}, ...value)];
+  const previous = h.whatChanged.previous;
+  const acks = h.handoff.acknowledgements;
+  $('handoff').replaceChildren(
+    el('h4', {}, `Handoff: ${h.deploymentId} (${h.service} ${h.version} to ${h.environment})`),
+    el(
+      'dl',
+      {},
+      ...row(
+        'What changed',
+        `${h.whatChanged.changes.length} new of ${h.whatChanged.commits.length} commit(s); previously ${previous ? `${previous.version} (${previous.deploymentId})` : 'nothing'}`,
+      ),
+      ...row(
+        'Open incidents',
+        h.openIncidents.map((i) => `${i.incidentId} (${i.severity})`).join(', ') || 'none',
+      ),
+      ...row(
+        'Rollback',
+        `to ${h.rollback.target?.version ?? 'no earlier version'}; ${h.rollback.triggers.length} trigger(s); auto-rollback ${h.rollback.autoRollback?.enabled ? 'on' : 'off'}`,
+      ),
+      ...row('Procedure', h.rollback.procedure ?? 'none given'),
+      ...row('Runbooks', ...links(h.runbooks)),
+      ...row('Dashboards', ...links(h.dashboards)),
+      ...row('Escalation', h.escalation ?? 'none given'),
+      ...row(
+        'Acknowledged',
+        acks.length
+          ? acks.map((a) => `${a.engineer} at ${a.at} (${a.scope})`).join(', ')
+          : h.handoff.required
+            ? 'NOT YET (required)'
+            : 'no',
       ),
     ),
   );

@@ -131,6 +131,15 @@ describe('the dashboard in headless Chromium', () => {
     await page.screenshot({ path: resolve(artifacts, 'release.png'), fullPage: true });
   });
 
+  it('shows a deployment’s on-call handoff from its release', async () => {
+    await page.click('button[data-handoff="prod-5"]');
+    await page.waitForSelector('#handoff h4');
+    expect(await page.textContent('#handoff h4')).toBe('Handoff: prod-5 (shop 1.5 to production)');
+    // prod-4 ran before it, so a rollback of prod-5 returns to 1.4; no policy, so nobody had to take it on.
+    expect(await page.textContent('#handoff')).toContain('to 1.4;');
+    expect(await page.textContent('#handoff')).toContain('Acknowledgedno');
+  });
+
   it('shows the ledger’s verification status and latest digest', async () => {
     await page.waitForSelector('body[data-verified="true"]');
     expect(await page.textContent('[data-testid="verify"]')).toMatch(/^verified: \d+ events$/);

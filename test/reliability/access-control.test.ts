@@ -65,6 +65,8 @@ afterAll(async () => {
  */
 function allowedRoles(route: RouteSpec): readonly Role[] {
   if (route.method === 'GET' && route.path === '/v1/deployments/{deploymentId}') return ['reader', 'writer'];
+  if (route.method === 'GET' && route.path === '/v1/deployments/{deploymentId}/handoff')
+    return ['reader', 'writer'];
   if (route.method === 'POST' && route.path === '/v1/audit/verifications') return ['reader'];
   if (route.method === 'GET') return ['reader'];
   if (route.method === 'POST' && route.path === '/v1/events') return ['writer'];

@@ -94,6 +94,8 @@ const valid: Record<NativeEventType, Record<string, unknown>> = {
     unit: 'ratio',
   },
   'cdevent.recorded': { cdeventType: 'dev.cdeventsx.mytool-resource.created.0.1.0', subjectId: 's1' },
+  'checklist.item.completed': { releaseId: 'r1', environment: 'prod', item: 'smoke test', by: 'bob' },
+  'oncall.handoff.acknowledged': { deploymentId: 'd1', environment: 'prod', engineer: 'carol' },
 };
 
 /** The fields each type requires (releaseId stands for "releaseId or service + version"). */
@@ -110,6 +112,8 @@ const required: Record<NativeEventType, string[]> = {
   'change.merged': ['changeId'],
   'artifact.published': ['artifactId'],
   'review.completed': ['deploymentId', 'reviewer'],
+  'checklist.item.completed': ['releaseId', 'environment', 'item', 'by'],
+  'oncall.handoff.acknowledged': ['deploymentId', 'environment', 'engineer'],
   'change.created': ['changeId'],
   'change.updated': ['changeId'],
   'change.reviewed': ['changeId'],
