@@ -200,6 +200,8 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
       return withLinks(own('deployment', 'deploymentId'), service());
     case 'review.completed':
       return withLinks(own('deployment', 'deploymentId'));
+    case 'release.watch.completed':
+      return withLinks(own('deployment', 'deploymentId'), service());
     case 'rollback.skipped':
       return text('deploymentId')
         ? withLinks(own('deployment', 'deploymentId'), service())
