@@ -65,6 +65,17 @@ export interface DoraNumbers {
     readonly unplanned: number;
     readonly total: number;
   };
+  /**
+   * Rollback deployments ÷ production deployments finished (successes, and failures of non-rollbacks):
+   * the release-health target is below 2 %.
+   */
+  readonly rollbackRate: {
+    readonly rate: number | null;
+    readonly rollbacks: number;
+    readonly total: number;
+    /** The deployments the rate is made of (its evidence items). */
+    readonly samples: number;
+  };
 }
 
 export interface DoraMetrics extends DoraNumbers {
@@ -199,6 +210,17 @@ export function numbersOf(
       unplanned: total.unplanned,
       total: total.deployments,
     },
+    rollbackRate: rollbackRateOf(total),
+  };
+}
+
+function rollbackRateOf(total: PeriodCounts): DoraNumbers['rollbackRate'] {
+  const finished = total.changes + total.rollbacks;
+  return {
+    rate: finished === 0 ? null : total.rollbacks / finished,
+    rollbacks: total.rollbacks,
+    total: finished,
+    samples: finished,
   };
 }
 
