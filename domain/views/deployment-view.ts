@@ -1,3 +1,4 @@
+import type { ReleaseWatchCompleted } from '../events/decision-events.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 
 export type DeploymentStatus = 'requested' | 'started' | 'succeeded' | 'failed' | 'rolled_back';
@@ -39,6 +40,17 @@ export interface DeploymentView {
     readonly reason: string;
     readonly requestedAt: string;
   } | null;
+  /** The post-release watch's outcome (`release.watch.completed`), once recorded; null before. */
+  readonly watch: {
+    readonly verdict: 'healthy' | 'regressed';
+    readonly hours: number;
+    readonly alerts: number;
+    readonly baselineAlerts: number;
+    readonly ratio: number | null;
+    readonly incidents: number;
+    readonly rolledBack: boolean;
+    readonly completedAt: string;
+  } | null;
   readonly lastEventSeq: number;
 }
 
@@ -63,6 +75,7 @@ export function initialDeploymentView(deploymentId: string): DeploymentView {
     gate: { status: 'not_required', checks: [], decidedAt: null, policyVersion: null },
     gateBypassed: false,
     rollbackRequested: null,
+    watch: null,
     lastEventSeq: 0,
   };
 }
@@ -97,6 +110,23 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
         toVersion: String(data.toVersion),
         reason: String(data.reason),
         requestedAt: event.recordedAt,
+      },
+    };
+  }
+  if (data.deploymentId === view.deploymentId && event.type === 'release.watch.completed') {
+    const { verdict, hours, alerts, baselineAlerts, ratio, incidents, rolledBack } =
+      data as unknown as ReleaseWatchCompleted;
+    return {
+      ...seen,
+      watch: {
+        verdict,
+        hours,
+        alerts,
+        baselineAlerts,
+        ratio,
+        incidents,
+        rolledBack,
+        completedAt: event.recordedAt,
       },
     };
   }

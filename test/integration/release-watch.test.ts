@@ -102,6 +102,41 @@ describe('the post-release watch on the local runtime', () => {
     await runtime.bus.idle();
     expect(await outcomes('w-1')).toHaveLength(1);
     expect(onBus('w-1')).toHaveLength(1);
+
+    // The deployment view (and so the dashboard) shows the outcome.
+    const { json } = await admin('GET', '/v1/deployments/w-1');
+    expect(json.deployment.watch).toMatchObject({ verdict: 'regressed', hours: 48, alerts: 3, ratio: 1.5 });
+  });
+
+  it('answers the DORA metrics with the rollback rate, its target and the tiers edition', async () => {
+    const pair = { service: 'pay', environment: 'production' };
+    await post('deployment.succeeded', { deploymentId: 'p-1', ...pair, version: '1.0.0' }, hoursFromNow(-5));
+    await post('deployment.succeeded', { deploymentId: 'p-2', ...pair, version: '1.1.0' }, hoursFromNow(-4));
+    await post(
+      'deployment.succeeded',
+      { deploymentId: 'p-3', ...pair, version: '1.0.0', rollbackOf: 'p-2' },
+      hoursFromNow(-3),
+    );
+    const reader = apiClient(runtime.apiUrl, tokens[0].token);
+    const window = `from=${hoursFromNow(-24 * 3).slice(0, 10)}&to=${hoursFromNow(24).slice(0, 10)}`;
+    const metrics = await eventually(async () => {
+      const { json } = await reader('GET', `/v1/metrics/dora?service=pay&${window}`);
+      return json.rollbackRate?.total === 3 ? json : undefined;
+    });
+    expect(metrics.rollbackRate).toEqual({ rate: 1 / 3, rollbacks: 1, total: 3, samples: 3 });
+    expect(metrics.tiers).toEqual({ edition: '2023' });
+    expect(metrics.targets.rollbackRate).toEqual({ below: 0.02, met: false });
+    const evidence = await reader(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=rollbackRate&service=pay&${window}`,
+    );
+    expect(evidence.status).toBe(200);
+    expect(evidence.json.items.map((i: { deploymentId: string }) => i.deploymentId)).toEqual([
+      'p-1',
+      'p-2',
+      'p-3',
+    ]);
+    expect(evidence.json.tiers).toEqual({ edition: '2023' });
   });
 
   it('given a deployment still inside its watch, records nothing until the watch ends', async () => {
