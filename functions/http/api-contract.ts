@@ -194,14 +194,14 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: {
       status: 200,
       description:
-        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, series, definitionsVersion}`',
+        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, rollbackRate, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}}}`',
     },
   },
   'GET /v1/metrics/dora/evidence': {
     summary: 'The deployments, commits and incidents behind one metric, with the linking rule of each',
     roles: readers,
     query: DoraEvidenceQuerySchema,
-    success: { status: 200, description: '`{metric, total, items, next}`' },
+    success: { status: 200, description: '`{metric, total, items, next, tiers}`' },
   },
   'GET /v1/audit/digest': {
     summary: 'The current head as a receipt',
