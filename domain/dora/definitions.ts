@@ -31,7 +31,9 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // reads a dozen months instead of every day's samples (a new projection, built beside the old one).
 // dora-2023.4: a `change.merged` sample starts at the change's first commit time, else its creation, else
 // its merge, and names that start rule (`startRule`) in the evidence, as release commit samples do.
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.4';
+// dora-2023.5: deployments keep their `reason`; rollups count `incident` and `bug` reworks (the two
+// readings of rework rate).
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.5';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

@@ -56,3 +56,35 @@ describe('rollback rate', () => {
     expect(rollbackRateMet(1 / 50)).toBe(false);
   });
 });
+
+describe('the two readings of rework rate', () => {
+  /** Five production successes: one for an incident, two for user-facing bugs, one planned, one unstated. */
+  function aWeekOfReasons() {
+    const h = doraHistory();
+    h.release('r1');
+    h.succeeded('d1', { release: 'r1', at: '2026-03-02T10:00:00Z', reason: 'planned' });
+    h.succeeded('d2', { release: 'r1', at: '2026-03-03T10:00:00Z', reason: 'incident' });
+    h.succeeded('d3', { release: 'r1', at: '2026-03-04T10:00:00Z', reason: 'bug' });
+    h.succeeded('d4', { release: 'r1', at: '2026-03-05T10:00:00Z', reason: 'bug' });
+    h.succeeded('d5', { release: 'r1', at: '2026-03-06T10:00:00Z' });
+    h.failed('d6', { release: 'r1', at: '2026-03-06T11:00:00Z' }); // failed: not a deployment made
+    h.succeeded('d7', { release: 'r1', env: 'staging', at: '2026-03-06T12:00:00Z', reason: 'bug' });
+    return h;
+  }
+
+  it('given deployments with reasons, reports the incident reading (1/5) and the bug reading (2/5) with their rules', () => {
+    const metrics = computeDora(aWeekOfReasons().events, { scope: {}, ...week });
+    expect(metrics.reworkRate.readings).toEqual([
+      expect.objectContaining({ rule: 'reason_incident', rate: 1 / 5, rework: 1, total: 5 }),
+      expect.objectContaining({ rule: 'reason_bug', rate: 2 / 5, rework: 2, total: 5 }),
+    ]);
+    // The existing reading (rollbacks, fixes, planned: false) is unchanged: none of these.
+    expect(metrics.deploymentReworkRate).toMatchObject({ rate: 0, unplanned: 0, total: 5 });
+  });
+
+  it('gives the same readings from month rollups as from days (a long window)', () => {
+    const year = { from: '2026-01-01T00:00:00Z', to: '2026-12-31T00:00:00Z' };
+    const metrics = computeDora(aWeekOfReasons().events, { scope: {}, ...year, bucket: 'month' });
+    expect(metrics.reworkRate.readings.map((r) => r.rework)).toEqual([1, 2]);
+  });
+});
