@@ -194,7 +194,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: {
       status: 200,
       description:
-        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, rollbackRate, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}}}`',
+        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, reworkRate: {readings}, rollbackRate, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}}}`',
     },
   },
   'GET /v1/metrics/dora/evidence': {
