@@ -21,6 +21,7 @@ import type { FunctionName } from './topology.ts';
  * - `checkpoint-key-read`: read the checkpoint key's public half (GetPublicKey), nothing else.
  * - `verification-run`: put verification job items (not tokens) and publish job requests to the bus.
  * - `checkpoint-archive`: write checkpoints under `checkpoints/` in the Object Lock bucket.
+ * - `watch-index`: put, query and delete the open-watch index items (one partition), nothing else.
  * - `digest-seal`: list ledger heads through the sparse head index, read them, sign with the digest key,
  *   write digests, and keep the sealer's resume point.
  */
@@ -36,7 +37,8 @@ export type Access =
   | 'tree-write'
   | 'checkpoint-key-read'
   | 'verification-run'
-  | 'checkpoint-archive';
+  | 'checkpoint-archive'
+  | 'watch-index';
 
 /**
  * Each function's access. A function added to the topology without an entry here gets
@@ -73,6 +75,8 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   evaluateGate: ['ledger-append'],
   checkGateBypass: ['ledger-append'],
   requestRollback: ['ledger-append'],
+  // Appends the watch outcome; the index it keeps is one partition only it writes and deletes in.
+  watchRelease: ['ledger-append', 'watch-index'],
   streamRelay: ['bus-publish'],
   sealDigest: ['digest-seal', 'checkpoint-archive'],
   getCheckpoint: ['ledger-read'],
@@ -134,6 +138,7 @@ const TOKEN_PREFIX = `${stateKeys.token('').pk}*`;
 const NOT_TOKENS = { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [TOKEN_PREFIX] } };
 const ONLY_TOKENS = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [TOKEN_PREFIX] } };
 /** The sealer's own resume point, a runtime checkpoint (not a tenant item). */
+const WATCH_INDEX = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [stateKeys.openWatches] } };
 const SEALER_CHECKPOINT = {
   'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [stateKeys.checkpoint('seal-digest').pk] },
 };
@@ -227,6 +232,11 @@ function grantsFor(kind: Access): Grant[] {
         allow(['dynamodb:GetItem'], [state], NOT_TOKENS),
         allow(DECRYPT, [dataKey], VIA_DYNAMODB),
         allow(['s3:PutObject'], [{ resource: 'digestBucket', path: '/checkpoints/*' }]),
+      ];
+    case 'watch-index':
+      return [
+        allow(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'], [state], WATCH_INDEX),
+        allow(ENCRYPT, [dataKey], VIA_DYNAMODB),
       ];
     default:
       return assertNever(kind);

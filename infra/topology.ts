@@ -135,6 +135,12 @@ export const functions = {
     description:
       'Incident, alarm or rollback trigger on a fresh deployment → rollback.requested | rollback.skipped; alarm → alert',
   },
+  watchRelease: {
+    entry: 'functions/reactions/watch-release.ts',
+    description:
+      'Production deployment.succeeded → open its post-release watch; on schedule → release.watch.completed',
+    timeoutSeconds: 120,
+  },
   sealDigest: {
     entry: 'functions/scheduled/seal-digest.ts',
     description: 'Sign every tenant’s ledger head into the Object Lock bucket',
@@ -294,6 +300,12 @@ export const rules: readonly RuleSpec[] = [
     target: 'requestRollback',
   },
   {
+    name: 'release-watch',
+    description: 'Open the post-release watch of every successful production deployment',
+    eventPattern: { source: [LEDGER_BUS_SOURCE], 'detail-type': ['deployment.succeeded'] },
+    target: 'watchRelease',
+  },
+  {
     name: 'dora-projection',
     description: 'Nudge the DORA projector to catch up on the tenant ledger',
     eventPattern: { source: [LEDGER_BUS_SOURCE] },
@@ -318,11 +330,18 @@ export interface ScheduleSpec {
   readonly function: FunctionName;
   /** An EventBridge rate expression. */
   readonly rate: `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours' | 'day' | 'days'})`;
+  /**
+   * Whether the local runtime runs it on its own timer too (at the rate, or the runtime's
+   * `scheduleIntervalMs`). @default false
+   */
+  readonly local?: boolean;
 }
 
-/** Functions run on a schedule (on AWS only: the local runtime does not seal digests). */
+/** Functions run on a schedule (on AWS; locally only those marked `local`: the runtime seals no digests). */
 export const schedules: readonly ScheduleSpec[] = [
   { name: 'seal-digest', function: 'sealDigest', rate: 'rate(1 hour)' },
+  // A watch ends at most this long before its outcome is recorded.
+  { name: 'release-watch', function: 'watchRelease', rate: 'rate(5 minutes)', local: true },
 ];
 
 /** The DynamoDB Streams → relay wiring. */

@@ -78,6 +78,8 @@ export interface DeploymentEvidence {
   readonly rollback: boolean;
   /** Why it was unplanned (rework), or null for a planned deployment. */
   readonly unplanned: 'rollback' | 'fix' | 'planned_false' | null;
+  /** The deployment's stated `reason` (`planned`, `incident`, `bug`, `rollback`, `other`), if any. */
+  readonly reason: string | null;
   readonly failure: {
     readonly reasons: readonly FailureReason[];
     readonly failedAt: string;
@@ -290,6 +292,7 @@ function evidenceOf(
           : final.planned
             ? null
             : 'planned_false',
+    reason: final.ok ? (final.reason ?? null) : null,
     failure: reasons.length === 0 || rollback ? null : recovery(final, reasons, remediations, incidents),
     incidents,
     commits: final.ok ? commitsFirstDeployedBy(store, dep, final, definitions) : [],

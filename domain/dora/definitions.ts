@@ -35,7 +35,9 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // follow); releases released to users (`feature.released` at exposure 100) give release frequency and lead
 // time to release.
 // dora-2023.6: a release commit that is a change's merge commit (a squash merge) starts at the change's start.
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.6';
+// dora-2023.7: deployments keep their `reason`; rollups count `incident` and `bug` reworks (the two
+// readings of rework rate) and rollbacks (rollback rate).
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.7';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

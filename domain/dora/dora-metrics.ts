@@ -65,6 +65,32 @@ export interface DoraNumbers {
     readonly unplanned: number;
     readonly total: number;
   };
+  /**
+   * Rework rate's two published wordings, each with the rule it counts by (the deployment's `reason`);
+   * `deploymentReworkRate` keeps the reading by rollbacks, fixes and `planned: false`.
+   */
+  readonly reworkRate: { readonly readings: readonly ReworkReading[] };
+  /**
+   * Rollback deployments ÷ production deployments finished (successes, and failures of non-rollbacks):
+   * the release-health target is below 2 %.
+   */
+  readonly rollbackRate: {
+    readonly rate: number | null;
+    readonly rollbacks: number;
+    readonly total: number;
+    /** The deployments the rate is made of (its evidence items). */
+    readonly samples: number;
+  };
+}
+
+/** One published reading of rework rate: deployments of one `reason` ÷ successful production deployments. */
+export interface ReworkReading {
+  readonly rule: 'reason_incident' | 'reason_bug';
+  /** Where the wording comes from, quoted. */
+  readonly definition: string;
+  readonly rate: number | null;
+  readonly rework: number;
+  readonly total: number;
 }
 
 export interface DoraMetrics extends DoraNumbers {
@@ -147,6 +173,8 @@ export interface PeriodCounts {
   readonly failedChanges: number;
   readonly unplanned: number;
   readonly unrecovered: number;
+  readonly reworkIncident: number;
+  readonly reworkBug: number;
   readonly deployDays: number;
 }
 
@@ -199,6 +227,42 @@ export function numbersOf(
       unplanned: total.unplanned,
       total: total.deployments,
     },
+    reworkRate: {
+      readings: [
+        reading(
+          'reason_incident',
+          'DORA metrics guide: unplanned, "as a result of an incident in production"',
+          total.reworkIncident,
+          total.deployments,
+        ),
+        reading(
+          'reason_bug',
+          'DORA Quick Check: "to address a user-facing bug"',
+          total.reworkBug,
+          total.deployments,
+        ),
+      ],
+    },
+    rollbackRate: rollbackRateOf(total),
+  };
+}
+
+function reading(
+  rule: ReworkReading['rule'],
+  definition: string,
+  rework: number,
+  total: number,
+): ReworkReading {
+  return { rule, definition, rate: total === 0 ? null : rework / total, rework, total };
+}
+
+function rollbackRateOf(total: PeriodCounts): DoraNumbers['rollbackRate'] {
+  const finished = total.changes + total.rollbacks;
+  return {
+    rate: finished === 0 ? null : total.rollbacks / finished,
+    rollbacks: total.rollbacks,
+    total: finished,
+    samples: finished,
   };
 }
 

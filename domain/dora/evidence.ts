@@ -8,6 +8,7 @@ export const doraMetricNames = [
   'changeFailureRate',
   'failedDeploymentRecoveryTime',
   'deploymentReworkRate',
+  'rollbackRate',
 ] as const;
 export type DoraMetricName = (typeof doraMetricNames)[number];
 
@@ -49,6 +50,9 @@ export function evidenceFor(
       return deployments.filter((d) => d.failure).map(asItem);
     case 'deploymentReworkRate':
       return deployments.filter((d) => d.outcome === 'succeeded').map(asItem);
+    case 'rollbackRate':
+      // Every finished deployment the rate divides by: successes, and failures that were not rollbacks.
+      return deployments.filter((d) => d.outcome === 'succeeded' || !d.rollback).map(asItem);
     case 'leadTimeForChanges': {
       const byEnvironment = scope.environment !== undefined;
       return deployments.flatMap((d) =>
@@ -87,6 +91,8 @@ export function evidenceCount(metric: DoraMetricName, rollup: Rollup, byEnvironm
       return rollup.changes;
     case 'failedDeploymentRecoveryTime':
       return rollup.failedChanges;
+    case 'rollbackRate':
+      return rollup.changes + rollup.rollbacks;
     case 'leadTimeForChanges':
       return (byEnvironment ? rollup.leadEnvironment : rollup.leadService).length;
     default:

@@ -19,6 +19,8 @@ export interface Terminal {
   /** A rollback: `rollbackOf` set, or a CDEvents `service.rolledback` (`rollback: true`). */
   readonly rollback: boolean;
   readonly planned: boolean;
+  /** The success's `reason` (`incident`, `bug`, …), null when none was given. */
+  readonly reason: string | null;
 }
 
 export interface DeploymentFacts {
@@ -230,6 +232,7 @@ function mergeDeployment(
       fixes: event.type === 'deployment.succeeded' ? text(data.fixes) : null,
       rollback: rollbackOf !== null || data.rollback === true,
       planned: data.planned !== false,
+      reason: event.type === 'deployment.succeeded' ? text(data.reason) : null,
     };
     terminals = [...terminals, terminal].sort((a, b) => a.seq - b.seq);
   }

@@ -14,6 +14,8 @@ export interface MonthRollup {
   readonly failedChanges: number;
   readonly unplanned: number;
   readonly unrecovered: number;
+  readonly reworkIncident: number;
+  readonly reworkBug: number;
   /** Days of the month whose rollup has at least one deployment. */
   readonly deployDays: number;
   /** Per sample field, `[bin, count]` pairs sorted by bin, zero counts left out. */
@@ -30,6 +32,8 @@ const countFields = [
   'failedChanges',
   'unplanned',
   'unrecovered',
+  'reworkIncident',
+  'reworkBug',
 ] as const;
 
 export const EMPTY_MONTH: MonthRollup = {
@@ -39,6 +43,8 @@ export const EMPTY_MONTH: MonthRollup = {
   failedChanges: 0,
   unplanned: 0,
   unrecovered: 0,
+  reworkIncident: 0,
+  reworkBug: 0,
   deployDays: 0,
   bins: { leadService: [], leadEnvironment: [], recovery: [] },
 };
@@ -85,7 +91,7 @@ export function moveMonth(
   sign: 1 | -1,
 ): { next: MonthRollup | undefined; samples: { field: SampleField; bin: number; values: number[] }[] } {
   const counts = Object.fromEntries(
-    countFields.map((field) => [field, month[field] + sign * delta[field]]),
+    countFields.map((field) => [field, (month[field] ?? 0) + sign * (delta[field] ?? 0)]),
   ) as Record<(typeof countFields)[number], number>;
   const deployDays = month.deployDays + (after.deployments > 0 ? 1 : 0) - (before.deployments > 0 ? 1 : 0);
   const samples: { field: SampleField; bin: number; values: number[] }[] = [];

@@ -137,8 +137,8 @@ function periodNumbers(
     return doc ? [doc] : [];
   });
   const sum = (field: Exclude<keyof PeriodCounts, 'deployDays'>) =>
-    monthDocs.reduce((total, { doc }) => total + doc[field], 0) +
-    dayDocs.reduce((total, doc) => total + doc[field], 0);
+    monthDocs.reduce((total, { doc }) => total + (doc[field] ?? 0), 0) +
+    dayDocs.reduce((total, doc) => total + (doc[field] ?? 0), 0);
   const counts: PeriodCounts = {
     deployments: sum('deployments'),
     rollbacks: sum('rollbacks'),
@@ -146,6 +146,8 @@ function periodNumbers(
     failedChanges: sum('failedChanges'),
     unplanned: sum('unplanned'),
     unrecovered: sum('unrecovered'),
+    reworkIncident: sum('reworkIncident'),
+    reworkBug: sum('reworkBug'),
     deployDays:
       monthDocs.reduce((total, { doc }) => total + doc.deployDays, 0) +
       dayDocs.filter((doc) => doc.deployments > 0).length,

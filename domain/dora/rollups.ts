@@ -17,6 +17,10 @@ export interface Rollup {
   readonly unplanned: number;
   /** Failed deployments with no recovery yet (no sample). */
   readonly unrecovered: number;
+  /** Successful deployments with `reason: incident` (rework, the metrics guide's reading). */
+  readonly reworkIncident: number;
+  /** Successful deployments with `reason: bug` (rework, the Quick Check's reading). */
+  readonly reworkBug: number;
   /** Lead time samples, commit → first production deployment of the service. */
   readonly leadService: readonly number[];
   /** Lead time samples, commit → first deployment to this environment. */
@@ -31,6 +35,8 @@ export const EMPTY_ROLLUP: Rollup = {
   failedChanges: 0,
   unplanned: 0,
   unrecovered: 0,
+  reworkIncident: 0,
+  reworkBug: 0,
   leadService: [],
   leadEnvironment: [],
   recovery: [],
@@ -47,6 +53,8 @@ export function rollupOf(deployments: readonly DeploymentEvidence[]): Rollup {
     failedChanges: changes.filter((d) => d.failure).length,
     unplanned: succeeded.filter((d) => d.unplanned).length,
     unrecovered: changes.filter((d) => d.failure && d.failure.recoverySeconds === null).length,
+    reworkIncident: succeeded.filter((d) => d.reason === 'incident').length,
+    reworkBug: succeeded.filter((d) => d.reason === 'bug').length,
     leadService: sorted(
       deployments.flatMap((d) => d.commits.filter((c) => c.firstInService).map((c) => c.leadSeconds)),
     ),
@@ -68,6 +76,8 @@ export function addRollups(a: Rollup, b: Rollup, sign: 1 | -1 = 1): Rollup {
     failedChanges: a.failedChanges + sign * b.failedChanges,
     unplanned: a.unplanned + sign * b.unplanned,
     unrecovered: a.unrecovered + sign * b.unrecovered,
+    reworkIncident: (a.reworkIncident ?? 0) + sign * (b.reworkIncident ?? 0),
+    reworkBug: (a.reworkBug ?? 0) + sign * (b.reworkBug ?? 0),
     leadService: samples(a.leadService, b.leadService),
     leadEnvironment: samples(a.leadEnvironment, b.leadEnvironment),
     recovery: samples(a.recovery, b.recovery),
@@ -85,7 +95,7 @@ export type RollupTotals = Omit<Rollup, SampleField> & { readonly [field in Samp
  */
 export function totalOf(rollups: readonly Rollup[]): RollupTotals {
   const count = (field: Exclude<keyof Rollup, SampleField>) =>
-    rollups.reduce((sum, rollup) => sum + rollup[field], 0);
+    rollups.reduce((sum, rollup) => sum + (rollup[field] ?? 0), 0);
   return {
     deployments: count('deployments'),
     rollbacks: count('rollbacks'),
@@ -93,6 +103,8 @@ export function totalOf(rollups: readonly Rollup[]): RollupTotals {
     failedChanges: count('failedChanges'),
     unplanned: count('unplanned'),
     unrecovered: count('unrecovered'),
+    reworkIncident: count('reworkIncident'),
+    reworkBug: count('reworkBug'),
     leadService: rollups.map((rollup) => rollup.leadService),
     leadEnvironment: rollups.map((rollup) => rollup.leadEnvironment),
     recovery: rollups.map((rollup) => rollup.recovery),

@@ -1,3 +1,20 @@
+/**
+ * The edition the tiers' thresholds come from: DORA's 2025 report replaced the clusters with team
+ * archetypes, so every metrics answer names the edition it was judged by.
+ */
+export const TIERS = { edition: '2023' } as const;
+
+/** The release-health targets beside the DORA five (issue 19). */
+export const RELEASE_HEALTH_TARGETS = {
+  rollbackRate: { below: 0.02 },
+  postReleaseAlertVolume: { aboveBaselineBelow: 0.1 },
+} as const;
+
+/** Whether a rollback rate meets its target (< 2 %); null when there is no rate. */
+export function rollbackRateMet(rate: number | null): boolean | null {
+  return rate === null ? null : rate < RELEASE_HEALTH_TARGETS.rollbackRate.below;
+}
+
 /** DORA 2023 performance levels (State of DevOps 2023, the "elite/high/medium/low" clusters). */
 export type Tier = 'elite' | 'high' | 'medium' | 'low';
 

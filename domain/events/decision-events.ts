@@ -94,12 +94,28 @@ export const RollbackSkippedSchema = z.object({
   policyVersion: z.string().nullable(),
 });
 
+/** The end of a production deployment's post-release watch (issue 19): one per deployment. */
+export const ReleaseWatchCompletedSchema = z.object({
+  deploymentId: id,
+  service: id,
+  environment: id,
+  hours: z.number().int(),
+  alerts: z.number().int().min(0),
+  baselineAlerts: z.number().min(0),
+  /** alerts ÷ baselineAlerts; null when the baseline is zero (no ratio to speak of). */
+  ratio: z.number().nullable(),
+  incidents: z.number().int().min(0),
+  rolledBack: z.boolean(),
+  verdict: z.enum(['healthy', 'regressed']),
+});
+
 export const decisionEventSchemas = {
   'policy.updated': PolicyUpdatedSchema,
   'gate.evaluated': GateEvaluatedSchema,
   'gate.bypassed': GateBypassedSchema,
   'rollback.requested': RollbackRequestedSchema,
   'rollback.skipped': RollbackSkippedSchema,
+  'release.watch.completed': ReleaseWatchCompletedSchema,
 } as const satisfies Record<DecisionEventType, z.ZodType>;
 
 export type GateEvaluated = z.infer<typeof GateEvaluatedSchema>;
@@ -107,3 +123,4 @@ export type GateBypassed = z.infer<typeof GateBypassedSchema>;
 export type RollbackRequested = z.infer<typeof RollbackRequestedSchema>;
 export type RollbackSkipped = z.infer<typeof RollbackSkippedSchema>;
 export type PolicyUpdated = z.infer<typeof PolicyUpdatedSchema>;
+export type ReleaseWatchCompleted = z.infer<typeof ReleaseWatchCompletedSchema>;

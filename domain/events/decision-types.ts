@@ -8,6 +8,7 @@ export const DECISION_EVENT_TYPES = [
   'gate.bypassed',
   'rollback.requested',
   'rollback.skipped',
+  'release.watch.completed',
 ] as const;
 
 export type DecisionEventType = (typeof DECISION_EVENT_TYPES)[number];

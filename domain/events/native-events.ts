@@ -24,6 +24,14 @@ export const ReleaseCreatedSchema = z.looseObject({
   notes: z.string().max(65_536).optional(),
 });
 
+/**
+ * Why a deployment was made (issue 19), for the two readings of rework rate: `incident` (the metrics
+ * guide's "as a result of an incident in production") and `bug` (the Quick Check's "to address a
+ * user-facing bug"). `deployment.failed` keeps its free-text `reason` (why it failed).
+ */
+export const DeploymentReasonSchema = z.enum(['planned', 'incident', 'bug', 'rollback', 'other']);
+export type DeploymentReason = z.infer<typeof DeploymentReasonSchema>;
+
 /** A deployment names its release directly, or by the service and version it ships. */
 const DeploymentBaseSchema = z
   .looseObject({
@@ -32,6 +40,7 @@ const DeploymentBaseSchema = z
     releaseId: id.optional(),
     service: name.optional(),
     version: name.optional(),
+    reason: DeploymentReasonSchema.optional(),
   })
   .refine((d) => d.releaseId !== undefined || (d.service !== undefined && d.version !== undefined), {
     message: 'releaseId or both service and version are required',
@@ -50,6 +59,7 @@ export const DeploymentSucceededSchema = z
     rollbackOf: id.optional(),
     fixes: id.optional(),
     planned: z.boolean().default(true),
+    reason: DeploymentReasonSchema.optional(),
   })
   .refine((d) => d.releaseId !== undefined || (d.service !== undefined && d.version !== undefined), {
     message: 'releaseId or both service and version are required',

@@ -227,6 +227,8 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
       return text('deploymentId')
         ? withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'))
         : withLinks(own('release', 'releaseId'));
+    case 'release.watch.completed':
+      return withLinks(own('deployment', 'deploymentId'), service());
     case 'rollback.skipped':
       return text('deploymentId')
         ? withLinks(own('deployment', 'deploymentId'), service())

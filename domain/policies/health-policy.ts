@@ -1,5 +1,8 @@
 import * as z from 'zod';
 
+/** How long a production deployment is watched when the policy names no `watchHours`. */
+export const DEFAULT_WATCH_HOURS = 24;
+
 /**
  * A rollback trigger agreed before deploying: "error_rate above 2× its 7-day baseline for 5 minutes".
  * Exactly one of `above` (an absolute threshold) and `aboveBaseline` (a multiple of the median of the
@@ -41,4 +44,5 @@ const RollbackTriggersSchema = z
 /** Policy fields for release health: rollback triggers agreed before deployment, the post-release watch. */
 export const healthPolicyShape = {
   rollbackTriggers: RollbackTriggersSchema.optional(),
+  watchHours: z.number().int().min(24).max(72).optional(),
 } as const;

@@ -1,3 +1,4 @@
+import type { ReleaseWatchCompleted } from '../events/decision-events.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 import type { RollbackTriggerSpec } from '../policies/health-policy.ts';
 import { agreedTriggers, agreementSeq } from '../rollback/rollback-triggers.ts';
@@ -43,6 +44,17 @@ export interface DeploymentView {
   } | null;
   /** Its progressive rollout (`deployment.progressed`), in ledger order; empty for a one-step deployment. */
   readonly traffic: readonly TrafficStep[];
+  /** The post-release watch's outcome (`release.watch.completed`), once recorded; null before. */
+  readonly watch: {
+    readonly verdict: 'healthy' | 'regressed';
+    readonly hours: number;
+    readonly alerts: number;
+    readonly baselineAlerts: number;
+    readonly ratio: number | null;
+    readonly incidents: number;
+    readonly rolledBack: boolean;
+    readonly completedAt: string;
+  } | null;
   readonly lastEventSeq: number;
   /**
    * The rollback triggers agreed for it: those of the policy version in force when it started (or
@@ -85,6 +97,7 @@ export function initialDeploymentView(deploymentId: string): DeploymentView {
     gateBypassed: false,
     rollbackRequested: null,
     traffic: [],
+    watch: null,
     lastEventSeq: 0,
   };
 }
@@ -119,6 +132,23 @@ export function evolveDeployment(view: DeploymentView, event: StoredEvent): Depl
         toVersion: String(data.toVersion),
         reason: String(data.reason),
         requestedAt: event.recordedAt,
+      },
+    };
+  }
+  if (data.deploymentId === view.deploymentId && event.type === 'release.watch.completed') {
+    const { verdict, hours, alerts, baselineAlerts, ratio, incidents, rolledBack } =
+      data as unknown as ReleaseWatchCompleted;
+    return {
+      ...seen,
+      watch: {
+        verdict,
+        hours,
+        alerts,
+        baselineAlerts,
+        ratio,
+        incidents,
+        rolledBack,
+        completedAt: event.recordedAt,
       },
     };
   }

@@ -52,6 +52,15 @@ export const stateKeys = {
     pk: `alarm#${alarmName}`,
     sk: `${tenant}#${service}#${environment}`,
   }),
+  /**
+   * The open post-release watches of every tenant, sort key `<watch end ISO>#<tenant>#<deploymentId>`:
+   * the scheduler reads only the due ones (sort key ≤ now), never the ledger's history.
+   */
+  openWatches: 'watch#open',
+  openWatch: (dueAt: string, tenant: string, deploymentId: string) => ({
+    pk: 'watch#open',
+    sk: `${dueAt}#${tenant}#${deploymentId}`,
+  }),
   /** DORA projection documents (facts) of one definitions version, one item each. */
   doraDoc: (tenant: string, version: string, id: string) => ({
     pk: `${tenant}#dora#${version}#doc#${id}`,

@@ -201,7 +201,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: {
       status: 200,
       description:
-        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, releaseFrequency, leadTimeToRelease, series, definitionsVersion}`',
+        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, reworkRate: {readings}, releaseFrequency, leadTimeToRelease, rollbackRate, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}}}`',
     },
   },
   'GET /v1/metrics/dora/evidence': {
@@ -209,7 +209,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
       'The deployments, commits and incidents behind one metric, with the linking rule of each (releases released to users and their commits for `releaseFrequency` and `leadTimeToRelease`)',
     roles: readers,
     query: DoraEvidenceQuerySchema,
-    success: { status: 200, description: '`{metric, total, items, next}`' },
+    success: { status: 200, description: '`{metric, total, items, next, tiers}`' },
   },
   'GET /v1/audit/digest': {
     summary: 'The current head as a receipt',

@@ -1,3 +1,4 @@
+import { TIERS } from '../../domain/dora/tiers.ts';
 import { tenantDoraReader } from '../dora/dora-reader.ts';
 import { authorize } from './authorize.ts';
 import { scopeAndWindow } from './dora-query.ts';
@@ -31,5 +32,6 @@ export const handler = httpApi(async (event) => {
     items,
     next,
     source,
+    tiers: TIERS,
   });
 });

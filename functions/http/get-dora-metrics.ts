@@ -1,3 +1,4 @@
+import { RELEASE_HEALTH_TARGETS, rollbackRateMet, TIERS } from '../../domain/dora/tiers.ts';
 import { tenantDoraReader } from '../dora/dora-reader.ts';
 import { authorize } from './authorize.ts';
 import { DoraQuerySchema, scopeAndWindow } from './dora-query.ts';
@@ -11,5 +12,15 @@ export const handler = httpApi(async (event) => {
   const { scope, window } = scopeAndWindow(query, new Date());
   const reader = tenantDoraReader(tenant);
   const metrics = await reader.metrics(scope, window, query.bucket, query.asOf);
-  return json(200, { ...metrics, asOf: query.asOf ?? null });
+  return json(200, {
+    ...metrics,
+    asOf: query.asOf ?? null,
+    tiers: TIERS,
+    targets: {
+      rollbackRate: {
+        ...RELEASE_HEALTH_TARGETS.rollbackRate,
+        met: rollbackRateMet(metrics.rollbackRate.rate),
+      },
+    },
+  });
 });

@@ -85,6 +85,8 @@ async function showMetrics() {
   const c = m.changeFailureRate;
   const r = m.failedDeploymentRecoveryTime;
   const w = m.deploymentReworkRate;
+  const rb = m.rollbackRate;
+  const rbTarget = m.targets?.rollbackRate;
   $('metrics').replaceChildren(
     card(
       'deploymentFrequency',
@@ -134,6 +136,13 @@ async function showMetrics() {
           ),
         ]
       : []),
+    card(
+      'rollbackRate',
+      'Rollback rate',
+      percent(rb.rate),
+      `${rb.rollbacks} of ${rb.total}; target < ${percent(rbTarget?.below)}${rbTarget?.met === false ? ' (missed)' : rbTarget?.met ? ' (met)' : ''}`,
+      null,
+    ),
   );
   await drawTrend(m.series);
 }
@@ -221,6 +230,13 @@ async function showReleases() {
   );
 }
 
+/** The post-release watch of a deployment, as the deployment view reports it. */
+function watchNote(watch) {
+  if (!watch) return '';
+  const ratio = watch.ratio === null ? 'no baseline' : `${watch.ratio.toFixed(2)}× baseline`;
+  return `, watch ${watch.verdict} (${watch.alerts} alerts in ${watch.hours} h, ${ratio})`;
+}
+
 async function showRelease(releaseId) {
   const [{ release }, { events }] = await Promise.all([
     api(`/v1/releases/${encodeURIComponent(releaseId)}`),
@@ -235,7 +251,7 @@ async function showRelease(releaseId) {
         el(
           'span',
           {},
-          `${d.deploymentId} (${d.status}, gate ${d.gate.status}${d.gateBypassed ? ', bypassed' : ''}${d.incidents.length ? `, incidents ${d.incidents.join(', ')}` : ''}${d.rolledBackBy ? `, rolled back by ${d.rolledBackBy}` : ''}) `,
+          `${d.deploymentId} (${d.status}, gate ${d.gate.status}${d.gateBypassed ? ', bypassed' : ''}${d.incidents.length ? `, incidents ${d.incidents.join(', ')}` : ''}${d.rolledBackBy ? `, rolled back by ${d.rolledBackBy}` : ''}${watchNote(d.watch)}) `,
           handoffButton(d.deploymentId),
         ),
       ),

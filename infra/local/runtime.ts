@@ -9,7 +9,15 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import type { Role } from '../../domain/auth/roles.ts';
 import { DynamoDbTokenStore } from '../../functions/adapters/dynamodb-token-store.ts';
 import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
-import { type FunctionName, functions, routes, rules, streamRelay } from '../topology.ts';
+import {
+  type FunctionName,
+  functions,
+  routes,
+  rules,
+  type ScheduleSpec,
+  schedules,
+  streamRelay,
+} from '../topology.ts';
 import { installFunctionHost, runAsFunction } from './access-enforcement.ts';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type BusRule, type EventBridgeEvent, type RunningEventBus, startEventBus } from './event-bus.ts';
@@ -59,6 +67,11 @@ export interface LocalRuntimeOptions {
    * a temporary directory (an in-memory ledger's checkpoints need not outlive it)
    */
   readonly checkpointKeyFile?: string | undefined;
+  /**
+   * How often the runtime's timer runs the schedules marked `local` (the post-release watch), in ms;
+   * 0 turns the timer off (tests then call `runSchedule`). @default each schedule's own rate
+   */
+  readonly scheduleIntervalMs?: number | undefined;
 }
 
 export interface LocalRuntime {
@@ -69,6 +82,8 @@ export interface LocalRuntime {
   readonly tables: { readonly eventsTable: string; readonly stateTable: string };
   /** Invokes a function from the topology as Lambda would. */
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
+  /** Runs a schedule now, as its timer would (`at` is the scheduled time). */
+  runSchedule(name: string, at?: Date): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -219,6 +234,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         });
     cleanups.push(() => poller.stop());
 
+    const runSchedule = (name: string, at = new Date()) => {
+      const schedule = schedules.find((s) => s.name === name);
+      if (!schedule) throw new Error(`no schedule ${name} in the topology`);
+      return invoke(schedule.function, scheduledEvent(schedule, at));
+    };
+    for (const schedule of schedules.filter((s) => s.local)) {
+      const interval = options.scheduleIntervalMs ?? rateMs(schedule.rate);
+      if (interval <= 0) continue;
+      // One run at a time, as EventBridge with the function's reserved concurrency of 1; stop waits for it.
+      let running: Promise<unknown> | undefined;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = runSchedule(schedule.name)
+          .catch((error: unknown) => log(`schedule ${schedule.name}: ${(error as Error).message}`))
+          .finally(() => {
+            running = undefined;
+          });
+      }, interval);
+      cleanups.push(async () => {
+        clearInterval(timer);
+        await running;
+      });
+    }
+
     const server: Server = createHttpAdapter({
       routes,
       handlerFor: (route) => handlerOf(route.function),
@@ -246,10 +285,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       bus,
       tables: LOCAL_TABLES,
       invoke,
+      runSchedule,
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** What EventBridge delivers to a scheduled rule's target. */
+function scheduledEvent(schedule: ScheduleSpec, at: Date): EventBridgeEvent {
+  return {
+    version: '0',
+    id: `${schedule.name}-${at.getTime()}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: at.toISOString(),
+    region: REGION,
+    resources: [`arn:aws:events:${REGION}:000000000000:rule/${schedule.name}`],
+    detail: {},
+  };
+}
+
+function rateMs(rate: ScheduleSpec['rate']): number {
+  const [, count = '0', unit = ''] = /^rate\((\d+) (\w+)\)$/.exec(rate) ?? [];
+  const unitMs = unit.startsWith('minute') ? 60_000 : unit.startsWith('hour') ? 3_600_000 : 86_400_000;
+  return Number(count) * unitMs;
 }

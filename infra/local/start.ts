@@ -36,6 +36,15 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
+/** The local timer's interval in ms (0 turns it off); undefined keeps each schedule's rate. */
+function intervalFrom(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) fail(`${name} must be a whole number of milliseconds, got '${raw}'`);
+  return ms;
+}
+
 function fail(message: string): never {
   console.error(`release-ledger: ${message}`);
   process.exit(2);
@@ -112,6 +121,7 @@ async function main(): Promise<void> {
       dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined,
       checkpointKeyFile: dataDir ? join(dataDir, 'checkpoint-ed25519.pem') : undefined,
       tokens,
+      scheduleIntervalMs: intervalFrom('LEDGER_SCHEDULE_INTERVAL_MS'),
       log: (line) => console.log(`  ${line}`),
     });
   } catch (error) {

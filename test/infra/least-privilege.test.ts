@@ -107,6 +107,15 @@ describe('least privilege', () => {
           });
           continue;
         }
+        // The watch keeps its index in one partition, fenced to exactly that key (stricter than not-tokens).
+        if (statement.Condition?.['ForAllValues:StringEquals']) {
+          expect(name).toBe('watchRelease');
+          expect(statement).toMatchObject({
+            Action: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
+            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['watch#open'] } },
+          });
+          continue;
+        }
         expect(statement.Condition, name).toEqual({
           'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['token#*'] },
         });

@@ -43,6 +43,14 @@ const expectations: Record<string, { matches: object[]; ignores: object[] }> = {
       ledgerEvent('gate.bypassed'),
     ],
   },
+  'release-watch': {
+    matches: [ledgerEvent('deployment.succeeded')],
+    ignores: [
+      ledgerEvent('deployment.started'),
+      ledgerEvent('deployment.failed'),
+      ledgerEvent('release.watch.completed'),
+    ],
+  },
   'rollback-on-incident': {
     matches: [ledgerEvent('incident.opened')],
     ignores: [ledgerEvent('incident.resolved'), ledgerEvent('rollback.requested')],

@@ -12,6 +12,8 @@ const rollup: fc.Arbitrary<Rollup> = fc.record({
   failedChanges: count,
   unplanned: count,
   unrecovered: count,
+  reworkIncident: count,
+  reworkBug: count,
   leadService: sortedSamples,
   leadEnvironment: sortedSamples,
   recovery: sortedSamples,
