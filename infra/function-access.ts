@@ -69,6 +69,8 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   getDoraEvidence: ['ledger-read'],
   // The projector rewrites its read model (documents come and go) and its checkpoint; it appends nothing.
   projectDora: ['ledger-read', 'projection-write'],
+  postGateEvaluation: ['ledger-append'],
+  getGateEvaluation: ['ledger-read'],
   evaluateGate: ['ledger-append'],
   checkGateBypass: ['ledger-append'],
   requestRollback: ['ledger-append'],

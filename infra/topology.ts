@@ -118,6 +118,14 @@ export const functions = {
     entry: 'functions/http/webhooks/put-webhook-secret.ts',
     description: 'Set a tenant’s webhook secret for a provider (admin)',
   },
+  postGateEvaluation: {
+    entry: 'functions/http/gates/post-gate-evaluation.ts',
+    description: 'Ask the gate asynchronously (dry run optional) → 202 {id}',
+  },
+  getGateEvaluation: {
+    entry: 'functions/http/gates/get-gate-evaluation.ts',
+    description: 'A gate evaluation: pending, passed or failed with every check',
+  },
   evaluateGate: {
     entry: 'functions/reactions/evaluate-gate.ts',
     description: 'deployment.requested → gate.evaluated',
@@ -207,6 +215,13 @@ export const routes: readonly RouteSpec[] = [
   { method: 'PUT', path: '/v1/policies/{service}/{environment}', function: 'putPolicy', authorized: true },
   { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
   { method: 'GET', path: '/v1/audit/gate-bypasses', function: 'listGateBypasses', authorized: true },
+  { method: 'POST', path: '/v1/gates/evaluations', function: 'postGateEvaluation', authorized: true },
+  {
+    method: 'GET',
+    path: '/v1/gates/evaluations/{evaluationId}',
+    function: 'getGateEvaluation',
+    authorized: true,
+  },
   { method: 'GET', path: '/v1/audit/changes', function: 'listChanges', authorized: true },
   // Providers cannot send a bearer token: the tenant is in the URL and the provider's signature authenticates.
   {

@@ -30,6 +30,7 @@ export function evaluateGate(facts: GateFacts): GateEvaluated {
     requestSeq: facts.request.seq,
     evaluatedAt: facts.request.recordedAt,
     ...(dryRun ? { dryRun: true as const } : {}),
+    ...(facts.request.evaluationId !== undefined ? { evaluationId: facts.request.evaluationId } : {}),
   };
 }
 
