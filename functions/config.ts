@@ -28,6 +28,8 @@ export interface FunctionConfig {
   readonly dashboardVendorDir: string;
   /** DORA definitions: which environments count as production, and the incident attribution gap. */
   readonly doraDefinitions: DoraDefinitions;
+  /** CodePipeline's endpoint for job results: set locally to a stand-in; absent on AWS (the regional one). */
+  readonly codePipelineEndpoint: string | undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -47,6 +49,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     dashboardDir: env.LEDGER_DASHBOARD_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/dashboard`,
     dashboardVendorDir: env.LEDGER_DASHBOARD_VENDOR_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/vendor`,
     doraDefinitions: doraDefinitions(env),
+    codePipelineEndpoint: env.LEDGER_CODEPIPELINE_ENDPOINT || undefined,
   };
 }
 

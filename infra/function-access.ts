@@ -21,6 +21,7 @@ import type { FunctionName } from './topology.ts';
  * - `checkpoint-key-read`: read the checkpoint key's public half (GetPublicKey), nothing else.
  * - `verification-run`: put verification job items (not tokens) and publish job requests to the bus.
  * - `checkpoint-archive`: write checkpoints under `checkpoints/` in the Object Lock bucket.
+ * - `pipeline-job-result`: report a CodePipeline job's result (PutJobSuccessResult, PutJobFailureResult).
  * - `digest-seal`: list ledger heads through the sparse head index, read them, sign with the digest key,
  *   write digests, and keep the sealer's resume point.
  */
@@ -36,7 +37,8 @@ export type Access =
   | 'tree-write'
   | 'checkpoint-key-read'
   | 'verification-run'
-  | 'checkpoint-archive';
+  | 'checkpoint-archive'
+  | 'pipeline-job-result';
 
 /**
  * Each function's access. A function added to the topology without an entry here gets
@@ -71,6 +73,8 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   projectDora: ['ledger-read', 'projection-write'],
   postGateEvaluation: ['ledger-append'],
   getGateEvaluation: ['ledger-read'],
+  // Records the evaluation (an append), reads the decision, and reports it to CodePipeline.
+  codePipelineGate: ['ledger-append', 'pipeline-job-result'],
   evaluateGate: ['ledger-append'],
   checkGateBypass: ['ledger-append'],
   requestRollback: ['ledger-append'],
@@ -97,7 +101,9 @@ export type LedgerResource =
   | 'eventBus'
   | 'digestBucket'
   | 'digestSigningKey'
-  | 'checkpointSigningKey';
+  | 'checkpointSigningKey'
+  /** CodePipeline jobs: `*`, since PutJob*Result have no resource-level permissions. */
+  | 'pipelineJobs';
 
 /** One resource of a grant: a ledger resource's ARN, with `path` appended (`/index/heads`, `/digests/*`). */
 export interface GrantResource {
@@ -222,6 +228,13 @@ function grantsFor(kind: Access): Grant[] {
         allow(['dynamodb:PutItem'], [state], NOT_TOKENS),
         allow(ENCRYPT, [dataKey], VIA_DYNAMODB),
         allow(['events:PutEvents'], [{ resource: 'eventBus' }]),
+      ];
+    case 'pipeline-job-result':
+      return [
+        allow(
+          ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+          [{ resource: 'pipelineJobs' }],
+        ),
       ];
     case 'checkpoint-archive':
       return [

@@ -126,6 +126,12 @@ export const functions = {
     entry: 'functions/http/gates/get-gate-evaluation.ts',
     description: 'A gate evaluation: pending, passed or failed with every check',
   },
+  codePipelineGate: {
+    entry: 'functions/pipelines/codepipeline-gate.ts',
+    description:
+      'CodePipeline LambdaInvoke rule → the gate’s evaluation → PutJobSuccessResult | PutJobFailureResult',
+    timeoutSeconds: 60,
+  },
   evaluateGate: {
     entry: 'functions/reactions/evaluate-gate.ts',
     description: 'deployment.requested → gate.evaluated',
@@ -151,6 +157,12 @@ export const functions = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * Functions an AWS service invokes directly, asynchronously: CodePipeline runs the gate as a stage
+ * condition's `LambdaInvoke` rule (see infra/aws/codepipeline-gate-rule.ts).
+ */
+export const pipelineFunctions: readonly FunctionName[] = ['codePipelineGate'];
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
