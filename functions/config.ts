@@ -30,6 +30,8 @@ export interface FunctionConfig {
   readonly doraDefinitions: DoraDefinitions;
   /** CodePipeline's endpoint for job results: set locally to a stand-in; absent on AWS (the regional one). */
   readonly codePipelineEndpoint: string | undefined;
+  /** GitHub's REST API, where GitHub App tokens and protection-rule reviews go (a stand-in in tests). */
+  readonly githubApiUrl: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -50,6 +52,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     dashboardVendorDir: env.LEDGER_DASHBOARD_VENDOR_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/vendor`,
     doraDefinitions: doraDefinitions(env),
     codePipelineEndpoint: env.LEDGER_CODEPIPELINE_ENDPOINT || undefined,
+    githubApiUrl: env.LEDGER_GITHUB_API_URL || 'https://api.github.com',
   };
 }
 

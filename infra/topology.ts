@@ -132,6 +132,10 @@ export const functions = {
       'CodePipeline LambdaInvoke rule → the gate’s evaluation → PutJobSuccessResult | PutJobFailureResult',
     timeoutSeconds: 60,
   },
+  putGitHubApp: {
+    entry: 'functions/http/integrations/put-github-app.ts',
+    description: 'Set the tenant’s GitHub App (id, private key) for deployment protection rules (admin)',
+  },
   evaluateGate: {
     entry: 'functions/reactions/evaluate-gate.ts',
     description: 'deployment.requested → gate.evaluated',
@@ -244,6 +248,7 @@ export const routes: readonly RouteSpec[] = [
     throttle: WEBHOOK_THROTTLE,
   },
   { method: 'PUT', path: '/v1/webhooks/{provider}/secret', function: 'putWebhookSecret', authorized: true },
+  { method: 'PUT', path: '/v1/integrations/github-app', function: 'putGitHubApp', authorized: true },
 ];
 
 export interface RuleSpec {

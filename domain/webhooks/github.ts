@@ -99,6 +99,9 @@ export function mapGitHubWebhook(delivery: WebhookDelivery): WebhookMapping {
       return mapRelease(delivery);
     case 'workflow_job':
       return mapWorkflowJob(delivery);
+    case 'deployment_protection_rule':
+      // Records nothing itself: the receiver asks the gate and answers GitHub (github-protection-rule.ts).
+      return ignored('deployment_protection_rule: answered by the release gate');
     default:
       return ignored(
         `GitHub '${delivery.kind}' events are not recorded; subscribe the hook to deployment_status, workflow_run, push, pull_request or release`,

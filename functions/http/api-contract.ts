@@ -11,6 +11,7 @@ import { TimeWindowQuerySchema } from './query-params.ts';
 import {
   DoraEvidenceQuerySchema,
   ExportQuerySchema,
+  GitHubAppBodySchema,
   LedgerQuerySchema,
   ReleaseListQuerySchema,
   StreamQuerySchema,
@@ -256,6 +257,14 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     ]),
     bodyMediaTypes: ['application/json'],
     success: { status: 200, description: 'the provider and that a secret is configured (never the secret)' },
+  },
+  'PUT /v1/integrations/github-app': {
+    summary:
+      'Set or replace the tenant’s GitHub App (id and RSA private key), which answers deployment_protection_rule deliveries',
+    roles: ['admin'],
+    body: GitHubAppBodySchema,
+    bodyMediaTypes: ['application/json'],
+    success: { status: 201, description: '`{appId, configured: true}` (never the key); 200 when replacing' },
   },
   'GET /': { summary: 'The dashboard (HTML)', roles: [], success: { status: 200, description: 'text/html' } },
   'GET /docs': {
