@@ -53,8 +53,9 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   putPolicy: ['ledger-append'],
   // The webhook secret is a tenant-prefixed state item, inside what an append may already read and put.
   putWebhookSecret: ['ledger-append'],
-  // Also records gate evaluations for GitHub protection rules, and reads the tenant's GitHub App.
   receiveWebhook: ['ledger-append'],
+  // Reads the request, its decision and the tenant's GitHub App (a tenant-prefixed state item); calls GitHub.
+  answerGitHubProtectionRule: ['ledger-read'],
   // The GitHub App is a tenant-prefixed state item, like a webhook secret.
   putGitHubApp: ['ledger-append'],
   createToken: ['token-admin'],

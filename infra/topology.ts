@@ -136,6 +136,12 @@ export const functions = {
     entry: 'functions/http/integrations/put-github-app.ts',
     description: 'Set the tenant’s GitHub App (id, private key) for deployment protection rules (admin)',
   },
+  answerGitHubProtectionRule: {
+    entry: 'functions/reactions/answer-github-protection-rule.ts',
+    description:
+      'deployment.requested from a GitHub protection rule → the gate’s decision → the run’s review',
+    timeoutSeconds: 30,
+  },
   evaluateGate: {
     entry: 'functions/reactions/evaluate-gate.ts',
     description: 'deployment.requested → gate.evaluated',
@@ -280,6 +286,16 @@ export const rules: readonly RuleSpec[] = [
     description: 'Evaluate the gate of every requested deployment',
     eventPattern: { source: [LEDGER_BUS_SOURCE], 'detail-type': ['deployment.requested'] },
     target: 'evaluateGate',
+  },
+  {
+    name: 'github-protection-rule',
+    description: 'Review a GitHub deployment protection rule once the gate decided its request',
+    eventPattern: {
+      source: [LEDGER_BUS_SOURCE],
+      'detail-type': ['deployment.requested'],
+      detail: { data: { githubReview: { callbackUrl: [{ exists: true }] } } },
+    },
+    target: 'answerGitHubProtectionRule',
   },
   {
     name: 'gate-bypass-check',

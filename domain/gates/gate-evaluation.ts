@@ -4,7 +4,7 @@ import { id, name } from '../events/event-fields.ts';
 import { canonicalJson } from '../ledger/canonical-json.ts';
 import { sha256Hex } from '../ledger/hash-chain.ts';
 import type { IncomingEvent, StoredEvent } from '../ledger/ledger-event.ts';
-import { pipelineAnswer } from './evaluate-gate.ts';
+import { pipelineAnswer } from './pipeline-answer.ts';
 
 /**
  * The gate as an asynchronous evaluate API (`POST /v1/gates/evaluations`). An evaluation is a

@@ -1,4 +1,13 @@
+import type { GateEvaluated } from '../events/decision-events.ts';
 import type { GateEvaluationView } from './gate-evaluation.ts';
+
+/**
+ * What a pipeline is answered: the recorded verdict, except that a dry run always answers `passed`
+ * (its real verdict stays in the ledger for the team to read).
+ */
+export function pipelineAnswer(decision: Pick<GateEvaluated, 'decision' | 'dryRun'>): 'passed' | 'failed' {
+  return decision.dryRun === true ? 'passed' : decision.decision;
+}
 
 /** What a pipeline integration reports back: go or no-go, and a message naming why. */
 export interface PipelineOutcome {
@@ -13,7 +22,7 @@ export interface PipelineOutcome {
  * says so: an undecided gate never approves. `limit` bounds the message (the integrations cap theirs).
  */
 export function pipelineOutcome(
-  view: GateEvaluationView | undefined,
+  view: Pick<GateEvaluationView, 'id' | 'status' | 'verdict' | 'dryRun' | 'checks'> | undefined,
   waitedSeconds: number,
   limit = 2000,
 ): PipelineOutcome {

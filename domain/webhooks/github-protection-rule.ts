@@ -1,55 +1,33 @@
-import * as z from 'zod';
-import { evaluationIdFor, type GateEvaluationBody } from '../gates/gate-evaluation.ts';
 import type { PipelineOutcome } from '../gates/pipeline-answer.ts';
-import { type FieldIssue, zodIssues } from '../ingest/field-issues.ts';
-import { lastSegment } from './webhook-event.ts';
 
-/** The fields of a `deployment_protection_rule` delivery the gate reads (GitHub's webhook payload). */
-const ProtectionRuleSchema = z.looseObject({
-  action: z.string().optional(),
-  environment: z.string().trim().min(1).max(256),
-  deployment_callback_url: z.url(),
-  deployment: z.looseObject({ id: z.number().int(), sha: z.string().trim().min(1).max(256) }),
-  repository: z.looseObject({ name: z.string().trim().min(1).max(256) }),
-  installation: z.looseObject({ id: z.number().int().positive() }),
-});
-
-/** What the ledger does for one protection-rule delivery: ask the gate, then answer GitHub. */
-export interface ProtectionRuleRequest {
-  readonly evaluationId: string;
-  readonly body: GateEvaluationBody;
-  readonly environment: string;
+/** Where a `deployment.requested` from a GitHub protection rule is answered (its `githubReview`). */
+export interface ReviewTarget {
   readonly callbackUrl: string;
   readonly installationId: number;
 }
 
+/** The review target a request carries, if it came from a `deployment_protection_rule` delivery. */
+export function reviewTargetOf(data: Readonly<Record<string, unknown>>): ReviewTarget | undefined {
+  const review = data.githubReview as Record<string, unknown> | undefined;
+  if (typeof review !== 'object' || review === null) return undefined;
+  const { callbackUrl, installationId } = review;
+  return typeof callbackUrl === 'string' && typeof installationId === 'number'
+    ? { callbackUrl, installationId }
+    : undefined;
+}
+
 /**
- * A `deployment_protection_rule` delivery as a gate evaluation. Service = repository name and version =
- * the deployment's commit, as for GitHub deployments; the deployment id is the one the
- * `deployment`/`deployment_status` mapping gives, so the later status finds the passed gate. A
- * redelivery (same callback URL and environment) is the same evaluation.
+ * Whether a callback URL is on the GitHub API the ledger is configured with (same origin, under its
+ * path): the ledger sends an installation token there, so never to a URL a payload chose elsewhere.
  */
-export function protectionRuleRequest(
-  body: unknown,
-): { ok: true; request: ProtectionRuleRequest } | { ok: false; issues: FieldIssue[] } {
-  const parsed = ProtectionRuleSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error.issues) };
-  const rule = parsed.data;
-  return {
-    ok: true,
-    request: {
-      evaluationId: evaluationIdFor(`github:${rule.deployment_callback_url}:${rule.environment}`),
-      body: {
-        service: lastSegment(rule.repository.name),
-        environment: rule.environment,
-        version: rule.deployment.sha,
-        deploymentId: `github-deployment-${rule.deployment.id}`,
-      },
-      environment: rule.environment,
-      callbackUrl: rule.deployment_callback_url,
-      installationId: rule.installation.id,
-    },
-  };
+export function onGitHubApi(candidate: string, apiUrl: string): boolean {
+  try {
+    const url = new URL(candidate);
+    const base = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
+    return url.origin === base.origin && url.pathname.startsWith(base.pathname);
+  } catch {
+    return false;
+  }
 }
 
 /** The body GitHub's "Review custom deployment protection rules" endpoint takes. */

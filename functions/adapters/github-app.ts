@@ -1,4 +1,5 @@
 import { createPrivateKey, sign } from 'node:crypto';
+import { onGitHubApi } from '../../domain/webhooks/github-protection-rule.ts';
 
 /** A tenant's GitHub App: its id and private key (PEM), which sign the app's JWTs. */
 export interface GitHubAppCredentials {
@@ -44,7 +45,7 @@ export class GitHubAppClient {
    * else is refused: the ledger never sends a token to a URL a payload chose).
    */
   async review(callbackUrl: string, token: string, body: Record<string, unknown>): Promise<void> {
-    if (!this.isOnApi(callbackUrl))
+    if (!onGitHubApi(callbackUrl, this.apiUrl))
       throw new Error(`the callback URL ${callbackUrl} is not on the GitHub API ${this.apiUrl}`);
     const url = new URL(callbackUrl);
     const response = await fetch(url, {
@@ -54,12 +55,6 @@ export class GitHubAppClient {
     });
     if (response.status !== 204 && response.status !== 200)
       throw new Error(`GitHub answered ${response.status} to the review: ${await response.text()}`);
-  }
-
-  /** Whether a URL is on this API (same origin, under its path). */
-  isOnApi(candidate: string): boolean {
-    const url = new URL(candidate);
-    return url.origin === this.base().origin && url.pathname.startsWith(this.base().pathname);
   }
 
   private base(): URL {

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
-import { apiClient, cloudEvent } from '../support/http.ts';
+import { apiClient, cloudEvent, eventually } from '../support/http.ts';
 import { signedHeaders } from '../support/webhooks.ts';
 
 const tokens = [
@@ -129,7 +129,7 @@ function protectionRule(deploymentId: number) {
     event: 'push',
     deployment_callback_url: `${githubUrl}/repos/acme/api/actions/runs/7/deployment_protection_rule`,
     deployment: { id: deploymentId, sha: 'abc123', ref: 'main', environment: 'production' },
-    repository: { name: 'api', full_name: 'acme/api' },
+    repository: { name: 'api', full_name: 'acme/api', html_url: 'https://github.com/acme/api' },
     installation: { id: INSTALLATION },
     sender: { login: 'octocat' },
   };
@@ -143,23 +143,25 @@ async function deliver(body: unknown) {
 }
 const reviews = () =>
   received.filter((r) => r.path?.endsWith('/deployment_protection_rule')).map((r) => JSON.parse(r.body));
+/** The review arrives once the gate decided: the reaction posts it. */
+const reviewed = () => eventually(() => (reviews().length > 0 ? reviews() : undefined));
 
 describe('GitHub deployment protection rules', () => {
   it('given an unapproved release, when GitHub asks, then the app rejects it with the failing checks, authenticated as GitHub documents', async () => {
     received = [];
     const answer = await deliver(protectionRule(901));
-    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(answer.status, JSON.stringify(answer.json)).toBe(201);
+    const [review] = await reviewed();
     expect(refusals).toEqual([]);
     expect(received.map((r) => r.path)).toEqual([
       `/app/installations/${INSTALLATION}/access_tokens`,
       '/repos/acme/api/actions/runs/7/deployment_protection_rule',
     ]);
-    const [review] = reviews();
     expect(review).toMatchObject({ environment_name: 'production', state: 'rejected' });
     expect(review.comment).toContain('approvals: 0 of 1 required approvals for production');
-    // The same evaluation the API answers, for the deployment GitHub's deployment_status will name.
-    const evaluation = await writer('GET', `/v1/gates/evaluations/${answer.json.evaluationId}`);
-    expect(evaluation.json).toMatchObject({ status: 'failed', deploymentId: 'github-deployment-901' });
+    // Recorded like every gate decision, for the deployment GitHub's deployment_status will name.
+    const deployment = await writer('GET', '/v1/deployments/github-deployment-901');
+    expect(deployment.json.deployment.gate).toMatchObject({ status: 'failed' });
   }, 120_000);
 
   it('given an approval, when GitHub asks for a new deployment, then the app approves it', async () => {
@@ -173,21 +175,24 @@ describe('GitHub deployment protection rules', () => {
       ...protectionRule(902),
       deployment_callback_url: `${githubUrl}/repos/acme/api/actions/runs/8/deployment_protection_rule`,
     });
-    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(answer.status, JSON.stringify(answer.json)).toBe(201);
+    expect(await reviewed()).toEqual([expect.objectContaining({ state: 'approved' })]);
     expect(refusals).toEqual([]);
-    expect(reviews()).toEqual([expect.objectContaining({ state: 'approved' })]);
   }, 120_000);
 
-  it('given a callback URL off the configured GitHub API, when it is delivered, then it is refused at that field and GitHub is not called', async () => {
+  it('given a callback URL off the configured GitHub API, when it is delivered, then no token is sent anywhere', async () => {
     received = [];
     const answer = await deliver({
       ...protectionRule(903),
       deployment_callback_url: 'https://attacker.example.com/collect',
     });
-    expect(answer.status).toBe(400);
-    expect(answer.json.error.issues).toEqual([
-      expect.objectContaining({ path: ['deployment_callback_url'] }),
-    ]);
+    expect(answer.status).toBe(201);
+    // The gate still decides (the request is recorded like any other); nobody is called.
+    await eventually(async () => {
+      const view = await writer('GET', '/v1/deployments/github-deployment-903');
+      return ['passed', 'failed'].includes(view.json.deployment?.gate?.status) ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(received).toEqual([]);
   }, 120_000);
 

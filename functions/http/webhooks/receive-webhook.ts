@@ -5,7 +5,6 @@ import { adapters } from '../../adapters/clients.ts';
 import { type HttpEvent, type HttpResult, httpApi, json } from '../http-api.ts';
 import { HttpError } from '../http-error.ts';
 import { MAX_BODY_BYTES } from '../ingest-message.ts';
-import { answerProtectionRule } from './protection-rule.ts';
 import { providerParam, tenantParam, webhookSecrets } from './webhook-route.ts';
 
 // One answer for an unknown tenant, a tenant without a hook and a wrong or missing signature: a caller
@@ -39,12 +38,8 @@ export const handler = httpApi(async (event) => {
       throw new HttpError(400, 'invalid_json', verdict.message);
     case 'invalid':
       throw new HttpError(400, 'validation_failed', `the ${provider} payload is not valid`, verdict.issues);
-    case 'ignored': {
-      const kind = lowerCased(event.headers ?? {})['x-github-event'];
-      if (provider === 'github' && kind === 'deployment_protection_rule')
-        return answerProtectionRule(tenant, body);
+    case 'ignored':
       return json(202, { ignored: true, reason: verdict.reason });
-    }
     case 'accepted':
       return append(tenant, verdict.events);
   }

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { GateEvaluationView } from '../../../../domain/gates/gate-evaluation.ts';
 import { pipelineOutcome } from '../../../../domain/gates/pipeline-answer.ts';
+import { mapGitHubWebhook } from '../../../../domain/webhooks/github.ts';
 import {
-  protectionRuleRequest,
+  onGitHubApi,
   protectionRuleReview,
+  reviewTargetOf,
 } from '../../../../domain/webhooks/github-protection-rule.ts';
+import { delivery } from '../../../support/webhooks.ts';
 
 const decided = (overrides: Partial<GateEvaluationView>): GateEvaluationView => ({
   id: 'e-1',
@@ -60,36 +63,46 @@ describe('what a pipeline integration answers', () => {
 });
 
 describe('a GitHub deployment_protection_rule delivery', () => {
-  const delivery = {
+  const payload = {
     action: 'requested',
     environment: 'production',
     deployment_callback_url:
       'https://api.github.com/repos/acme/api/actions/runs/7/deployment_protection_rule',
     deployment: { id: 9, sha: 'abc123' },
-    repository: { name: 'api' },
+    repository: { name: 'api', full_name: 'acme/api', html_url: 'https://github.com/acme/api' },
     installation: { id: 42 },
   };
 
-  it('given a delivery, when read, then it is an evaluation of the repository at the commit for the deployment GitHub names, the same one on redelivery', () => {
-    const first = protectionRuleRequest(delivery);
-    const again = protectionRuleRequest(structuredClone(delivery));
-    expect(first.ok && first.request).toMatchObject({
-      body: {
-        service: 'api',
-        environment: 'production',
-        version: 'abc123',
-        deploymentId: 'github-deployment-9',
-      },
+  it('given a delivery, when mapped, then it is a deployment request of the repository at the commit, carrying where to answer', () => {
+    const mapping = mapGitHubWebhook(delivery('github', 'deployment_protection_rule', payload));
+    expect(mapping.outcome).toBe('events');
+    const [event] = mapping.outcome === 'events' ? mapping.events : [];
+    expect(event?.type).toBe('deployment.requested');
+    expect(event?.data).toMatchObject({
+      deploymentId: 'github-deployment-9',
+      environment: 'production',
+      service: 'api',
+      version: 'abc123',
+    });
+    expect(reviewTargetOf(event?.data ?? {})).toEqual({
+      callbackUrl: payload.deployment_callback_url,
       installationId: 42,
     });
-    expect(first.ok && again.ok && first.request.evaluationId === again.request.evaluationId).toBe(true);
   });
 
-  it('given a delivery without its installation, when read, then the path names it', () => {
-    const { installation: _drop, ...rest } = delivery;
-    const read = protectionRuleRequest(rest);
-    expect(read.ok).toBe(false);
-    expect(!read.ok && read.issues.map((i) => i.path)).toEqual([['installation']]);
+  it('given a delivery without its installation, when mapped, then the path names it', () => {
+    const { installation: _drop, ...rest } = payload;
+    const mapping = mapGitHubWebhook(delivery('github', 'deployment_protection_rule', rest));
+    expect(mapping.outcome === 'invalid' && mapping.issues.map((i) => i.path)).toEqual([['installation']]);
+  });
+
+  it('given callback URLs, when checked against the configured API, then only those on it are answered', () => {
+    expect(onGitHubApi(payload.deployment_callback_url, 'https://api.github.com')).toBe(true);
+    expect(onGitHubApi('https://attacker.example.com/repos/x', 'https://api.github.com')).toBe(false);
+    expect(onGitHubApi('https://ghe.example.com/api/v3/repos/x', 'https://ghe.example.com/api/v3')).toBe(
+      true,
+    );
+    expect(onGitHubApi('https://ghe.example.com/other', 'https://ghe.example.com/api/v3')).toBe(false);
   });
 
   it('given an outcome, when reviewed, then a no-go is rejected and a go approved, with the message as comment', () => {
