@@ -28,6 +28,10 @@ export interface FunctionConfig {
   readonly dashboardVendorDir: string;
   /** DORA definitions: which environments count as production, and the incident attribution gap. */
   readonly doraDefinitions: DoraDefinitions;
+  /** CodePipeline's endpoint for job results: set locally to a stand-in; absent on AWS (the regional one). */
+  readonly codePipelineEndpoint: string | undefined;
+  /** GitHub's REST API, where GitHub App tokens and protection-rule reviews go (a stand-in in tests). */
+  readonly githubApiUrl: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -47,6 +51,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     dashboardDir: env.LEDGER_DASHBOARD_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/dashboard`,
     dashboardVendorDir: env.LEDGER_DASHBOARD_VENDOR_DIR ?? `${env.LAMBDA_TASK_ROOT ?? '.'}/static/vendor`,
     doraDefinitions: doraDefinitions(env),
+    codePipelineEndpoint: env.LEDGER_CODEPIPELINE_ENDPOINT || undefined,
+    githubApiUrl: env.LEDGER_GITHUB_API_URL || 'https://api.github.com',
   };
 }
 

@@ -22,6 +22,7 @@ import type { FunctionName } from './topology.ts';
  * - `verification-run`: put verification job items (not tokens) and publish job requests to the bus.
  * - `checkpoint-archive`: write checkpoints under `checkpoints/` in the Object Lock bucket.
  * - `watch-index`: put, query and delete the open-watch index items (one partition), nothing else.
+ * - `pipeline-job-result`: report a CodePipeline job's result (PutJobSuccessResult, PutJobFailureResult).
  * - `digest-seal`: list ledger heads through the sparse head index, read them, sign with the digest key,
  *   write digests, and keep the sealer's resume point.
  */
@@ -38,7 +39,8 @@ export type Access =
   | 'checkpoint-key-read'
   | 'verification-run'
   | 'checkpoint-archive'
-  | 'watch-index';
+  | 'watch-index'
+  | 'pipeline-job-result';
 
 /**
  * Each function's access. A function added to the topology without an entry here gets
@@ -54,6 +56,10 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   // The webhook secret is a tenant-prefixed state item, inside what an append may already read and put.
   putWebhookSecret: ['ledger-append'],
   receiveWebhook: ['ledger-append'],
+  // Reads the request, its decision and the tenant's GitHub App (a tenant-prefixed state item); calls GitHub.
+  answerGitHubProtectionRule: ['ledger-read'],
+  // The GitHub App is a tenant-prefixed state item, like a webhook secret.
+  putGitHubApp: ['ledger-append'],
   createToken: ['token-admin'],
   revokeToken: ['token-admin'],
   listEvents: ['ledger-read'],
@@ -72,6 +78,10 @@ export const functionAccess: Partial<Record<FunctionName, readonly Access[]>> = 
   getDoraEvidence: ['ledger-read'],
   // The projector rewrites its read model (documents come and go) and its checkpoint; it appends nothing.
   projectDora: ['ledger-read', 'projection-write'],
+  postGateEvaluation: ['ledger-append'],
+  getGateEvaluation: ['ledger-read'],
+  // Records the evaluation (an append), reads the decision, and reports it to CodePipeline.
+  codePipelineGate: ['ledger-append', 'pipeline-job-result'],
   evaluateGate: ['ledger-append'],
   checkGateBypass: ['ledger-append'],
   requestRollback: ['ledger-append'],
@@ -100,7 +110,9 @@ export type LedgerResource =
   | 'eventBus'
   | 'digestBucket'
   | 'digestSigningKey'
-  | 'checkpointSigningKey';
+  | 'checkpointSigningKey'
+  /** CodePipeline jobs: `*`, since PutJob*Result have no resource-level permissions. */
+  | 'pipelineJobs';
 
 /** One resource of a grant: a ledger resource's ARN, with `path` appended (`/index/heads`, `/digests/*`). */
 export interface GrantResource {
@@ -226,6 +238,13 @@ function grantsFor(kind: Access): Grant[] {
         allow(['dynamodb:PutItem'], [state], NOT_TOKENS),
         allow(ENCRYPT, [dataKey], VIA_DYNAMODB),
         allow(['events:PutEvents'], [{ resource: 'eventBus' }]),
+      ];
+    case 'pipeline-job-result':
+      return [
+        allow(
+          ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+          [{ resource: 'pipelineJobs' }],
+        ),
       ];
     case 'checkpoint-archive':
       return [

@@ -122,6 +122,30 @@ export const functions = {
     entry: 'functions/http/webhooks/put-webhook-secret.ts',
     description: 'Set a tenant’s webhook secret for a provider (admin)',
   },
+  postGateEvaluation: {
+    entry: 'functions/http/gates/post-gate-evaluation.ts',
+    description: 'Ask the gate asynchronously (dry run optional) → 202 {id}',
+  },
+  getGateEvaluation: {
+    entry: 'functions/http/gates/get-gate-evaluation.ts',
+    description: 'A gate evaluation: pending, passed or failed with every check',
+  },
+  codePipelineGate: {
+    entry: 'functions/pipelines/codepipeline-gate.ts',
+    description:
+      'CodePipeline LambdaInvoke rule → the gate’s evaluation → PutJobSuccessResult | PutJobFailureResult',
+    timeoutSeconds: 60,
+  },
+  putGitHubApp: {
+    entry: 'functions/http/integrations/put-github-app.ts',
+    description: 'Set the tenant’s GitHub App (id, private key) for deployment protection rules (admin)',
+  },
+  answerGitHubProtectionRule: {
+    entry: 'functions/reactions/answer-github-protection-rule.ts',
+    description:
+      'deployment.requested from a GitHub protection rule → the gate’s decision → the run’s review',
+    timeoutSeconds: 30,
+  },
   evaluateGate: {
     entry: 'functions/reactions/evaluate-gate.ts',
     description: 'deployment.requested → gate.evaluated',
@@ -154,6 +178,12 @@ export const functions = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * Functions an AWS service invokes directly, asynchronously: CodePipeline runs the gate as a stage
+ * condition's `LambdaInvoke` rule (see infra/aws/codepipeline-gate-rule.ts).
+ */
+export const pipelineFunctions: readonly FunctionName[] = ['codePipelineGate'];
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -224,6 +254,13 @@ export const routes: readonly RouteSpec[] = [
   { method: 'PUT', path: '/v1/policies/{service}/{environment}', function: 'putPolicy', authorized: true },
   { method: 'GET', path: '/v1/policies/{service}/{environment}', function: 'getPolicy', authorized: true },
   { method: 'GET', path: '/v1/audit/gate-bypasses', function: 'listGateBypasses', authorized: true },
+  { method: 'POST', path: '/v1/gates/evaluations', function: 'postGateEvaluation', authorized: true },
+  {
+    method: 'GET',
+    path: '/v1/gates/evaluations/{evaluationId}',
+    function: 'getGateEvaluation',
+    authorized: true,
+  },
   { method: 'GET', path: '/v1/audit/changes', function: 'listChanges', authorized: true },
   // Providers cannot send a bearer token: the tenant is in the URL and the provider's signature authenticates.
   {
@@ -234,6 +271,7 @@ export const routes: readonly RouteSpec[] = [
     throttle: WEBHOOK_THROTTLE,
   },
   { method: 'PUT', path: '/v1/webhooks/{provider}/secret', function: 'putWebhookSecret', authorized: true },
+  { method: 'PUT', path: '/v1/integrations/github-app', function: 'putGitHubApp', authorized: true },
 ];
 
 export interface RuleSpec {
@@ -265,6 +303,16 @@ export const rules: readonly RuleSpec[] = [
     description: 'Evaluate the gate of every requested deployment',
     eventPattern: { source: [LEDGER_BUS_SOURCE], 'detail-type': ['deployment.requested'] },
     target: 'evaluateGate',
+  },
+  {
+    name: 'github-protection-rule',
+    description: 'Review a GitHub deployment protection rule once the gate decided its request',
+    eventPattern: {
+      source: [LEDGER_BUS_SOURCE],
+      'detail-type': ['deployment.requested'],
+      detail: { data: { githubReview: { callbackUrl: [{ exists: true }] } } },
+    },
+    target: 'answerGitHubProtectionRule',
   },
   {
     name: 'gate-bypass-check',

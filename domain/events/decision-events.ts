@@ -45,6 +45,8 @@ export const GateEvaluatedSchema = z.object({
    * `decision` is still the real verdict, but whoever asks is answered `passed`.
    */
   dryRun: z.literal(true).optional(),
+  /** Present only on a decision asked through `POST /v1/gates/evaluations`: that evaluation's id. */
+  evaluationId: id.optional(),
 });
 
 export const GateBypassedSchema = z.object({

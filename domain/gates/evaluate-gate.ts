@@ -30,16 +30,12 @@ export function evaluateGate(facts: GateFacts): GateEvaluated {
     requestSeq: facts.request.seq,
     evaluatedAt: facts.request.recordedAt,
     ...(dryRun ? { dryRun: true as const } : {}),
+    ...(facts.request.evaluationId !== undefined ? { evaluationId: facts.request.evaluationId } : {}),
   };
 }
 
-/**
- * What a pipeline is answered: the recorded verdict, except that a dry run always answers `passed`
- * (its real verdict stays in the ledger for the team to read).
- */
-export function pipelineAnswer(decision: Pick<GateEvaluated, 'decision' | 'dryRun'>): 'passed' | 'failed' {
-  return decision.dryRun === true ? 'passed' : decision.decision;
-}
+// Kept beside the pipeline integrations, which must not bundle every gate check to read a decision.
+export { pipelineAnswer } from './pipeline-answer.ts';
 
 /**
  * A request naming a release the ledger had not recorded before it fails: without the release there

@@ -13,6 +13,8 @@ export interface GateRequest {
   readonly recordedAt: string;
   /** The request asked for a dry run (`dryRun: true` on `deployment.requested`). @default false */
   readonly dryRun?: boolean;
+  /** The evaluation this request is (`POST /v1/gates/evaluations`). @default none */
+  readonly evaluationId?: string;
 }
 
 /**

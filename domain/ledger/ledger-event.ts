@@ -4,8 +4,11 @@ import type { NativeEventType } from '../events/native-events.ts';
 /** Every type the ledger stores: what clients post, and the decisions the ledger makes itself. */
 export type LedgerEventType = NativeEventType | DecisionEventType;
 
-/** The format an event arrived in; kept so auditors can see how it was submitted. */
-export type IngestFormat = 'cloudevent' | 'cdevent' | 'webhook' | 'derived';
+/**
+ * The format an event arrived in; kept so auditors can see how it was submitted. `api`: the body of a
+ * ledger route other than ingest (a gate evaluation), as `{route, body}`.
+ */
+export type IngestFormat = 'cloudevent' | 'cdevent' | 'webhook' | 'derived' | 'api';
 
 /** An event accepted by ingest and normalised onto a native type, not yet placed in the ledger. */
 export interface IncomingEvent {
@@ -49,7 +52,9 @@ export type StreamType =
   | 'flag'
   | 'feature'
   /** Events that share a CDEvents `context.chainId` (linking without a releaseId). */
-  | 'chain';
+  | 'chain'
+  /** A gate evaluation asked through `POST /v1/gates/evaluations`: its request and decision. */
+  | 'evaluation';
 export type StreamName = `${StreamType}/${string}`;
 
 export interface StreamPosition {

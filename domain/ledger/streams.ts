@@ -112,11 +112,22 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
     const environment = text('environment');
     return name && environment ? serviceStream(name, environment) : undefined;
   };
+  const evaluation = (): StreamName | undefined => {
+    const id = text('evaluationId');
+    return id === undefined ? undefined : streamName('evaluation', id);
+  };
   const own = (type: StreamType, key: string) => streamName(type, String(data[key]));
   switch (event.type) {
     case 'release.created':
       return withLinks(own('release', 'releaseId'));
     case 'deployment.requested':
+      // A gate evaluation's request (and its decision) also lands in `evaluation/<id>`.
+      return withLinks(
+        own('deployment', 'deploymentId'),
+        ref('release', 'releaseId'),
+        service(),
+        evaluation(),
+      );
     case 'deployment.started':
     case 'deployment.progressed':
     case 'deployment.failed':
@@ -212,6 +223,7 @@ function ownStreamsOf(event: IncomingEvent): readonly [StreamName, ...StreamName
     case 'policy.updated':
       return withLinks(policyStream(String(data.service), String(data.environment)));
     case 'gate.evaluated':
+      return withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'), evaluation());
     case 'gate.bypassed':
       return withLinks(own('deployment', 'deploymentId'), ref('release', 'releaseId'));
     case 'rollback.requested':

@@ -99,6 +99,8 @@ export function mapGitHubWebhook(delivery: WebhookDelivery): WebhookMapping {
       return mapRelease(delivery);
     case 'workflow_job':
       return mapWorkflowJob(delivery);
+    case 'deployment_protection_rule':
+      return mapProtectionRule(delivery);
     default:
       return ignored(
         `GitHub '${delivery.kind}' events are not recorded; subscribe the hook to deployment_status, workflow_run, push, pull_request or release`,
@@ -118,6 +120,38 @@ function deploymentFacts(deployment: Deployment, repository: Repository) {
     ref: deployment.ref,
     repository: repository.full_name,
   };
+}
+
+const ProtectionRulePayloadSchema = z.looseObject({
+  environment: text,
+  deployment_callback_url: z.url(),
+  deployment: DeploymentSchema.pick({ id: true, sha: true }),
+  repository: RepositorySchema,
+  installation: z.looseObject({ id: z.number().int().positive() }),
+});
+
+/**
+ * A deployment waits for the app's review: a `deployment.requested` the gate decides, carrying where to
+ * answer (`githubReview`); the `github-protection-rule` reaction posts the review once it decided.
+ */
+function mapProtectionRule(delivery: WebhookDelivery): WebhookMapping {
+  const payload = parsePayload(ProtectionRulePayloadSchema, delivery.body);
+  if (!payload.ok) return payload.mapping;
+  const { deployment, repository, environment, deployment_callback_url, installation } = payload.value;
+  return webhookEvent(delivery, {
+    source: repository.html_url,
+    id: `deployment/${deployment.id}/protection-rule/${environment}/${deployment_callback_url}`,
+    type: 'deployment.requested',
+    occurredAt: undefined,
+    data: {
+      deploymentId: `github-deployment-${deployment.id}`,
+      environment,
+      service: repository.name,
+      version: deployment.sha,
+      repository: repository.full_name,
+      githubReview: { callbackUrl: deployment_callback_url, installationId: installation.id },
+    },
+  });
 }
 
 /** A deployment is created: the same `deployment.requested` its first `queued`/`pending` status gives. */

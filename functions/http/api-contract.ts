@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { RoleSchema } from '../../domain/auth/roles.ts';
 import { nativeEventSchemas } from '../../domain/events/native-events.ts';
+import { GateEvaluationBodySchema } from '../../domain/gates/gate-evaluation.ts';
 import { CloudEventEnvelopeSchema } from '../../domain/ingest/normalise-event.ts';
 import { PolicySchema } from '../../domain/policies/policy.ts';
 import { ConsistencyQuerySchema, InclusionQuerySchema } from './audit-proof-query.ts';
@@ -10,6 +11,7 @@ import { TimeWindowQuerySchema } from './query-params.ts';
 import {
   DoraEvidenceQuerySchema,
   ExportQuerySchema,
+  GitHubAppBodySchema,
   LedgerQuerySchema,
   ReleaseListQuerySchema,
   StreamQuerySchema,
@@ -179,6 +181,27 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
         '`{window, population: {fromSeq, toSeq, scanned, count, treeSize, checkpoint, before, after}, items, next}` (JSON) or one CSV row per change with the population in `ledger-population-*` headers',
     },
   },
+  'POST /v1/gates/evaluations': {
+    summary:
+      'Ask the gate asynchronously for a release (by id or version) in an environment; `dryRun: true` records the real verdict but answers passed. `Idempotency-Key` makes a retry the same evaluation',
+    roles: ['writer', 'admin'],
+    body: GateEvaluationBodySchema,
+    bodyMediaTypes: ['application/json'],
+    success: {
+      status: 202,
+      description:
+        '`{id, status: "pending", location}`; a retry with the same `Idempotency-Key` answers the same id with `Idempotent-Replayed: true`',
+    },
+  },
+  'GET /v1/gates/evaluations/{evaluationId}': {
+    summary: 'A gate evaluation: pending, or passed | failed with every check (a dry run answers passed)',
+    roles: ['reader', 'writer', 'admin'],
+    success: {
+      status: 200,
+      description:
+        '`{id, status, verdict, dryRun, service, environment, releaseId, version, deploymentId, requestedAt, requestSeq, evaluatedAt, decisionSeq, policyVersion, checks}`',
+    },
+  },
   'POST /v1/tokens': {
     summary: 'Create a token for the caller’s tenant',
     roles: ['admin'],
@@ -243,6 +266,14 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     ]),
     bodyMediaTypes: ['application/json'],
     success: { status: 200, description: 'the provider and that a secret is configured (never the secret)' },
+  },
+  'PUT /v1/integrations/github-app': {
+    summary:
+      'Set or replace the tenant’s GitHub App (id and RSA private key), which answers deployment_protection_rule deliveries',
+    roles: ['admin'],
+    body: GitHubAppBodySchema,
+    bodyMediaTypes: ['application/json'],
+    success: { status: 201, description: '`{appId, configured: true}` (never the key); 200 when replacing' },
   },
   'GET /': { summary: 'The dashboard (HTML)', roles: [], success: { status: 200, description: 'text/html' } },
   'GET /docs': {

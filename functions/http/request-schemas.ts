@@ -55,6 +55,15 @@ export const DoraEvidenceQuerySchema = z.intersection(
   }),
 );
 
+/** PUT /v1/integrations/github-app: the app's id and its private key (PEM, as GitHub downloads it). */
+export const GitHubAppBodySchema = z.strictObject({
+  appId: z.union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]{0,19}$/)]).transform(String),
+  privateKey: z
+    .string()
+    .max(16_384)
+    .refine((pem) => /^-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem.trim()), 'must be a PEM private key'),
+});
+
 // Short shared secrets can be brute-forced offline from one captured signature.
 const secret = z.string().min(16, 'must be at least 16 characters').max(512);
 const environment = z.string().trim().min(1).max(256);

@@ -47,6 +47,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
       seq,
       recordedAt: detail.recordedAt,
       ...(data.dryRun === true ? { dryRun: true } : {}),
+      ...(typeof data.evaluationId === 'string' ? { evaluationId: data.evaluationId } : {}),
     },
     policy,
     releaseEvents: before(seq, releaseEvents),

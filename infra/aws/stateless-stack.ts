@@ -11,6 +11,7 @@ import {
   type FunctionSpec,
   functions,
   LEDGER_BUS_SOURCE,
+  pipelineFunctions,
   routes,
   rules,
   schedules,
@@ -60,6 +61,8 @@ export class StatelessStack extends Stack {
       digestBucketArn: `arn:${Aws.PARTITION}:s3:::${digestBucketName(props.stage)}`,
       digestSigningKeyArn: stateful.digestSigningKey.keyArn,
       checkpointSigningKeyArn: stateful.checkpointSigningKey.keyArn,
+      // CodePipeline's job result calls have no resource-level permissions.
+      pipelineJobsArn: '*',
     };
     // The names functions/config.ts reads. The endpoint overrides stay unset: they are local-only.
     const environment = {
@@ -79,6 +82,7 @@ export class StatelessStack extends Stack {
     const asyncTargets = new Set<FunctionName>([
       ...rules.map((rule) => rule.target),
       ...schedules.map((schedule) => schedule.function),
+      ...pipelineFunctions,
     ]);
     const scheduled = new Set<FunctionName>(schedules.map((schedule) => schedule.function));
     const specs = Object.entries(functions) as [FunctionName, FunctionSpec][];
@@ -214,6 +218,11 @@ export class StatelessStack extends Stack {
       email: props.alarmEmail,
     });
 
+    new CfnOutput(this, 'CodePipelineGateFunctionName', {
+      value: this.fn('codePipelineGate').function.functionName,
+      description:
+        'The function a CodePipeline stage condition’s LambdaInvoke rule names (docs/pipelines.md)',
+    });
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the API (routes start /v1)',
@@ -247,7 +256,9 @@ export class StatelessStack extends Stack {
         'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions' +
         (name === streamRelay.function
           ? '; nor has dynamodb:ListStreams, which the DynamoDB Streams event source mapping needs.'
-          : '.'),
+          : pipelineFunctions.includes(name)
+            ? '; nor have codepipeline:PutJobSuccessResult/PutJobFailureResult, which report the job CodePipeline handed the gate.'
+            : '.'),
     });
     if (isAsync) {
       Validations.of(fn.function).acknowledge({

@@ -94,6 +94,7 @@ export function resourceArns(config: FunctionConfig): Record<LedgerResource, str
     digestBucket: `arn:aws:s3:::${config.digestBucket ?? 'local-digests'}`,
     digestSigningKey: kmsKeyArn(region, config.digestSigningKey ?? 'local-signing-key'),
     checkpointSigningKey: kmsKeyArn(region, config.checkpointSigningKey ?? 'local-checkpoint-key'),
+    pipelineJobs: '*',
   };
 }
 

@@ -6,6 +6,7 @@ import { TARGET_RETRY } from '../../infra/aws/stateless-stack.ts';
 import {
   type FunctionName,
   functions,
+  pipelineFunctions,
   routes,
   rules,
   STAGE_THROTTLE,
@@ -325,6 +326,7 @@ describe('the stateless stack', () => {
     const targets = new Set<FunctionName>([
       ...rules.map((r) => r.target),
       ...schedules.map((s) => s.function),
+      ...pipelineFunctions,
     ]);
     const configs = resourcesOf(ledger.statelessTemplate, 'AWS::Lambda::EventInvokeConfig');
     expect(configs).toHaveLength(targets.size);

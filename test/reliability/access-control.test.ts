@@ -28,6 +28,7 @@ const missing: Record<string, string> = {
   service: 'absent-svc',
   environment: 'production',
   id: '00000000-0000-4000-8000-000000000000',
+  evaluationId: '00000000-0000-4000-8000-000000000001',
 };
 
 let runtime: LocalRuntime;
@@ -50,6 +51,13 @@ beforeAll(async () => {
   const job = await admin('POST', '/v1/audit/verifications', {});
   expect(job.status).toBe(202);
   existing.id = job.json.id;
+  const evaluation = await admin('POST', '/v1/gates/evaluations', {
+    service: existing.service,
+    environment: 'production',
+    releaseId: existing.releaseId,
+  });
+  expect(evaluation.status).toBe(202);
+  existing.evaluationId = evaluation.json.id;
   expect(
     (await admin('PUT', `/v1/policies/${existing.service}/production`, { requiredApprovals: 1 })).status,
   ).toBe(201);
@@ -68,6 +76,10 @@ function allowedRoles(route: RouteSpec): readonly Role[] {
   if (route.method === 'GET' && route.path === '/v1/deployments/{deploymentId}/handoff')
     return ['reader', 'writer'];
   if (route.method === 'POST' && route.path === '/v1/audit/verifications') return ['reader'];
+  // A pipeline asks the gate with its writer token and polls the evaluation with it.
+  if (route.method === 'POST' && route.path === '/v1/gates/evaluations') return ['writer'];
+  if (route.method === 'GET' && route.path === '/v1/gates/evaluations/{evaluationId}')
+    return ['reader', 'writer'];
   if (route.method === 'GET') return ['reader'];
   if (route.method === 'POST' && route.path === '/v1/events') return ['writer'];
   return ['admin'];

@@ -35,6 +35,22 @@ const expectations: Record<string, { matches: object[]; ignores: object[] }> = {
       { ...ledgerEvent('deployment.requested'), source: 'evil' },
     ],
   },
+  'github-protection-rule': {
+    matches: [
+      {
+        ...ledgerEvent('deployment.requested'),
+        detail: { data: { githubReview: { callbackUrl: 'https://api.github.com/x', installationId: 1 } } },
+      },
+    ],
+    ignores: [
+      ledgerEvent('deployment.requested'),
+      { ...ledgerEvent('deployment.requested'), detail: { data: { deploymentId: 'd-1' } } },
+      {
+        ...ledgerEvent('gate.evaluated'),
+        detail: { data: { githubReview: { callbackUrl: 'https://api.github.com/x', installationId: 1 } } },
+      },
+    ],
+  },
   'gate-bypass-check': {
     matches: [ledgerEvent('deployment.started'), ledgerEvent('deployment.succeeded')],
     ignores: [
