@@ -201,7 +201,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: {
       status: 200,
       description:
-        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, reworkRate: {readings}, releaseFrequency, leadTimeToRelease, rollbackRate, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}}}`',
+        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, reworkRate: {readings}, releaseFrequency, leadTimeToRelease, rollbackRate, postReleaseAlertVolume: {medianRatio, shareAboveBaseline, above, watched, samples}, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}, postReleaseAlertVolume: {below, met}}}`',
     },
   },
   'GET /v1/metrics/dora/evidence': {
