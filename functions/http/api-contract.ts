@@ -206,7 +206,7 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
   },
   'GET /v1/metrics/dora/evidence': {
     summary:
-      'The deployments, commits and incidents behind one metric, with the linking rule of each (releases released to users and their commits for `releaseFrequency` and `leadTimeToRelease`)',
+      'The deployments, commits and incidents behind one metric, with the linking rule of each (releases released to users and their commits for `releaseFrequency` and `leadTimeToRelease`; the watched deployments with their `alertVolume` for `postReleaseAlertVolume`)',
     roles: readers,
     query: DoraEvidenceQuerySchema,
     success: { status: 200, description: '`{metric, total, items, next, tiers}`' },
