@@ -1,6 +1,7 @@
 import { addDays, secondsBetween } from './calendar.ts';
 import { type DoraDefinitions, gapDays } from './definitions.ts';
 import {
+  type AlertVolume,
   type CellRef,
   type ChangeFacts,
   type DeploymentFacts,
@@ -95,6 +96,8 @@ export interface DeploymentEvidence {
     readonly resolvedAt: string | null;
   }[];
   readonly commits: readonly CommitEvidence[];
+  /** Alerts in the first 24 h after it against its 7-day baseline (its watch); null until watched. */
+  readonly alertVolume?: AlertVolume | null;
 }
 
 /** The evidence of one (service, environment, day): its production deployments, by finish time. */
@@ -296,6 +299,9 @@ function evidenceOf(
     failure: reasons.length === 0 || rollback ? null : recovery(final, reasons, remediations, incidents),
     incidents,
     commits: final.ok ? commitsFirstDeployedBy(store, dep, final, definitions) : [],
+    alertVolume: dep.watch
+      ? { alerts: dep.watch.alerts, baselineAlerts: dep.watch.baselineAlerts, ratio: dep.watch.ratio }
+      : null,
   };
 }
 

@@ -37,7 +37,9 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // dora-2023.6: a release commit that is a change's merge commit (a squash merge) starts at the change's start.
 // dora-2023.7: deployments keep their `reason`; rollups count `incident` and `bug` reworks (the two
 // readings of rework rate) and rollbacks (rollback rate).
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.7';
+// dora-2023.8: `release.watch.completed` gives deployments their first-day alert volume; rollups keep
+// watched and above-baseline counts and the ratio samples (post-release alert volume).
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.8';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

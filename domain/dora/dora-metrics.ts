@@ -5,7 +5,7 @@ import { DEFAULT_DORA_DEFINITIONS, type DoraDefinitions, definitionsVersion } fr
 import { medianOfRuns, percentileOfRuns, sizeOf } from './percentiles.ts';
 import { projectEvents } from './projection.ts';
 import { MemoryProjectionStore } from './projection-store.ts';
-import { type DoraScope, type Rollup, scopeKey, totalOf } from './rollups.ts';
+import { type DoraScope, RATIO_SCALE, type Rollup, scopeKey, totalOf } from './rollups.ts';
 import { changeFailureTier, frequencyTier, leadTimeTier, recoveryTier, type Tier } from './tiers.ts';
 
 /** Whole UTC days: metrics are kept per day, so a window covers every day it touches. */
@@ -79,6 +79,18 @@ export interface DoraNumbers {
     readonly rollbacks: number;
     readonly total: number;
     /** The deployments the rate is made of (its evidence items). */
+    readonly samples: number;
+  };
+  /**
+   * Alerts in the first 24 h after each watched deployment against its own 7-day baseline: the median
+   * ratio (over non-zero baselines, `samples` of them) and the share of watched deployments more than
+   * 10 % above baseline (ratio > 1.10, or any alert over a zero baseline). Target: ≤ 10 % above.
+   */
+  readonly postReleaseAlertVolume: {
+    readonly medianRatio: number | null;
+    readonly shareAboveBaseline: number | null;
+    readonly above: number;
+    readonly watched: number;
     readonly samples: number;
   };
 }
@@ -162,6 +174,7 @@ function numbers(
       p90: percentileOfRuns(total.recovery, 90),
       samples: sizeOf(total.recovery),
     },
+    { median: medianOfRuns(total.alertRatios), p90: null, samples: sizeOf(total.alertRatios) },
   );
 }
 
@@ -175,6 +188,8 @@ export interface PeriodCounts {
   readonly unrecovered: number;
   readonly reworkIncident: number;
   readonly reworkBug: number;
+  readonly alertWatched: number;
+  readonly alertAbove: number;
   readonly deployDays: number;
 }
 
@@ -191,6 +206,7 @@ export function numbersOf(
   days: number,
   lead: SampleStats,
   recovery: SampleStats,
+  alerts: SampleStats,
 ): DoraNumbers {
   const perDay = days === 0 ? 0 : total.deployments / days;
   const rate = total.changes === 0 ? null : total.failedChanges / total.changes;
@@ -244,6 +260,13 @@ export function numbersOf(
       ],
     },
     rollbackRate: rollbackRateOf(total),
+    postReleaseAlertVolume: {
+      medianRatio: alerts.median === null ? null : alerts.median / RATIO_SCALE,
+      shareAboveBaseline: total.alertWatched === 0 ? null : total.alertAbove / total.alertWatched,
+      above: total.alertAbove,
+      watched: total.alertWatched,
+      samples: alerts.samples,
+    },
   };
 }
 

@@ -9,6 +9,7 @@ export const doraMetricNames = [
   'failedDeploymentRecoveryTime',
   'deploymentReworkRate',
   'rollbackRate',
+  'postReleaseAlertVolume',
 ] as const;
 export type DoraMetricName = (typeof doraMetricNames)[number];
 
@@ -53,6 +54,8 @@ export function evidenceFor(
     case 'rollbackRate':
       // Every finished deployment the rate divides by: successes, and failures that were not rollbacks.
       return deployments.filter((d) => d.outcome === 'succeeded' || !d.rollback).map(asItem);
+    case 'postReleaseAlertVolume':
+      return deployments.filter((d) => d.outcome === 'succeeded' && d.alertVolume).map(asItem);
     case 'leadTimeForChanges': {
       const byEnvironment = scope.environment !== undefined;
       return deployments.flatMap((d) =>
@@ -93,6 +96,8 @@ export function evidenceCount(metric: DoraMetricName, rollup: Rollup, byEnvironm
       return rollup.failedChanges;
     case 'rollbackRate':
       return rollup.changes + rollup.rollbacks;
+    case 'postReleaseAlertVolume':
+      return rollup.alertWatched ?? 0;
     case 'leadTimeForChanges':
       return (byEnvironment ? rollup.leadEnvironment : rollup.leadService).length;
     default:

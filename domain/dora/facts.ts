@@ -41,6 +41,15 @@ export interface DeploymentFacts {
   readonly incidents: readonly string[];
   /** `rollback.requested` decisions naming this deployment, sorted by seq. */
   readonly rollbackRequests: readonly RollbackRequest[];
+  /** The first 24 h of its post-release watch (`release.watch.completed`, lowest seq); absent until watched. */
+  readonly watch?: { readonly seq: number } & AlertVolume;
+}
+
+/** Alerts in the first 24 h after a deployment against its 7-day baseline (× 24 ÷ 168); ratio null at 0. */
+export interface AlertVolume {
+  readonly alerts: number;
+  readonly baselineAlerts: number;
+  readonly ratio: number | null;
 }
 
 export interface RollbackRequest {
@@ -188,6 +197,8 @@ export function mergeEvent(
       return mergeRollbackRequest(store, event, data, definitions);
     case 'change.merged':
       return mergeChange(store, event, data, definitions);
+    case 'release.watch.completed':
+      return mergeWatch(store, event, data, definitions);
     default:
       return [];
   }
@@ -313,6 +324,28 @@ function mergeRollbackRequest(
     ...(here ? [here] : []),
     ...neighbourCells(store, before.identity, { id, at: final.at }, definitions),
   ];
+}
+
+function mergeWatch(
+  store: ProjectionStore,
+  event: StoredEvent,
+  data: Record<string, unknown>,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  const id = text(data.deploymentId);
+  const environment = text(data.environment);
+  if (!id || !environment || !isProductionEnvironment(definitions, environment)) return [];
+  // Older watches carry no `firstDay`; a 24 h watch's own counts are its first day.
+  const day = (data.firstDay ?? (data.hours === 24 ? data : null)) as Record<string, unknown> | null;
+  if (!day || typeof day.alerts !== 'number' || typeof day.baselineAlerts !== 'number') return [];
+  const before = facts.dep(store, id) ?? emptyDeployment(id);
+  if (!before.watch || event.seq < before.watch.seq) {
+    const ratio = typeof day.ratio === 'number' ? day.ratio : null;
+    const watch = { seq: event.seq, alerts: day.alerts, baselineAlerts: day.baselineAlerts, ratio };
+    store.set(['dep', id], { ...before, watch });
+  }
+  const here = placement(before);
+  return here ? [here] : [];
 }
 
 function mergeChange(

@@ -16,13 +16,15 @@ export interface MonthRollup {
   readonly unrecovered: number;
   readonly reworkIncident: number;
   readonly reworkBug: number;
+  readonly alertWatched: number;
+  readonly alertAbove: number;
   /** Days of the month whose rollup has at least one deployment. */
   readonly deployDays: number;
   /** Per sample field, `[bin, count]` pairs sorted by bin, zero counts left out. */
   readonly bins: Readonly<Record<SampleField, readonly (readonly [number, number])[]>>;
 }
 
-export const sampleFields = ['leadService', 'leadEnvironment', 'recovery'] as const;
+export const sampleFields = ['leadService', 'leadEnvironment', 'recovery', 'alertRatios'] as const;
 export type SampleField = (typeof sampleFields)[number];
 
 const countFields = [
@@ -34,6 +36,8 @@ const countFields = [
   'unrecovered',
   'reworkIncident',
   'reworkBug',
+  'alertWatched',
+  'alertAbove',
 ] as const;
 
 export const EMPTY_MONTH: MonthRollup = {
@@ -45,8 +49,10 @@ export const EMPTY_MONTH: MonthRollup = {
   unrecovered: 0,
   reworkIncident: 0,
   reworkBug: 0,
+  alertWatched: 0,
+  alertAbove: 0,
   deployDays: 0,
-  bins: { leadService: [], leadEnvironment: [], recovery: [] },
+  bins: { leadService: [], leadEnvironment: [], recovery: [], alertRatios: [] },
 };
 
 /** `YYYY-MM` of a `YYYY-MM-DD` day. */
@@ -98,13 +104,13 @@ export function moveMonth(
   const bins = {} as Record<SampleField, (readonly [number, number])[]>;
   for (const field of sampleFields) {
     const moved = new Map<number, number[]>();
-    for (const value of delta[field]) {
+    for (const value of delta[field] ?? []) {
       const bin = binOf(value);
       const list = moved.get(bin);
       if (list) list.push(value);
       else moved.set(bin, [value]);
     }
-    const counts = new Map(month.bins[field]);
+    const counts = new Map(month.bins[field] ?? []);
     for (const [bin, values] of moved) {
       counts.set(bin, (counts.get(bin) ?? 0) + sign * values.length);
       samples.push({ field, bin, values });

@@ -148,6 +148,8 @@ function periodNumbers(
     unrecovered: sum('unrecovered'),
     reworkIncident: sum('reworkIncident'),
     reworkBug: sum('reworkBug'),
+    alertWatched: sum('alertWatched'),
+    alertAbove: sum('alertAbove'),
     deployDays:
       monthDocs.reduce((total, { doc }) => total + doc.deployDays, 0) +
       dayDocs.filter((doc) => doc.deployments > 0).length,
@@ -158,6 +160,7 @@ function periodNumbers(
     dayCount,
     stats(byEnvironment ? 'leadEnvironment' : 'leadService'),
     stats('recovery'),
+    stats('alertRatios'),
   );
 }
 
@@ -170,10 +173,10 @@ function sampleStats(
 ): SampleStats {
   const counts = new Map<number, number>();
   for (const { doc } of months) {
-    for (const [bin, count] of doc.bins[field]) counts.set(bin, (counts.get(bin) ?? 0) + count);
+    for (const [bin, count] of doc.bins[field] ?? []) counts.set(bin, (counts.get(bin) ?? 0) + count);
   }
   for (const day of days) {
-    for (const value of day[field]) {
+    for (const value of day[field] ?? []) {
       const bin = binOf(value);
       counts.set(bin, (counts.get(bin) ?? 0) + 1);
     }
@@ -189,14 +192,15 @@ function sampleStats(
         const values: number[] = [];
         let complete = true;
         for (const { month, doc } of months) {
-          if (!doc.bins[field].some(([b]) => b === bin)) continue;
+          if (!(doc.bins[field] ?? []).some(([b]) => b === bin)) continue;
           const held = inputs.bin(month, field, bin);
           if (held === undefined) {
             ask(month, field, bin);
             complete = false;
           } else values.push(...held);
         }
-        for (const day of days) for (const value of day[field]) if (binOf(value) === bin) values.push(value);
+        for (const day of days)
+          for (const value of day[field] ?? []) if (binOf(value) === bin) values.push(value);
         if (!complete) return Number.NaN;
         values.sort((a, b) => a - b);
         return values[k - below] as number;

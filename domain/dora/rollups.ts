@@ -26,6 +26,19 @@ export interface Rollup {
   /** Lead time samples, commit → first deployment to this environment. */
   readonly leadEnvironment: readonly number[];
   readonly recovery: readonly number[];
+  /** Watched deployments (a `firstDay` recorded) and those more than 10 % above baseline (see `alertAbove`). */
+  readonly alertWatched: number;
+  readonly alertAbove: number;
+  /** First-day alert ratios over a non-zero baseline, × 10 000 rounded (samples are integers). */
+  readonly alertRatios: readonly number[];
+}
+
+/** Sample lists hold integers: an alert ratio is kept in ten-thousandths. */
+export const RATIO_SCALE = 10_000;
+
+/** More than 10 % above the baseline: ratio > 1.10, or any alert over a zero baseline. */
+export function alertAbove(v: NonNullable<DeploymentEvidence['alertVolume']>): boolean {
+  return v.ratio === null ? v.alerts > 0 : v.ratio > 1.1;
 }
 
 export const EMPTY_ROLLUP: Rollup = {
@@ -40,12 +53,16 @@ export const EMPTY_ROLLUP: Rollup = {
   leadService: [],
   leadEnvironment: [],
   recovery: [],
+  alertWatched: 0,
+  alertAbove: 0,
+  alertRatios: [],
 };
 
 export function rollupOf(deployments: readonly DeploymentEvidence[]): Rollup {
   const sorted = (values: number[]) => values.sort((a, b) => a - b);
   const succeeded = deployments.filter((d) => d.outcome === 'succeeded');
   const changes = deployments.filter((d) => !d.rollback);
+  const watched = succeeded.flatMap((d) => (d.alertVolume ? [d.alertVolume] : []));
   return {
     deployments: succeeded.length,
     rollbacks: succeeded.filter((d) => d.rollback).length,
@@ -64,6 +81,11 @@ export function rollupOf(deployments: readonly DeploymentEvidence[]): Rollup {
     recovery: sorted(
       deployments.flatMap((d) => (d.failure?.recoverySeconds != null ? [d.failure.recoverySeconds] : [])),
     ),
+    alertWatched: watched.length,
+    alertAbove: watched.filter(alertAbove).length,
+    alertRatios: sorted(
+      watched.flatMap((v) => (v.ratio === null ? [] : [Math.round(v.ratio * RATIO_SCALE)])),
+    ),
   };
 }
 
@@ -81,10 +103,13 @@ export function addRollups(a: Rollup, b: Rollup, sign: 1 | -1 = 1): Rollup {
     leadService: samples(a.leadService, b.leadService),
     leadEnvironment: samples(a.leadEnvironment, b.leadEnvironment),
     recovery: samples(a.recovery, b.recovery),
+    alertWatched: (a.alertWatched ?? 0) + sign * (b.alertWatched ?? 0),
+    alertAbove: (a.alertAbove ?? 0) + sign * (b.alertAbove ?? 0),
+    alertRatios: samples(a.alertRatios ?? [], b.alertRatios ?? []),
   };
 }
 
-type SampleField = 'leadService' | 'leadEnvironment' | 'recovery';
+type SampleField = 'leadService' | 'leadEnvironment' | 'recovery' | 'alertRatios';
 
 /** A window's rollups added up: counts summed, samples left as each day's sorted run (never merged). */
 export type RollupTotals = Omit<Rollup, SampleField> & { readonly [field in SampleField]: SortedRuns };
@@ -105,9 +130,12 @@ export function totalOf(rollups: readonly Rollup[]): RollupTotals {
     unrecovered: count('unrecovered'),
     reworkIncident: count('reworkIncident'),
     reworkBug: count('reworkBug'),
+    alertWatched: count('alertWatched'),
+    alertAbove: count('alertAbove'),
     leadService: rollups.map((rollup) => rollup.leadService),
     leadEnvironment: rollups.map((rollup) => rollup.leadEnvironment),
     recovery: rollups.map((rollup) => rollup.recovery),
+    alertRatios: rollups.map((rollup) => rollup.alertRatios ?? []),
   };
 }
 

@@ -7,8 +7,14 @@ export const TIERS = { edition: '2023' } as const;
 /** The release-health targets beside the DORA five (issue 19). */
 export const RELEASE_HEALTH_TARGETS = {
   rollbackRate: { below: 0.02 },
-  postReleaseAlertVolume: { aboveBaselineBelow: 0.1 },
+  /** The median first-day ratio at most 10 % above baseline (ratio ≤ 1.10). */
+  postReleaseAlertVolume: { below: 0.1 },
 } as const;
+
+/** Whether post-release alert volume meets its target (median ratio ≤ 1.10); null without samples. */
+export function alertVolumeMet(medianRatio: number | null): boolean | null {
+  return medianRatio === null ? null : medianRatio <= 1 + RELEASE_HEALTH_TARGETS.postReleaseAlertVolume.below;
+}
 
 /** Whether a rollback rate meets its target (< 2 %); null when there is no rate. */
 export function rollbackRateMet(rate: number | null): boolean | null {

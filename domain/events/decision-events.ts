@@ -109,6 +109,14 @@ export const ReleaseWatchCompletedSchema = z.object({
   incidents: z.number().int().min(0),
   rolledBack: z.boolean(),
   verdict: z.enum(['healthy', 'regressed']),
+  /** The same counts over the first 24 h after the success (post-release alert volume); absent on older events. */
+  firstDay: z
+    .object({
+      alerts: z.number().int().min(0),
+      baselineAlerts: z.number().min(0),
+      ratio: z.number().nullable(),
+    })
+    .optional(),
 });
 
 export const decisionEventSchemas = {

@@ -7,6 +7,8 @@ export const BASELINE_DAYS = 7;
 const BASELINE_HOURS = BASELINE_DAYS * 24;
 /** A watch regresses when alerts run more than 10 % above the baseline. */
 export const ALERT_RATIO_LIMIT = 1.1;
+/** Post-release alert volume (the DORA metric) looks at the first 24 h after the success, whatever the watch. */
+const FIRST_DAY_HOURS = 24;
 
 export interface WatchInput {
   readonly deploymentId: string;
@@ -37,7 +39,8 @@ export function isWatched(data: Readonly<Record<string, unknown>>, production: b
  * from its success for `hours`, against the mean count in windows of that length over the 7 days before
  * it started (the 7-day count × hours ÷ 168); incidents opened on it (named, or unnamed and opened in the
  * watch); whether it was rolled back. Regressed when any incident or rollback, or the ratio exceeds 1.10
- * over a non-zero baseline. Only events that happened before the watch ended count, so deciding again
+ * over a non-zero baseline. `firstDay` is the same count restricted to the first 24 h after the success
+ * (baseline: the 7-day count × 24 ÷ 168), what post-release alert volume is measured by. Only events that happened before the watch ended count, so deciding again
  * later (a duplicate or late delivery) gives the same answer. Undefined when the deployment has not
  * succeeded.
  */
@@ -73,6 +76,8 @@ export function watchOutcome(input: WatchInput): ReleaseWatchCompleted | undefin
     if (e.type === 'rollback.requested') return data.deploymentId === deploymentId;
     return e.type === 'deployment.succeeded' && data.rollbackOf === deploymentId;
   });
+  const firstDayAlerts = distinctAlerts(fired, from, from + FIRST_DAY_HOURS * HOUR);
+  const firstDayBaseline = (distinctAlerts(fired, baselineFrom, start) * FIRST_DAY_HOURS) / BASELINE_HOURS;
   const regressed = incidents > 0 || rolledBack || (ratio !== null && ratio > ALERT_RATIO_LIMIT);
   return {
     deploymentId,
@@ -85,6 +90,11 @@ export function watchOutcome(input: WatchInput): ReleaseWatchCompleted | undefin
     incidents,
     rolledBack,
     verdict: regressed ? 'regressed' : 'healthy',
+    firstDay: {
+      alerts: firstDayAlerts,
+      baselineAlerts: firstDayBaseline,
+      ratio: firstDayBaseline > 0 ? firstDayAlerts / firstDayBaseline : null,
+    },
   };
 }
 

@@ -224,12 +224,12 @@ export const apiContract: Readonly<Record<string, RouteContract>> = {
     success: {
       status: 200,
       description:
-        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, reworkRate: {readings}, releaseFrequency, leadTimeToRelease, rollbackRate, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}}}`',
+        '`{scope, window, deploymentFrequency, leadTimeForChanges, changeFailureRate, failedDeploymentRecoveryTime, deploymentReworkRate, reworkRate: {readings}, releaseFrequency, leadTimeToRelease, rollbackRate, postReleaseAlertVolume: {medianRatio, shareAboveBaseline, above, watched, samples}, series, definitionsVersion, asOf, tiers: {edition}, targets: {rollbackRate: {below, met}, postReleaseAlertVolume: {below, met}}}`',
     },
   },
   'GET /v1/metrics/dora/evidence': {
     summary:
-      'The deployments, commits and incidents behind one metric, with the linking rule of each (releases released to users and their commits for `releaseFrequency` and `leadTimeToRelease`)',
+      'The deployments, commits and incidents behind one metric, with the linking rule of each (releases released to users and their commits for `releaseFrequency` and `leadTimeToRelease`; the watched deployments with their `alertVolume` for `postReleaseAlertVolume`)',
     roles: readers,
     query: DoraEvidenceQuerySchema,
     success: { status: 200, description: '`{metric, total, items, next, tiers}`' },

@@ -1,4 +1,4 @@
-import { RELEASE_HEALTH_TARGETS, rollbackRateMet, TIERS } from '../../domain/dora/tiers.ts';
+import { alertVolumeMet, RELEASE_HEALTH_TARGETS, rollbackRateMet, TIERS } from '../../domain/dora/tiers.ts';
 import { tenantDoraReader } from '../dora/dora-reader.ts';
 import { authorize } from './authorize.ts';
 import { DoraQuerySchema, scopeAndWindow } from './dora-query.ts';
@@ -20,6 +20,10 @@ export const handler = httpApi(async (event) => {
       rollbackRate: {
         ...RELEASE_HEALTH_TARGETS.rollbackRate,
         met: rollbackRateMet(metrics.rollbackRate.rate),
+      },
+      postReleaseAlertVolume: {
+        ...RELEASE_HEALTH_TARGETS.postReleaseAlertVolume,
+        met: alertVolumeMet(metrics.postReleaseAlertVolume.medianRatio),
       },
     },
   });

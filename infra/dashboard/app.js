@@ -87,6 +87,8 @@ async function showMetrics() {
   const w = m.deploymentReworkRate;
   const rb = m.rollbackRate;
   const rbTarget = m.targets?.rollbackRate;
+  const av = m.postReleaseAlertVolume;
+  const avTarget = m.targets?.postReleaseAlertVolume;
   $('metrics').replaceChildren(
     card(
       'deploymentFrequency',
@@ -143,6 +145,18 @@ async function showMetrics() {
       `${rb.rollbacks} of ${rb.total}; target < ${percent(rbTarget?.below)}${rbTarget?.met === false ? ' (missed)' : rbTarget?.met ? ' (met)' : ''}`,
       null,
     ),
+    // Alerts in the first 24 h after each deployment against its own 7-day baseline (issue 19).
+    ...(av
+      ? [
+          card(
+            'postReleaseAlertVolume',
+            'Post-release alerts (median vs baseline)',
+            av.medianRatio === null ? 'n/a' : `${av.medianRatio.toFixed(2)}×`,
+            `${av.above} of ${av.watched} above baseline; target ≤ +${percent(avTarget?.below)}${avTarget?.met === false ? ' (missed)' : avTarget?.met ? ' (met)' : ''}`,
+            null,
+          ),
+        ]
+      : []),
   );
   await drawTrend(m.series);
 }

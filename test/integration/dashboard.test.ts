@@ -101,6 +101,10 @@ describe('the dashboard in headless Chromium', () => {
       (await page.textContent(`[data-testid="value-${metric}"]`))?.trim();
     expect(await shown('deploymentFrequency')).toBe(String(api.json.deploymentFrequency.count));
     expect(await shown('changeFailureRate')).toBe(`${(api.json.changeFailureRate.rate * 100).toFixed(1)} %`);
+    const alerts = api.json.postReleaseAlertVolume;
+    expect(await shown('postReleaseAlertVolume')).toBe(
+      alerts.medianRatio === null ? 'n/a' : `${alerts.medianRatio.toFixed(2)}×`,
+    );
     expect(await page.locator('.tier').count()).toBeGreaterThanOrEqual(3);
     expect(Number(await page.getAttribute('#trend', 'data-points'))).toBe(api.json.series.length);
     await page.screenshot({ path: resolve(artifacts, 'metrics.png'), fullPage: true });

@@ -92,6 +92,8 @@ describe('the post-release watch on the local runtime', () => {
       incidents: 0,
       rolledBack: false,
       verdict: 'regressed',
+      // The first 24 h (-50 h to -26 h): the alerts at -49 h and -30 h, against 7 × 24 ÷ 168 = 1.
+      firstDay: { alerts: 2, baselineAlerts: 1, ratio: 2 },
     });
 
     // The bus delivers the success again, late: the watch reopens, the next run records nothing new.
@@ -106,6 +108,28 @@ describe('the post-release watch on the local runtime', () => {
     // The deployment view (and so the dashboard) shows the outcome.
     const { json } = await admin('GET', '/v1/deployments/w-1');
     expect(json.deployment.watch).toMatchObject({ verdict: 'regressed', hours: 48, alerts: 3, ratio: 1.5 });
+
+    // Post-release alert volume: the first day's ratio 2 is the median, and more than 10 % above baseline.
+    const window = `from=${hoursFromNow(-24 * 4).slice(0, 10)}&to=${hoursFromNow(24).slice(0, 10)}`;
+    const metrics = await eventually(async () => {
+      const { json: m } = await admin('GET', `/v1/metrics/dora?service=api&${window}`);
+      return m.postReleaseAlertVolume?.watched === 1 ? m : undefined;
+    });
+    expect(metrics.postReleaseAlertVolume).toEqual({
+      medianRatio: 2,
+      shareAboveBaseline: 1,
+      above: 1,
+      watched: 1,
+      samples: 1,
+    });
+    expect(metrics.targets.postReleaseAlertVolume).toEqual({ below: 0.1, met: false });
+    const evidence = await admin(
+      'GET',
+      `/v1/metrics/dora/evidence?metric=postReleaseAlertVolume&service=api&${window}`,
+    );
+    expect(
+      evidence.json.items.map((i: { deploymentId: string; alertVolume: unknown }) => i.alertVolume),
+    ).toEqual([{ alerts: 2, baselineAlerts: 1, ratio: 2 }]);
   });
 
   it('answers the DORA metrics with the rollback rate, its target and the tiers edition', async () => {

@@ -96,6 +96,28 @@ export function doraHistory(tenant = 't') {
         ...(o.repository ? { repository: o.repository } : {}),
         ...(o.sha ? { sha: o.sha } : {}),
       }),
+    /**
+     * The end of a deployment's post-release watch (`release.watch.completed`) with its first 24 h:
+     * `alerts` against `baselineAlerts` (the 7-day count × 24 ÷ 168); the ratio as the watch computes it.
+     */
+    watched: (
+      deploymentId: string,
+      o: { at: string; alerts: number; baselineAlerts: number; env?: string; service?: string },
+    ) => {
+      const ratio = o.baselineAlerts > 0 ? o.alerts / o.baselineAlerts : null;
+      const firstDay = { alerts: o.alerts, baselineAlerts: o.baselineAlerts, ratio };
+      return push('release.watch.completed', o.at, {
+        deploymentId,
+        service: o.service ?? 'api',
+        environment: o.env ?? 'production',
+        hours: 48,
+        ...firstDay,
+        incidents: 0,
+        rolledBack: false,
+        verdict: ratio !== null && ratio > 1.1 ? 'regressed' : 'healthy',
+        firstDay,
+      });
+    },
     /** The rollback decision the ledger appends for a deployment. */
     /** A traffic step of a progressive deployment (issue 20); weight 100 finishes it. */
     progressed: (id: string, o: { release: string; env?: string; at: string; weight: number }) => {

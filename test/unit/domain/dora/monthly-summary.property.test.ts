@@ -23,6 +23,8 @@ const historyArb = fc
       hour: fc.nat(24 * 120),
       ok: fc.boolean(),
       commitAges: fc.array(fc.nat(24 * 40), { minLength: 0, maxLength: 3 }),
+      // First-day alerts and the 7-day baseline count of a post-release watch, when watched.
+      watch: fc.option(fc.tuple(fc.nat(6), fc.nat(14)), { nil: undefined }),
     }),
     { minLength: 1, maxLength: 60 },
   )
@@ -37,6 +39,15 @@ const historyArb = fc
       const o = { release: releaseId, env: step.env, at: at(step.hour) };
       if (step.ok) h.succeeded(`d${i}`, o);
       else h.failed(`d${i}`, o);
+      if (step.ok && step.watch) {
+        const [alerts, week] = step.watch;
+        h.watched(`d${i}`, {
+          at: at(step.hour + 48),
+          env: step.env,
+          alerts,
+          baselineAlerts: (week * 24) / 168,
+        });
+      }
     });
     return h.events;
   });

@@ -45,6 +45,15 @@ const historyArb = fc
         env: fc.constantFrom('production', 'prod'),
       }),
       fc.record({ kind: fc.constant('resolve' as const), i: fc.nat(3), hour: fc.nat(120) }),
+      // The end of a post-release watch (issue 19): first-day alerts against a 7-day baseline × 24 ÷ 168.
+      fc.record({
+        kind: fc.constant('watch' as const),
+        d: fc.nat(6),
+        hour: fc.nat(120),
+        alerts: fc.nat(5),
+        baseline: fc.nat(14),
+        env: fc.constantFrom('production', 'staging'),
+      }),
       // Progressive delivery (issue 20): traffic steps, and flags naming a release by id or by version.
       fc.record({
         kind: fc.constant('progressed' as const),
@@ -93,6 +102,14 @@ const historyArb = fc
         h.merged(`c${step.c}`, { at: at(step.hour) });
       } else if (step.kind === 'rollbackRequested') {
         h.rollbackRequested(`d${step.d}`, { at: at(step.hour), toVersion: `r${step.r}` });
+      } else if (step.kind === 'watch') {
+        const { alerts, env } = step;
+        h.watched(`d${step.d}`, {
+          at: at(step.hour),
+          alerts,
+          baselineAlerts: (step.baseline * 24) / 168,
+          env,
+        });
       } else if (step.kind === 'progressed') {
         h.progressed(`d${step.d}`, { release: `r${step.r}`, at: at(step.hour), weight: step.weight });
       } else if (step.kind === 'flag') {

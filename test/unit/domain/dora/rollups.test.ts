@@ -17,6 +17,9 @@ const rollup: fc.Arbitrary<Rollup> = fc.record({
   leadService: sortedSamples,
   leadEnvironment: sortedSamples,
   recovery: sortedSamples,
+  alertWatched: count,
+  alertAbove: count,
+  alertRatios: sortedSamples,
 });
 
 describe('the totals of a window of rollups', () => {
@@ -26,10 +29,15 @@ describe('the totals of a window of rollups', () => {
     fc.assert(
       fc.property(fc.array(rollup, { maxLength: 40 }), (rollups) => {
         const added = rollups.reduce((total, r) => addRollups(total, r), EMPTY_ROLLUP);
-        const { leadService, leadEnvironment, recovery, ...counts } = totalOf(rollups);
-        const { leadService: s, leadEnvironment: e, recovery: r, ...addedCounts } = added;
+        const { leadService, leadEnvironment, recovery, alertRatios, ...counts } = totalOf(rollups);
+        const { leadService: s, leadEnvironment: e, recovery: r, alertRatios: a, ...addedCounts } = added;
         expect(counts).toEqual(addedCounts);
-        expect([flat(leadService), flat(leadEnvironment), flat(recovery)]).toEqual([s, e, r]);
+        expect([flat(leadService), flat(leadEnvironment), flat(recovery), flat(alertRatios)]).toEqual([
+          s,
+          e,
+          r,
+          a,
+        ]);
         expect(medianOfRuns(leadService)).toBe(median(s));
         expect(percentileOfRuns(recovery, 90)).toBe(percentile(r, 90));
       }),

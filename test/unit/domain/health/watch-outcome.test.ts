@@ -41,6 +41,7 @@ describe('the watch outcome', () => {
       incidents: 0,
       rolledBack: false,
       verdict: 'healthy',
+      firstDay: { alerts: 1, baselineAlerts: 1, ratio: 1 },
     });
   });
 
@@ -83,6 +84,18 @@ describe('the watch outcome', () => {
       fired(at, hoursAfter(73), 'after-the-watch');
     }, 72);
     expect(outcome).toMatchObject({ hours: 72, alerts: 3, baselineAlerts: 3, ratio: 1, verdict: 'healthy' });
+  });
+
+  it('records the first 24 h apart (post-release alert volume), whatever the watch length', () => {
+    // 14 alerts in 168 h: 6 per 72 h, 2 per 24 h. Alerts at +1, +2, +3 h are the first day; +24 h is not.
+    const outcome = given((at) => {
+      for (let i = 0; i < 14; i += 1) fired(at, hoursAfter(-11 * i - 2), `before-${i}`);
+      succeeded(at);
+      for (const h of [1, 2, 3, 24, 30]) fired(at, hoursAfter(h), `after-${h}`);
+    }, 72);
+    expect(outcome).toMatchObject({ hours: 72, alerts: 5, baselineAlerts: 6 });
+    expect(outcome?.ratio).toBeCloseTo(5 / 6, 10);
+    expect(outcome?.firstDay).toEqual({ alerts: 3, baselineAlerts: 2, ratio: 1.5 });
   });
 
   it('takes the baseline from the 7 days before the deployment started, not before it succeeded', () => {
