@@ -167,6 +167,8 @@ describe('the post-release watch on the local runtime', () => {
     const pair = { service: 'web', environment: 'production' };
     await post('deployment.succeeded', { deploymentId: 'w-2', ...pair, version: '1.0.0' }, hoursFromNow(-1));
     await eventually(() => onBus('w-2', 'deployment.succeeded')[0]);
+    // The watch opens in the reaction to the success: let the bus finish delivering it first.
+    await runtime.bus.idle();
     await runtime.runSchedule('release-watch');
     expect(await outcomes('w-2')).toHaveLength(0);
 
@@ -189,6 +191,8 @@ describe('the post-release watch on the local runtime', () => {
       hoursFromNow(-100),
     );
     await eventually(() => onBus('w-3', 'deployment.succeeded')[0]);
+    // The watch opens in the reaction to the success: let the bus finish delivering it first.
+    await runtime.bus.idle();
     await runtime.runSchedule('release-watch');
     expect(await outcomes('w-3')).toHaveLength(0);
   });
