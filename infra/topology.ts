@@ -316,10 +316,10 @@ export const rules: readonly RuleSpec[] = [
   },
   {
     name: 'gate-bypass-check',
-    description: 'Mark deployments that started or succeeded without a passed gate',
+    description: 'Mark deployments that started, took traffic or succeeded without a passed gate',
     eventPattern: {
       source: [LEDGER_BUS_SOURCE],
-      'detail-type': ['deployment.started', 'deployment.succeeded'],
+      'detail-type': ['deployment.started', 'deployment.progressed', 'deployment.succeeded'],
     },
     target: 'checkGateBypass',
   },

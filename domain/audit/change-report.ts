@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { finishesDeployment } from '../events/deployment-finish.ts';
 import type { LedgerEnvelope } from '../ledger/ledger-event.ts';
 
 /**
@@ -100,13 +101,23 @@ export interface ChangeInput {
   readonly releaseEvents: readonly ReportEvent[];
 }
 
-/** A deployment.started or deployment.succeeded in the environment: the events that make a change. */
+/**
+ * The event types that make a change: a deployment starting, taking traffic (a progressive step), or
+ * succeeding. A canary that reports only `deployment.progressed` is a production change all the same.
+ */
+export const POPULATION_EVENT_TYPES: readonly string[] = [
+  'deployment.started',
+  'deployment.progressed',
+  'deployment.succeeded',
+];
+
+/** A deployment.started, deployment.progressed or deployment.succeeded in the environment. */
 export function isPopulationEvent(
   event: { readonly type: string; readonly data: Readonly<Record<string, unknown>> },
   environment: string,
 ): boolean {
   return (
-    (event.type === 'deployment.started' || event.type === 'deployment.succeeded') &&
+    POPULATION_EVENT_TYPES.includes(event.type) &&
     event.data.environment === environment &&
     typeof event.data.deploymentId === 'string'
   );
@@ -204,7 +215,7 @@ export function changeItem(input: ChangeInput): ChangeItem | undefined {
 
   const outcome = lifecycle.some((e) => e.type === 'deployment.failed' && e.seq > change.seq)
     ? 'failed'
-    : lifecycle.some((e) => e.type === 'deployment.succeeded')
+    : lifecycle.some(finishesDeployment)
       ? 'succeeded'
       : 'started';
   return {

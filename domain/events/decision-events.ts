@@ -56,7 +56,7 @@ export const GateBypassedSchema = z.object({
   environment: id,
   /** What the gate said when the deployment went ahead: failed, still pending, or never asked. */
   gateStatus: z.enum(['failed', 'pending', 'not_requested']),
-  by: z.enum(['deployment.started', 'deployment.succeeded']),
+  by: z.enum(['deployment.started', 'deployment.progressed', 'deployment.succeeded']),
   bySeq: z.number().int(),
 });
 

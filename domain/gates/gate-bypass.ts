@@ -2,7 +2,7 @@ import type { GateBypassed } from '../events/decision-events.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 
 export interface BypassInput {
-  /** The deployment.started or deployment.succeeded being judged. */
+  /** The deployment.started, deployment.progressed or deployment.succeeded being judged. */
   readonly event: { readonly type: string; readonly seq: number; readonly data: Record<string, unknown> };
   /** The deployment's stream before that event. */
   readonly history: readonly StoredEvent[];
@@ -18,12 +18,17 @@ export interface BypassInput {
 export function gateBypass(input: BypassInput): GateBypassed | undefined {
   const { event, history } = input;
   const by = event.type;
-  if (by !== 'deployment.started' && by !== 'deployment.succeeded') return undefined;
+  if (by !== 'deployment.started' && by !== 'deployment.progressed' && by !== 'deployment.succeeded')
+    return undefined;
   // Ingest only stores a `rollbackOf` naming an earlier success of the same service and environment;
   // a bare `rollback: true` names nothing, so it is gated like any deployment.
   if (typeof event.data.rollbackOf === 'string') return undefined;
+  // A traffic step is a start too: a canary taking 10 % of production has gone ahead.
   const alreadyJudged = history.some(
-    (e) => e.type === 'deployment.started' || e.type === 'deployment.succeeded',
+    (e) =>
+      e.type === 'deployment.started' ||
+      e.type === 'deployment.progressed' ||
+      e.type === 'deployment.succeeded',
   );
   if (alreadyJudged) return undefined;
   // A request or decision counts only for what this event deploys: a gate passed for staging says

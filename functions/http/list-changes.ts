@@ -2,6 +2,7 @@ import {
   type ChangeItem,
   changeItem,
   isPopulationEvent,
+  POPULATION_EVENT_TYPES,
   type ReportEvent,
   sampleOf,
 } from '../../domain/audit/change-report.ts';
@@ -160,7 +161,7 @@ async function scanPopulation(
     for (const entry of page) {
       scanned += 1;
       after = entry.seq;
-      if (entry.type !== 'deployment.started' && entry.type !== 'deployment.succeeded') continue;
+      if (!POPULATION_EVENT_TYPES.includes(entry.type)) continue;
       const envelope = reportEvent(entry);
       if (!isPopulationEvent(envelope, query.environment)) continue;
       const id = String(envelope.data.deploymentId);

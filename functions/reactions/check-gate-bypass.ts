@@ -12,7 +12,11 @@ import { appendDecision, policyAsOf, verifiedTrigger } from './ledger-reader.ts'
  */
 export async function handler(event: EventBridgeEvent<string, unknown>): Promise<void> {
   const { eventStore: store } = adapters();
-  const trigger = await verifiedTrigger(store, event, ['deployment.started', 'deployment.succeeded']);
+  const trigger = await verifiedTrigger(store, event, [
+    'deployment.started',
+    'deployment.progressed',
+    'deployment.succeeded',
+  ]);
   if (!trigger) return;
   const { detail, data } = trigger;
   const deploymentId = String(data.deploymentId);

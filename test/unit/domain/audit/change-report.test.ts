@@ -275,3 +275,20 @@ describe('population and sample', () => {
     expect(empty.toSeq).toBeLessThan(empty.fromSeq);
   });
 });
+
+describe('progressive deployments in the population', () => {
+  it('given a canary that only reports traffic steps, it is a change at its first step and succeeds at 100 %', () => {
+    const steps = given(
+      created(),
+      ['deployment.progressed', { ...dep, weight: 10, strategy: 'canary' }, plus(1)],
+      ['deployment.progressed', { ...dep, weight: 100, strategy: 'canary' }, plus(2)],
+    );
+    expect(populationOf(steps.events, 'production')).toEqual([{ deploymentId: 'd1', seq: 2 }]);
+    expect(steps.whenJudged()).toMatchObject({ deploymentId: 'd1', seq: 2, outcome: 'succeeded' });
+  });
+
+  it('a canary still at 50 % has started, not succeeded', () => {
+    const steps = given(created(), ['deployment.progressed', { ...dep, weight: 50, strategy: 'canary' }]);
+    expect(steps.whenJudged()).toMatchObject({ outcome: 'started' });
+  });
+});

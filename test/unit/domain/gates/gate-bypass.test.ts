@@ -82,3 +82,31 @@ describe('gateBypass', () => {
     ).toBeUndefined();
   });
 });
+
+describe('gateBypass with progressive deployments', () => {
+  const step = (seq: number, weight: number) => ({
+    type: 'deployment.progressed',
+    seq,
+    data: { ...deployment, weight, strategy: 'canary' },
+  });
+
+  it('given a failed gate, when a canary takes its first traffic, then that step is the bypass', () => {
+    const h = history();
+    h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);
+    h.at('gate.evaluated', '2026-11-21T10:00:01Z', { ...deployment, decision: 'failed' });
+    expect(gateBypass({ event: step(3, 10), history: h.events, policyRequired: true })).toMatchObject({
+      gateStatus: 'failed',
+      by: 'deployment.progressed',
+      bySeq: 3,
+    });
+  });
+
+  it('judges the deployment once: a later step or success after the first step marks nothing', () => {
+    const h = history();
+    h.at('deployment.requested', '2026-11-21T10:00:00Z', deployment);
+    h.at('gate.evaluated', '2026-11-21T10:00:01Z', { ...deployment, decision: 'failed' });
+    h.at('deployment.progressed', '2026-11-21T10:05:00Z', { ...deployment, weight: 10, strategy: 'canary' });
+    expect(gateBypass({ event: step(4, 100), history: h.events, policyRequired: true })).toBeUndefined();
+    expect(gateBypass({ event: started(4), history: h.events, policyRequired: true })).toBeUndefined();
+  });
+});
