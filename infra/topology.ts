@@ -350,7 +350,10 @@ export const rules: readonly RuleSpec[] = [
   {
     name: 'release-watch',
     description: 'Open the post-release watch of every successful production deployment',
-    eventPattern: { source: [LEDGER_BUS_SOURCE], 'detail-type': ['deployment.succeeded'] },
+    eventPattern: {
+      source: [LEDGER_BUS_SOURCE],
+      'detail-type': ['deployment.succeeded', 'deployment.progressed'],
+    },
     target: 'watchRelease',
   },
   {

@@ -1,4 +1,5 @@
 import type { ReleaseWatchCompleted } from '../events/decision-events.ts';
+import { finishesDeployment } from '../events/deployment-finish.ts';
 import type { StoredEvent } from '../ledger/ledger-event.ts';
 
 const HOUR = 3_600_000;
@@ -46,12 +47,15 @@ export function isWatched(data: Readonly<Record<string, unknown>>, production: b
  */
 export function watchOutcome(input: WatchInput): ReleaseWatchCompleted | undefined {
   const { deploymentId, service, environment, hours } = input;
+  // The watch starts when the deployment finished: a success, or a progressive step to all traffic.
   const succeeded = input.deploymentEvents.find(
-    (e) => e.type === 'deployment.succeeded' && dataOf(e).deploymentId === deploymentId,
+    (e) => finishesDeployment(e) && dataOf(e).deploymentId === deploymentId,
   );
   if (!succeeded) return undefined;
   const started = input.deploymentEvents.find(
-    (e) => e.type === 'deployment.started' && dataOf(e).deploymentId === deploymentId,
+    (e) =>
+      (e.type === 'deployment.started' || e.type === 'deployment.progressed') &&
+      dataOf(e).deploymentId === deploymentId,
   );
   const from = Date.parse(succeeded.occurredAt);
   const to = from + hours * HOUR;

@@ -1,5 +1,6 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { isProductionEnvironment } from '../../domain/dora/definitions.ts';
+import { finishesDeployment } from '../../domain/events/deployment-finish.ts';
 import { isWatched, watchEnd, watchOutcome } from '../../domain/health/watch-outcome.ts';
 import { streamName } from '../../domain/ledger/streams.ts';
 import { DEFAULT_WATCH_HOURS } from '../../domain/policies/health-policy.ts';
@@ -39,9 +40,11 @@ export async function handler(
 
 async function openWatch(event: EventBridgeEvent<string, unknown>): Promise<void> {
   const { eventStore: store, dynamoDb, config } = adapters();
-  const trigger = await verifiedTrigger(store, event, ['deployment.succeeded']);
+  const trigger = await verifiedTrigger(store, event, ['deployment.succeeded', 'deployment.progressed']);
   if (!trigger) return;
   const { detail, data } = trigger;
+  // A progressive deployment is watched from the step that gives it all traffic.
+  if (!finishesDeployment({ type: detail.type, data })) return;
   const environment = String(data.environment);
   if (!isWatched(data, isProductionEnvironment(config.doraDefinitions, environment))) return;
   const deploymentId = String(data.deploymentId);
@@ -50,7 +53,9 @@ async function openWatch(event: EventBridgeEvent<string, unknown>): Promise<void
   const service = await serviceOf(data, detail.tenant);
   if (!service) return;
   // The policy agreed before the deployment: in force when it started, or when it succeeded if no start.
-  const started = history.find((e) => e.type === 'deployment.started' && e.seq < detail.seq);
+  const started = history.find(
+    (e) => (e.type === 'deployment.started' || e.type === 'deployment.progressed') && e.seq < detail.seq,
+  );
   const policy = await policyAsOf(store, detail.tenant, service, environment, (started ?? detail).seq);
   const hours = policy?.policy.watchHours ?? DEFAULT_WATCH_HOURS;
   const index = new DynamoDbWatchIndex({ client: dynamoDb, stateTable: config.stateTable });

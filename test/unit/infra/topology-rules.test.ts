@@ -60,7 +60,8 @@ const expectations: Record<string, { matches: object[]; ignores: object[] }> = {
     ],
   },
   'release-watch': {
-    matches: [ledgerEvent('deployment.succeeded')],
+    // A progressive step opens the watch only at weight 100: the function checks, the rule cannot tell.
+    matches: [ledgerEvent('deployment.succeeded'), ledgerEvent('deployment.progressed')],
     ignores: [
       ledgerEvent('deployment.started'),
       ledgerEvent('deployment.failed'),

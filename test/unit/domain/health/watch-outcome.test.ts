@@ -178,3 +178,31 @@ describe('which deployments are watched, and until when', () => {
     expect(watchEnd(DEPLOYED, 48)).toBe('2026-03-12T12:00:00.000Z');
   });
 });
+
+describe('the watch of a progressive deployment', () => {
+  it('runs from the step that gave it all traffic, with the baseline before its first step', () => {
+    const outcome = given((at) => {
+      // 7 alerts in the 7 days before the first step (an hour before full traffic): 1 per 24 h.
+      for (let day = 1; day <= 7; day += 1) fired(at, hoursAfter(-24 * day - 1), `before-${day}`);
+      const step = { deploymentId: 'd-1', ...pair, version: '2.0.0', strategy: 'canary' };
+      at('deployment.progressed', hoursAfter(-1), { ...step, weight: 10 });
+      at('deployment.progressed', DEPLOYED, { ...step, weight: 100 });
+      fired(at, hoursAfter(2), 'after-1');
+      fired(at, hoursAfter(3), 'after-2');
+    });
+    expect(outcome).toMatchObject({ alerts: 2, baselineAlerts: 1, ratio: 2, verdict: 'regressed' });
+  });
+
+  it('has no outcome while the canary never reached 100 %', () => {
+    const outcome = given((at) => {
+      at('deployment.progressed', DEPLOYED, {
+        deploymentId: 'd-1',
+        ...pair,
+        version: '2.0.0',
+        strategy: 'canary',
+        weight: 50,
+      });
+    });
+    expect(outcome).toBeUndefined();
+  });
+});
