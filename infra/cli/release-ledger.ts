@@ -404,7 +404,49 @@ function metricsTable(body: Record<string, Record<string, unknown>>): string {
     row('change failure rate', pct(c.rate), c.tier),
     row('failed deployment recovery (median)', hours(r.medianSeconds), r.tier),
     row('deployment rework rate', pct(w.rate), ''),
+    ...releaseHealthRows(body, row, hours, pct),
   ].join('\n');
+}
+
+/** Deploy ≠ release and release health, with their targets, when the API answers them. */
+function releaseHealthRows(
+  body: Record<string, Record<string, unknown>>,
+  row: (label: string, value: unknown, tier: unknown) => string,
+  hours: (s: unknown) => string,
+  pct: (r: unknown) => string,
+): string[] {
+  const targets = (body.targets ?? {}) as Record<string, { below?: number; met?: boolean | null }>;
+  const target = (name: string) => {
+    const t = targets[name];
+    if (!t) return '';
+    return `target < ${pct(t.below)}${t.met === true ? ' (met)' : t.met === false ? ' (missed)' : ''}`;
+  };
+  const rows: string[] = [];
+  const rf = body.releaseFrequency;
+  if (rf) rows.push(row('release frequency', `${rf.count ?? 0} (${rf.perWeek ?? 0}/week)`, rf.tier));
+  const lr = body.leadTimeToRelease;
+  if (lr) rows.push(row('lead time to release (median)', hours(lr.medianSeconds), lr.tier));
+  const rb = body.rollbackRate;
+  if (rb)
+    rows.push(
+      row(
+        'rollback rate',
+        `${pct(rb.rate)} (${rb.rollbacks ?? 0} of ${rb.total ?? 0})`,
+        target('rollbackRate'),
+      ),
+    );
+  const av = body.postReleaseAlertVolume;
+  if (av) {
+    const ratio = typeof av.medianRatio === 'number' ? `×${av.medianRatio.toFixed(2)}` : 'n/a';
+    rows.push(
+      row(
+        'post-release alerts (median ratio)',
+        `${ratio}, ${pct(av.shareAboveBaseline)} above`,
+        target('postReleaseAlertVolume'),
+      ),
+    );
+  }
+  return rows;
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -219,6 +219,26 @@ describe('the release-ledger CLI', () => {
     expect(await cli([...fired, '--at', 'yesterday'])).toMatchObject({ code: 64 });
   });
 
+  it('prints the DORA metrics with release health and its targets as a table', async () => {
+    const result = await cli(['metrics', '--service', 'api'], { RELEASE_LEDGER_TOKEN: tokens.admin });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^\s+metric\s+value\s+tier/);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\s+deployment frequency\s+\d+ \(/),
+        expect.stringMatching(/^\s+release frequency\s+\d+ \(/),
+        expect.stringMatching(/^\s+rollback rate\s+(n\/a|\d+\.\d %) \(\d+ of \d+\)\s+target < 2\.0 %/),
+        expect.stringMatching(/^\s+post-release alerts \(median ratio\)\s+.+ above\s+target < 10\.0 %/),
+      ]),
+    );
+    const json = await cli(['metrics', '--service', 'api', '--json'], { RELEASE_LEDGER_TOKEN: tokens.admin });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      rollbackRate: expect.any(Object),
+      targets: expect.any(Object),
+    });
+  });
+
   it('fails with a clear message and a non-zero code', async () => {
     const usage = await cli(['deploy', 'start', '--release-id', 'x'], { GITHUB_ACTIONS: '' });
     expect(usage).toMatchObject({
