@@ -1,7 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import type { GitHubAppCredentials } from './github-app.ts';
-import { isRetryableStorageError } from './storage-errors.ts';
+import { callStorage } from './storage-errors.ts';
 
 /** The item of a tenant's GitHub App, beside its webhook secrets (tenant-prefixed, never a token). */
 const key = (tenant: string) => ({ pk: `${tenant}#integration#github-app`, sk: 'github-app' });
@@ -16,7 +15,7 @@ export class DynamoDbGitHubAppStore {
   ) {}
 
   async find(tenant: string): Promise<GitHubAppCredentials | undefined> {
-    const { Item } = await this.storage(() =>
+    const { Item } = await callStorage(() =>
       this.options.client.send(
         new GetCommand({ TableName: this.options.stateTable, Key: key(tenant), ConsistentRead: true }),
       ),
@@ -27,7 +26,7 @@ export class DynamoDbGitHubAppStore {
 
   /** Sets (or replaces) the app; answers whether the tenant had one before. */
   async put(tenant: string, app: GitHubAppCredentials, now: Date): Promise<boolean> {
-    const { Attributes } = await this.storage(() =>
+    const { Attributes } = await callStorage(() =>
       this.options.client.send(
         new PutCommand({
           TableName: this.options.stateTable,
@@ -42,15 +41,5 @@ export class DynamoDbGitHubAppStore {
       ),
     );
     return Attributes !== undefined;
-  }
-
-  private async storage<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (isRetryableStorageError(error))
-        throw new StorageUnavailableError('GitHub App storage unavailable', 1, { cause: error });
-      throw error;
-    }
   }
 }
