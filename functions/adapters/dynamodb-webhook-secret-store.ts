@@ -1,9 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
 import type { WebhookConfig } from '../../domain/webhooks/read-webhook.ts';
 import type { WebhookProvider } from '../../domain/webhooks/webhook-event.ts';
 import { stateKeys } from './ledger-tables.ts';
-import { isRetryableStorageError } from './storage-errors.ts';
+import { callStorage } from './storage-errors.ts';
 
 /**
  * Each tenant's webhook secret per provider, in the state table. Unlike tokens the secret is stored as is:
@@ -20,7 +19,7 @@ export class DynamoDbWebhookSecretStore {
   }
 
   async find(tenant: string, provider: WebhookProvider): Promise<WebhookConfig | undefined> {
-    const { Item } = await this.storage(() =>
+    const { Item } = await callStorage(() =>
       this.client.send(
         new GetCommand({
           TableName: this.stateTable,
@@ -40,7 +39,7 @@ export class DynamoDbWebhookSecretStore {
 
   /** Sets (or rotates) the secret; answers whether the tenant had one for this provider before. */
   async put(tenant: string, provider: WebhookProvider, config: WebhookConfig, now: Date): Promise<boolean> {
-    const { Attributes } = await this.storage(() =>
+    const { Attributes } = await callStorage(() =>
       this.client.send(
         new PutCommand({
           TableName: this.stateTable,
@@ -57,15 +56,5 @@ export class DynamoDbWebhookSecretStore {
       ),
     );
     return Attributes !== undefined;
-  }
-
-  private async storage<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (isRetryableStorageError(error))
-        throw new StorageUnavailableError('webhook secret storage unavailable', 1, { cause: error });
-      throw error;
-    }
   }
 }
