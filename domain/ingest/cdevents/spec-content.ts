@@ -8,7 +8,8 @@ import type { FieldIssue } from '../field-issues.ts';
  * `additionalProperties: false`, so those objects are strict here: an unknown field is refused at its own path.
  * What the lines differ in: 0.4 names links `url` (plain strings) where 0.5 has `uri` (format uri); test
  * outcomes are `pass|fail|cancel|error` in 0.4 and `success|failure|cancel|error` in 0.5; a pipelineRun's
- * `outcome` is free text in 0.4 and an enum in 0.5; a 0.5 repository.created requires `uri`.
+ * `outcome` is free text in 0.4 and `success|failure|cancel|error` in 0.5 (a taskRun's stays free text);
+ * repository.created requires `name` and its link (`url` in 0.4, `uri` in 0.5).
  * Table-driven so that 45 types × 2 lines cost a few shared builders in every bundle that ingests CDEvents.
  */
 
@@ -94,7 +95,7 @@ const repositoryContent = (line: SpecLine, created: boolean): Shape => ({
   name: created ? nonEmpty : str.optional(),
   owner: str.optional(),
   ...(is04(line)
-    ? { url: str.optional(), viewUrl: str.optional() }
+    ? { url: created ? nonEmpty : str.optional(), viewUrl: str.optional() }
     : { uri: created ? uri : uri.optional(), viewUrl: uri.optional() }),
 });
 const pipelineRun: Content = (line) => ({ pipelineName: str.optional(), ...link(line) });
