@@ -14,8 +14,9 @@ import { zodIssues } from './field-issues.ts';
  * - `testSuiteRun finished` outcomes are `pass|fail|cancel|error` in 0.4 and `success|failure|cancel|error` in 0.5.
  * `context.chainId` is copied into the native data as `chainId` (it links test runs to releases);
  * `context.links` and `context.schemaUri` are accepted and kept verbatim in the original, not interpreted.
- * Every type of both lines is accepted (lifecycle subjects: `cdevents/lifecycle.ts`); types without a native
- * counterpart (`service.published`, `service.removed`, custom `dev.cdeventsx.*`) become `cdevent.recorded`.
+ * Every type of both lines is field-checked against its line's spec schema first (`cdevents/spec-content.ts`),
+ * then mapped (lifecycle subjects: `cdevents/lifecycle.ts`); types without a native counterpart
+ * (`service.published`, `service.removed`, custom `dev.cdeventsx.*`) become `cdevent.recorded`.
  *
  * Pure: no I/O, no clock, no environment.
  */
