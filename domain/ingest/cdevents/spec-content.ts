@@ -22,10 +22,10 @@ const str = z.string({ error: required('a string') });
 /** `minLength: 1` (the spec does not trim). */
 const nonEmpty = str.min(1, 'must not be empty');
 /** RFC 3986 characters only (unreserved, reserved, percent-encoded octets): `format: uri-reference`. */
-const URI_REFERENCE = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
-const uriRef = nonEmpty.regex(URI_REFERENCE, 'must be a URI reference');
-/** `format: uri`: an absolute URI. */
-const uri = z.url({ error: required('a URI') });
+const URI_CHARS = "(?:[A-Za-z0-9\\-._~:/?#[\\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*";
+const uriRef = nonEmpty.regex(new RegExp(`^${URI_CHARS}$`), 'must be a URI reference');
+/** `format: uri`: a scheme, then RFC 3986 characters only (a space or a bare host name is not a URI). */
+const uri = str.regex(new RegExp(`^[A-Za-z][A-Za-z0-9+.-]*:${URI_CHARS}$`), 'must be a URI');
 const strings = z.array(str, { error: required('an array of strings') });
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: required(`one of ${values.join(', ')}`) });

@@ -510,6 +510,22 @@ describe('CDEvents: where the lines differ', () => {
     expect(refusedAt(body)).toEqual([content(['environment', 'name']), content(['environment', 'region'])]);
   });
 
+  it('holds format uri to a scheme and RFC 3986 characters, and uri-reference to RFC 3986 characters', () => {
+    const created = CASES.find((c) => c.type === 'environment.created') as TypeCase;
+    for (const uri of ['https://prod.example/env?x=1#top', 'urn:env:prod', 'https://prod.example/%C3%A9'])
+      expect(mapCdEvent(event('0.5', created, { uri })).ok).toBe(true);
+    for (const uri of ['https://prod.example/a b', 'prod.example', '/envs/prod', 'https://prod.example/%zz'])
+      expect(refusedAt(event('0.5', created, { uri }))).toEqual([content(['uri'])]);
+
+    const published = CASES.find((c) => c.type === 'service.published') as TypeCase;
+    for (const source of ['/clusterA/namespaceB', 'testkube-dev-123', 'https://k8s.example'])
+      expect(mapCdEvent(event('0.5', published, { environment: { id: 'prod', source } })).ok).toBe(true);
+    for (const source of ['', 'cluster A', 'ns<1>'])
+      expect(refusedAt(event('0.5', published, { environment: { id: 'prod', source } }))).toEqual([
+        content(['environment', 'source']),
+      ]);
+  });
+
   it('keeps trigger open, as the schemas do', () => {
     const queued = CASES.find((c) => c.type === 'testsuiterun.queued') as TypeCase;
     const body = event('0.5', queued, {
