@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { type NativeEventType, nativeEventSchemas, SeveritySchema } from '../events/native-events.ts';
 import { lifecycleMappings } from './cdevents/lifecycle.ts';
+import { specContentIssues } from './cdevents/spec-content.ts';
 import { zodIssues } from './field-issues.ts';
 
 /**
@@ -13,8 +14,9 @@ import { zodIssues } from './field-issues.ts';
  * - `testSuiteRun finished` outcomes are `pass|fail|cancel|error` in 0.4 and `success|failure|cancel|error` in 0.5.
  * `context.chainId` is copied into the native data as `chainId` (it links test runs to releases);
  * `context.links` and `context.schemaUri` are accepted and kept verbatim in the original, not interpreted.
- * Every type of both lines is accepted (lifecycle subjects: `cdevents/lifecycle.ts`); types without a native
- * counterpart (`service.published`, `service.removed`, custom `dev.cdeventsx.*`) become `cdevent.recorded`.
+ * Every type of both lines is field-checked against its line's spec schema first (`cdevents/spec-content.ts`),
+ * then mapped (lifecycle subjects: `cdevents/lifecycle.ts`); types without a native counterpart
+ * (`service.published`, `service.removed`, custom `dev.cdeventsx.*`) become `cdevent.recorded`.
  *
  * Pure: no I/O, no clock, no environment.
  */
@@ -181,21 +183,13 @@ const PASSED_OUTCOMES = ['pass', 'success'] as const;
 const TEST_OUTCOMES = [...PASSED_OUTCOMES, 'fail', 'failure', 'cancel', 'error'] as const;
 const TEST_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
+/** The line's own outcome vocabulary is checked by `spec-content.ts` (0.4 `pass|fail|…`, 0.5 `success|failure|…`). */
 const TestSuiteRunContentSchema = object({
-  // 0.4: pass|fail|cancel|error, 0.5: success|failure|cancel|error; both are accepted from either version.
   outcome: z.enum(TEST_OUTCOMES, { error: required(`one of ${TEST_OUTCOMES.join(', ')}`) }),
-  /** Required with `outcome` by the testsuiterun.finished schema. */
   environment: RefSchema,
-  testSuite: object({
-    id: nonEmpty.optional(),
-    name: nonEmpty.optional(),
-    version: text.optional(),
-    uri: text.optional(),
-  }).optional(),
+  testSuite: object({ id: nonEmpty, version: text.optional(), uri: text.optional() }).optional(),
   severity: z.enum(TEST_SEVERITIES, { error: required(`one of ${TEST_SEVERITIES.join(', ')}`) }).optional(),
   reason: text.optional(),
-  /** Not part of testSuiteRun in 0.4 or 0.5; accepted when a producer adds it. */
-  artifactId: nonEmpty.optional(),
 });
 
 const ChangeContentSchema = object({ repository: RefSchema.optional() });
@@ -281,8 +275,18 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
   // 0.4 schemas require `subject.type` (removed in 0.5).
   if (specVersion?.startsWith('0.4.') && subject.type === undefined)
     issues.push({ path: ['subject', 'type'], message: 'is required in CDEvents 0.4' });
-  const mapper = checkType(context.type, issues);
-  if (specVersion === undefined || mapper === undefined || issues.length > 0) return { ok: false, issues };
+  const checked = checkType(context.type, issues);
+  if (specVersion === undefined || checked === undefined || issues.length > 0) return { ok: false, issues };
+  const { mapper, name } = checked;
+  // Every type of the lines is field-checked against its spec schema before the ledger reads anything from it.
+  if (name !== undefined) {
+    const contentIssues = specContentIssues(
+      name,
+      specVersion.startsWith('0.4.') ? '0.4' : '0.5',
+      subject.content,
+    );
+    if (contentIssues.length > 0) return { ok: false, issues: contentIssues };
+  }
 
   const mapped = mapper({
     contextId: context.id,
@@ -359,9 +363,13 @@ function checkSpecVersion(
   return value;
 }
 
-function checkType(type: string, issues: CdEventIssue[]): Mapper | undefined {
+/** The type's mapper, and its `<subject>.<predicate>` (undefined for a custom type, which has no spec schema). */
+function checkType(
+  type: string,
+  issues: CdEventIssue[],
+): { readonly mapper: Mapper; readonly name?: string } | undefined {
   if (type.startsWith(CUSTOM_CDEVENT_TYPE_PREFIX)) {
-    if (CUSTOM_CDEVENT_TYPE.test(type)) return mapRecorded;
+    if (CUSTOM_CDEVENT_TYPE.test(type)) return { mapper: mapRecorded };
     issues.push({
       path: ['context', 'type'],
       message: `'${type}' is not a custom CDEvent type (dev.cdeventsx.<tool>-<subject>.<predicate>.<major>.<minor>.<patch>)`,
@@ -383,8 +391,9 @@ function checkType(type: string, issues: CdEventIssue[]): Mapper | undefined {
       path: ['context', 'type'],
       message: `unsupported CDEvent type '${name}'; supported: ${supportedCdEventTypes.join(', ')}`,
     });
+    return undefined;
   }
-  return mapper;
+  return { mapper, name };
 }
 
 /**
@@ -497,8 +506,8 @@ function mapIncidentResolved(input: MapperInput): Mapped {
 
 /**
  * testsuiterun.finished → tests.completed. A testSuiteRun names no artifact in 0.4 or 0.5, so the release
- * comes from `customData.releaseId`, else from a purl in `customData.artifactId` (or a non-standard
- * `subject.content.artifactId`) as `<name>@<version>`, the id the ledger gives implicit releases; else the
+ * comes from `customData.releaseId`, else from a purl in `customData.artifactId` as `<name>@<version>`, the
+ * id the ledger gives implicit releases (the spec schema allows no `subject.content.artifactId`); else the
  * run is stored under its own stream and linked at read time by its chain (see `release-links.ts`).
  */
 function mapTestSuiteRunFinished(input: MapperInput): Mapped {
@@ -506,12 +515,10 @@ function mapTestSuiteRunFinished(input: MapperInput): Mapped {
   if (!content.ok) return content;
   const { outcome, testSuite, severity, reason, environment } = content.value;
 
-  const suite = testSuite?.id ?? testSuite?.name;
+  // The spec makes `testSuite` optional; the ledger needs its id to name the suite.
+  const suite = testSuite?.id;
   if (suite === undefined)
-    return failure(
-      ['subject', 'content', 'testSuite', 'id'],
-      'is required to name the suite (or testSuite.name)',
-    );
+    return failure(['subject', 'content', 'testSuite'], 'is required to name the suite (testSuite.id)');
 
   const customReleaseId = optionalCustomString(input.customData, 'releaseId');
   if (!customReleaseId.ok) return customReleaseId;
@@ -523,9 +530,7 @@ function mapTestSuiteRunFinished(input: MapperInput): Mapped {
   const artifact =
     customArtifactId.value !== undefined
       ? { id: customArtifactId.value, path: ['customData', 'artifactId'] }
-      : content.value.artifactId !== undefined
-        ? { id: content.value.artifactId, path: ['subject', 'content', 'artifactId'] }
-        : undefined;
+      : undefined;
   if (releaseId === undefined && artifact !== undefined) {
     const purl = purlAt(artifact.id, artifact.path);
     if (!purl.ok) return purl;
@@ -560,10 +565,7 @@ function mapTestSuiteRunFinished(input: MapperInput): Mapped {
     }),
     origins: {
       releaseId: releaseOrigin,
-      suite:
-        testSuite?.id !== undefined
-          ? ['subject', 'content', 'testSuite', 'id']
-          : ['subject', 'content', 'testSuite', 'name'],
+      suite: ['subject', 'content', 'testSuite', 'id'],
       total: ['customData', 'total'],
       failedCount: ['customData', 'failedCount'],
     },

@@ -59,7 +59,11 @@ describe('a CDEvents chain links a test run to its release', () => {
     );
     expect(started).toMatchObject({ type: 'pipeline.run.started', stream: 'pipeline/checkout-run-1' });
     const packaged = await post(
-      cdevent('run-1-packaged', 'dev.cdevents.artifact.packaged.0.3.0', { id: ARTIFACT, content: {} }),
+      // The spec's artifact.packaged requires the change the artifact was built from.
+      cdevent('run-1-packaged', 'dev.cdevents.artifact.packaged.0.3.0', {
+        id: ARTIFACT,
+        content: { change: { id: 'checkout/pull/17' } },
+      }),
     );
     expect(packaged.type).toBe('artifact.packaged');
     const tested = await post(

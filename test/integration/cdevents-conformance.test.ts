@@ -143,6 +143,22 @@ describe.skipIf(!present)('the CDEvents spec conformance examples over HTTP', ()
     }, 300_000);
   }
 
+  it('refuses every spec type with a content field its schema does not list, at that field', async () => {
+    // The spec closes every type's subject.content (additionalProperties: false); custom events have no schema.
+    for (const line of LINES) {
+      for (const example of examples(line).filter((e) => e.name.includes('/conformance/'))) {
+        const cdevent = own(example, 'unlisted');
+        ((cdevent.subject as Json).content as Json).unlisted = true;
+        const refused = await writer('POST', '/v1/events', cdevent);
+        expect(refused.status, example.name).toBe(400);
+        expect(refused.json.error.code, example.name).toBe('validation_failed');
+        expect(refused.json.error.issues, example.name).toEqual([
+          expect.objectContaining({ path: ['subject', 'content', 'unlisted'] }),
+        ]);
+      }
+    }
+  }, 300_000);
+
   it('answers a spec version outside the supported lines with unsupported_spec_version', async () => {
     const example = examples('spec-v0.5.1')[0] as Example;
     const cdevent = own(example, 'version');

@@ -3,9 +3,8 @@ import type { NativeEventType } from '../../events/native-events.ts';
 
 /**
  * Subject content of the CDEvents lifecycle types (0.4.x and 0.5.x) and how each maps onto a native
- * lifecycle type. Required fields, types and enums follow the spec's JSON schemas for the type; where 0.4
- * and 0.5 differ in a field's name (`url` → `uri`) both are accepted. Everything else the content holds is
- * kept verbatim in the stored original.
+ * lifecycle type. The content has already passed its line's spec schema (`spec-content.ts`) when these run;
+ * the schemas here only type what the mapping reads, and are never stricter than the spec's.
  */
 
 const required = (what: string) => (issue: { readonly input?: unknown }) =>
@@ -44,7 +43,7 @@ const TestSuite = object({
   name: text.optional(),
   uri: text.optional(),
 });
-/** 0.4: pass|fail|cancel|error; 0.5: success|failure|cancel|error. Both are accepted from either line. */
+/** 0.4: pass|fail|cancel|error; 0.5: success|failure|cancel|error (each line's own list is checked in spec-content.ts). */
 const TEST_CASE_OUTCOMES = ['pass', 'success', 'fail', 'failure', 'cancel', 'error'] as const;
 const OUTPUT_TYPES = ['report', 'video', 'image', 'log', 'other'] as const;
 
@@ -204,10 +203,14 @@ function runOutcome(value: unknown): string | undefined {
   }
 }
 
-const testCase = (type: NativeEventType, extra: z.core.$ZodLooseShape = {}): LifecycleMapping => ({
+const testCase = (
+  type: NativeEventType,
+  extra: z.core.$ZodLooseShape = {},
+  environmentRequired = true,
+): LifecycleMapping => ({
   type,
   schema: object({
-    environment: Ref,
+    environment: environmentRequired ? Ref : Ref.optional(),
     testCase: TestCase.optional(),
     testSuiteRun: Ref.optional(),
     trigger: Trigger.optional(),
@@ -276,7 +279,7 @@ export const lifecycleMappings: ReadonlyMap<string, LifecycleMapping> = new Map(
   ['branch.created', branch('branch.created')],
   ['branch.deleted', branch('branch.deleted')],
   ['repository.created', repository('repository.created', true)],
-  ['repository.modified', repository('repository.modified', true)],
+  ['repository.modified', repository('repository.modified', false)],
   ['repository.deleted', repository('repository.deleted', false)],
   ['build.queued', build('build.queued')],
   ['build.started', build('build.started')],
@@ -300,7 +303,8 @@ export const lifecycleMappings: ReadonlyMap<string, LifecycleMapping> = new Map(
       reason: text.optional(),
     }),
   ],
-  ['testcaserun.skipped', testCase('test.case.skipped', { reason: text.optional() })],
+  // The only testCaseRun predicate whose schema does not require `environment`.
+  ['testcaserun.skipped', testCase('test.case.skipped', { reason: text.optional() }, false)],
   ['testsuiterun.queued', testSuiteStart('test.suite.queued')],
   ['testsuiterun.started', testSuiteStart('test.suite.started')],
   [
@@ -309,7 +313,7 @@ export const lifecycleMappings: ReadonlyMap<string, LifecycleMapping> = new Map(
       type: 'test.output.published',
       schema: object({
         outputType: oneOf(OUTPUT_TYPES),
-        format: nonEmpty,
+        format: text,
         testCaseRun: Ref.optional(),
         uri: text.optional(),
       }),
