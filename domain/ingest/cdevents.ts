@@ -515,10 +515,9 @@ function mapTestSuiteRunFinished(input: MapperInput): Mapped {
   if (!content.ok) return content;
   const { outcome, testSuite, severity, reason, environment } = content.value;
 
-  // The spec makes `testSuite` optional; the ledger needs its id to name the suite.
-  const suite = testSuite?.id;
-  if (suite === undefined)
-    return failure(['subject', 'content', 'testSuite'], 'is required to name the suite (testSuite.id)');
+  // The spec makes `testSuite` optional: a run that names no suite is filed as a suite of its own, named
+  // by the run's id, so a valid event is never refused for it.
+  const suite = testSuite?.id ?? input.subjectId;
 
   const customReleaseId = optionalCustomString(input.customData, 'releaseId');
   if (!customReleaseId.ok) return customReleaseId;
@@ -565,7 +564,7 @@ function mapTestSuiteRunFinished(input: MapperInput): Mapped {
     }),
     origins: {
       releaseId: releaseOrigin,
-      suite: ['subject', 'content', 'testSuite', 'id'],
+      suite: testSuite ? ['subject', 'content', 'testSuite', 'id'] : ['subject', 'id'],
       total: ['customData', 'total'],
       failedCount: ['customData', 'failedCount'],
     },

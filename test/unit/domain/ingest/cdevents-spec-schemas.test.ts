@@ -140,7 +140,7 @@ describe('CDEvents: the schemas’ enums, formats and version-specific fields', 
     minimal(line, 'testsuiterun.finished', 'testSuiteRun', {
       outcome: 'error',
       environment: { id: 'ci' },
-      // Not required by the schema; the ledger needs it to name the suite.
+      // Not required by the schema; given so its id's format is checked below.
       testSuite: { id: 'e2e' },
       ...content,
     });
