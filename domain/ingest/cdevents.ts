@@ -288,32 +288,33 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
     if (contentIssues.length > 0) return { ok: false, issues: contentIssues };
   }
 
-  const mapped = mapper({
+  const input: MapperInput = {
     contextId: context.id,
     cdeventType: context.type,
     subjectId: subject.id,
     content: subject.content,
     customData: isRecord(customData) ? customData : undefined,
-  });
-  if (!mapped.ok) return mapped;
-
-  const chained = context.chainId === undefined ? mapped.data : { ...mapped.data, chainId: context.chainId };
-  const parsed = nativeEventSchemas[mapped.type].safeParse(chained);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: zodIssues(parsed.error.issues).map((issue) => {
-        const [field, ...rest] = issue.path;
-        const origin = typeof field === 'string' ? mapped.origins[field] : undefined;
-        return origin === undefined ? issue : { path: [...origin, ...rest], message: issue.message };
-      }),
-    };
+  };
+  const mapped = mapper(input);
+  let native = mapped.ok ? nativeOf(mapped, context.chainId) : mapped;
+  if (!native.ok && !native.issues.every((issue) => issue.path[0] === 'customData')) {
+    // The event is valid by its spec schema, but lacks what the ledger needs to project it (a versioned
+    // purl to name the release, a service): it is recorded as it came, saying why, never refused.
+    // Issues only in customData are the ledger's own conventions misused by the producer: those stay 400.
+    const recorded = mapRecorded(input);
+    if (recorded.ok)
+      native = nativeOf(
+        { ...recorded, data: { ...recorded.data, notProjected: notProjectedReason(native.issues) } },
+        context.chainId,
+      );
   }
+  if (!native.ok) return native;
+  const parsed = native;
   return {
     ok: true,
     event: {
-      type: mapped.type,
-      data: parsed.data as Record<string, unknown>,
+      type: parsed.type,
+      data: parsed.data,
       cdeventType: context.type,
       specVersion,
       id: context.id,
@@ -322,6 +323,33 @@ export function mapCdEvent(cdevent: unknown): CdEventMapping {
       subject: subject.id,
     },
   };
+}
+
+type Native =
+  | { readonly ok: true; readonly type: NativeEventType; readonly data: Record<string, unknown> }
+  | { readonly ok: false; readonly issues: CdEventIssue[] };
+
+/** The mapped event checked against its native schema, issues reported at the CDEvent's own paths. */
+function nativeOf(mapped: Extract<Mapped, { ok: true }>, chainId: string | undefined): Native {
+  const chained = chainId === undefined ? mapped.data : { ...mapped.data, chainId };
+  const parsed = nativeEventSchemas[mapped.type].safeParse(chained);
+  if (parsed.success) return { ok: true, type: mapped.type, data: parsed.data as Record<string, unknown> };
+  return {
+    ok: false,
+    issues: zodIssues(parsed.error.issues).map((issue) => {
+      const [field, ...rest] = issue.path;
+      const origin = typeof field === 'string' ? mapped.origins[field] : undefined;
+      return origin === undefined ? issue : { path: [...origin, ...rest], message: issue.message };
+    }),
+  };
+}
+
+/** Why a spec-valid event could not be projected, e.g. `subject.content.artifactId: the purl has no version`. */
+function notProjectedReason(issues: readonly CdEventIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    .join('; ')
+    .slice(0, 1000);
 }
 
 /**
