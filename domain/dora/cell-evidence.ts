@@ -4,10 +4,14 @@ import {
   type AlertVolume,
   type CellRef,
   type ChangeFacts,
+  changesMergedAs,
   type DeploymentFacts,
+  deploymentRevisions,
+  deploymentsShipping,
   facts,
   finalTerminal,
   type IncidentFacts,
+  isBefore,
   isFailedRollback,
   placement,
   previousInEnvironment,
@@ -17,6 +21,7 @@ import {
   weekOf,
 } from './facts.ts';
 import type { ProjectionStore } from './projection-store.ts';
+import type { RevisionRule } from './revisions.ts';
 
 /** Why a deployment counts as needing intervention; the response names the rule for each link. */
 export type FailureRule =
@@ -54,6 +59,12 @@ export interface CommitEvidence {
    * commit time, creation time or merge time, whichever it carries first in that order.
    */
   readonly startRule: StartRule;
+  /**
+   * Set when the deployment was tied to the change by its merge commit rather than by time: the
+   * deployment's `version` is that sha (`version`), or another revision field of the deployment or its
+   * release, or its artifact's purl, names it (`artifactRevision`).
+   */
+  readonly matchedBy?: RevisionRule;
 }
 
 export type StartRule = 'commit' | 'change.first_commit' | 'change.created' | 'change.merged';
@@ -405,10 +416,49 @@ function squashedChange(
 }
 
 /**
+ * A successful production deployment whose release lists no commits ships the changes merged as a commit
+ * its version or revision fields name (a squash merge deployed by its sha).
+ */
+function shipsByRevision(store: ProjectionStore, dep: DeploymentFacts): boolean {
+  if (!dep.identity || !finalTerminal(dep)?.ok) return false;
+  const release = dep.identity.releaseId ? facts.rel(store, dep.identity.releaseId) : undefined;
+  return !release?.created || release.created.commits.length === 0;
+}
+
+/**
+ * The changes this deployment ships by their merge commit, where it is the first deployment shipping them
+ * (of the service, or of its environment), as for a release's commits.
+ */
+function changesShippedByRevision(
+  store: ProjectionStore,
+  dep: DeploymentFacts,
+  final: Terminal,
+): { change: ChangeFacts; rule: RevisionRule; firstInService: boolean; firstInEnvironment: boolean }[] {
+  const { service, environment } = dep.identity as NonNullable<DeploymentFacts['identity']>;
+  const mine = { id: dep.id, at: final.at };
+  return changesMergedAs(store, service, deploymentRevisions(store, dep)).flatMap(({ change, revision }) => {
+    let firstInService = true;
+    let firstInEnvironment = true;
+    for (const other of deploymentsShipping(store, change)) {
+      const otherFinal = finalTerminal(other.dep);
+      if (other.dep.id === dep.id || !otherFinal || !shipsByRevision(store, other.dep)) continue;
+      if (isBefore({ id: other.dep.id, at: otherFinal.at }, mine)) {
+        firstInService = false;
+        if (other.dep.identity?.environment === environment) firstInEnvironment = false;
+      }
+    }
+    return firstInService || firstInEnvironment
+      ? [{ change, rule: revision[1], firstInService, firstInEnvironment }]
+      : [];
+  });
+}
+
+/**
  * When only CDEvents are available, a deployment's release lists no commits; the changes it first shipped
- * are then the service's `change.merged` after the previous successful production deployment and at or
- * before this one (in any environment for the service-wide sample, in this environment for the
- * per-environment one), searching back at most the lookback.
+ * are then those merged as a commit it names (`changesShippedByRevision`), and the service's other
+ * `change.merged` after the previous successful production deployment and at or before this one (in any
+ * environment for the service-wide sample, in this environment for the per-environment one), searching
+ * back at most the lookback. A change that a deployment ships by its merge commit never counts by time.
  */
 function changesFirstDeployedBy(
   store: ProjectionStore,
@@ -418,6 +468,9 @@ function changesFirstDeployedBy(
 ): CommitEvidence[] {
   const { service, environment } = dep.identity as NonNullable<DeploymentFacts['identity']>;
   if (!facts.senv(store, service)?.changes) return [];
+  const byRevision = changesShippedByRevision(store, dep, final);
+  const shippedByRevision = (change: ChangeFacts) =>
+    deploymentsShipping(store, change).some(({ dep: other }) => shipsByRevision(store, other));
   const mine = { id: dep.id, at: final.at };
   let previousAny: string | undefined;
   let previousHere: string | undefined;
@@ -435,21 +488,32 @@ function changesFirstDeployedBy(
       if (at > final.at || at.slice(0, 10) < horizon || (previousHere !== undefined && at <= previousHere))
         continue;
       const change = facts.chg(store, id);
-      if (change?.merged.service === service && change.merged.at === at) changes.push(change);
+      if (change?.merged.service === service && change.merged.at === at && !shippedByRevision(change))
+        changes.push(change);
     }
   }
-  return changes
-    .sort((a, b) => cmp(a.merged.at, b.merged.at) || cmp(a.id, b.id))
-    .map((c) => {
+  const samples = [
+    ...changes.map((change) => ({
+      change,
+      firstInService: previousAny === undefined || change.merged.at > previousAny,
+      firstInEnvironment: true,
+      rule: undefined,
+    })),
+    ...byRevision,
+  ];
+  return samples
+    .sort((a, b) => cmp(a.change.merged.at, b.change.merged.at) || cmp(a.change.id, b.change.id))
+    .map(({ change: c, firstInService, firstInEnvironment, rule }) => {
       const start = changeStart(c);
       return {
         sha: c.merged.sha ?? c.id,
         committedAt: start.at,
         leadSeconds: Math.max(0, secondsBetween(start.at, final.at)),
-        firstInService: previousAny === undefined || c.merged.at > previousAny,
-        firstInEnvironment: true,
+        firstInService,
+        firstInEnvironment,
         changeId: c.id,
         startRule: start.rule,
+        ...(rule ? { matchedBy: rule } : {}),
       };
     });
 }

@@ -39,7 +39,10 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // readings of rework rate) and rollbacks (rollback rate).
 // dora-2023.8: `release.watch.completed` gives deployments their first-day alert volume; rollups keep
 // watched and above-baseline counts and the ratio samples (post-release alert volume).
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.8';
+// dora-2023.9: a deployment whose release lists no commits ships the changes merged as the commit its
+// version or revision fields (or its release's, or its artifact purl's) name, sha abbreviations included;
+// those changes count to it (`matchedBy`) and no longer by time. Facts keep revisions and a `rev` index.
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.9';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {

@@ -1,5 +1,6 @@
 import type { CellDoc, DeploymentEvidence, StartRule } from './cell-evidence.ts';
 import { inScope } from './dora-metrics.ts';
+import type { RevisionRule } from './revisions.ts';
 import type { DoraScope, Rollup } from './rollups.ts';
 
 export const doraMetricNames = [
@@ -27,6 +28,8 @@ export type EvidenceItem =
       readonly leadSeconds: number;
       /** Where this lead time starts (`committedAt`): see `StartRule`. */
       readonly startRule: StartRule;
+      /** How the deployment was tied to the change when by its merge commit, not by time: see `RevisionRule`. */
+      readonly matchedBy?: RevisionRule;
       /** Which first deployment this lead time runs to. */
       readonly rule: 'first_production_deployment_of_service' | 'first_deployment_to_environment';
     };
@@ -72,6 +75,7 @@ export function evidenceFor(
               deployedAt: d.finishedAt,
               leadSeconds: c.leadSeconds,
               startRule: c.startRule,
+              ...(c.matchedBy !== undefined ? { matchedBy: c.matchedBy } : {}),
               rule: byEnvironment
                 ? 'first_deployment_to_environment'
                 : 'first_production_deployment_of_service',

@@ -2,6 +2,7 @@ import type { StoredEvent } from '../ledger/ledger-event.ts';
 import { addDays, bucketOf, dayOf } from './calendar.ts';
 import { type DoraDefinitions, gapDays, isProductionEnvironment } from './definitions.ts';
 import type { ProjectionStore } from './projection-store.ts';
+import { type Revisions, revisionKey, revisionsOf, sameCommit, shaIn } from './revisions.ts';
 
 /**
  * The facts DORA needs, merged from ledger events so that any order of application gives the same
@@ -32,6 +33,8 @@ export interface DeploymentFacts {
     readonly environment: string;
     readonly releaseId: string | null;
     readonly version: string | null;
+    /** The commits its version or revision fields name (see revisions.ts); absent when none. */
+    readonly revisions?: Revisions;
   } | null;
   /** Sorted by seq. */
   readonly terminals: readonly Terminal[];
@@ -82,6 +85,8 @@ export interface ReleaseFacts {
     readonly team: string | null;
     /** [sha, commit time], sorted by sha. */
     readonly commits: readonly (readonly [string, string])[];
+    /** The commits its version or revision fields (GitLab's `sha`, GitHub's `ref`) name; absent when none. */
+    readonly revisions?: Revisions;
   } | null;
   /** Production deployments that name this release. */
   readonly deployments: readonly string[];
@@ -135,6 +140,16 @@ export interface CommitFacts {
   readonly changes?: readonly string[];
 }
 
+/**
+ * What names a commit of a service, kept under the sha's first 7 digits so an abbreviation finds the full
+ * sha and the other way round: changes merged as it, production deployments and releases that ship it.
+ */
+export interface RevisionIndexFacts {
+  readonly changes?: readonly string[];
+  readonly deployments?: readonly string[];
+  readonly releases?: readonly string[];
+}
+
 /** A (service, environment, day) whose evidence must be recomputed. */
 export type CellRef = readonly [service: string, environment: string, day: string];
 
@@ -153,6 +168,8 @@ export const facts = {
     store.get(['chgwk', service, week]) as ChangeWeekFacts | undefined,
   senv: (store: ProjectionStore, service: string) =>
     store.get(['senv', service]) as ServiceEnvironmentsFacts | undefined,
+  rev: (store: ProjectionStore, service: string, key: string) =>
+    store.get(['rev', service, key]) as RevisionIndexFacts | undefined,
 };
 
 /** The terminal report that decides a deployment's outcome: the latest by occurrence, then by seq. */
@@ -189,7 +206,7 @@ export function mergeEvent(
     case 'deployment.progressed':
       return mergeDeployment(store, event, data, definitions);
     case 'release.created':
-      return mergeRelease(store, event, data);
+      return mergeRelease(store, event, data, definitions);
     case 'incident.opened':
     case 'incident.resolved':
       return mergeIncident(store, event, data, definitions);
@@ -224,6 +241,7 @@ function mergeDeployment(
           environment,
           releaseId: text(data.releaseId),
           version: text(data.version),
+          ...nonEmpty('revisions', revisionsOf(data)),
         };
   let terminals = before.terminals;
   // A progressive deployment has finished once all traffic is on it: weight 100 is a successful finishing
@@ -290,6 +308,14 @@ function mergeDeployment(
       store.set(['rel', releaseId], { ...release, deployments: addSorted(release.deployments, id) });
     }
     dirty.push(...leadTimeNeighbourhood(store, releaseId));
+  }
+  reindex(store, 'deployments', id, shippedBy(before.identity), shippedBy(after.identity));
+  // Whether it ships a change's merge commit decides that change's first deployment, here and elsewhere.
+  for (const dep of [before, after]) {
+    if (dep.identity)
+      dirty.push(
+        ...revisionNeighbourhood(store, dep.identity.service, deploymentRevisions(store, dep), definitions),
+      );
   }
   return dirty;
 }
@@ -372,6 +398,11 @@ function mergeChange(
   store.set(['chg', id], after);
   noteService(store, service, { changes: true });
   indexMergeCommit(store, before, after);
+  const merged = (c: ChangeFacts | undefined) => {
+    const sha = c && shaIn(c.merged.sha);
+    return c && sha ? { service: c.merged.service, revisions: [sha] } : undefined;
+  };
+  reindex(store, 'changes', id, merged(before), merged(after));
   const dirty: CellRef[] = [];
   if (before) {
     const key = ['chgwk', before.merged.service, weekOf(dayOf(before.merged.at))] as const;
@@ -385,14 +416,142 @@ function mergeChange(
       isBefore({ id: a[0], at: a[1] }, { id: b[0], at: b[1] }) ? -1 : 1,
     ),
   });
-  for (const change of before ? [before, after] : [after]) {
-    // The change is first shipped by the next successful deployment at or after its merge, per environment.
-    const { service: s, at } = change.merged;
-    for (const next of nextSuccessPerEnvironment(store, s, { id: '', at }, definitions, true)) {
-      dirty.push(cellOf(s, next));
+  for (const change of before ? [before, after] : [after])
+    dirty.push(...changeCells(store, change, definitions));
+  return dirty;
+}
+
+/**
+ * The cells a change's samples can be in: the next successful deployment at or after its merge, per
+ * environment (by time), and every production deployment shipping its merge commit (by revision).
+ */
+function changeCells(store: ProjectionStore, change: ChangeFacts, definitions: DoraDefinitions): CellRef[] {
+  const { service, at } = change.merged;
+  const cells = nextSuccessPerEnvironment(store, service, { id: '', at }, definitions, true).map((next) =>
+    cellOf(service, next),
+  );
+  for (const { dep } of deploymentsShipping(store, change)) {
+    const cell = placement(dep);
+    if (cell) cells.push(cell);
+  }
+  return cells;
+}
+
+/**
+ * The cells of the changes merged as any of these commits: a deployment or release naming them changes
+ * which deployment first shipped those changes, and whether they still count by time.
+ */
+function revisionNeighbourhood(
+  store: ProjectionStore,
+  service: string,
+  revisions: Revisions,
+  definitions: DoraDefinitions,
+): CellRef[] {
+  if (revisions.length === 0 || !facts.senv(store, service)?.changes) return [];
+  const cells: CellRef[] = [];
+  for (const change of changesMergedAs(store, service, revisions)) {
+    cells.push(...changeCells(store, change.change, definitions));
+  }
+  return cells;
+}
+
+/** The changes of a service whose merge commit is one of these, with the revision that names it. */
+export function changesMergedAs(
+  store: ProjectionStore,
+  service: string,
+  revisions: Revisions,
+): { change: ChangeFacts; revision: Revisions[number] }[] {
+  const found = new Map<string, { change: ChangeFacts; revision: Revisions[number] }>();
+  for (const key of new Set(revisions.map(([sha]) => revisionKey(sha)))) {
+    for (const id of facts.rev(store, service, key)?.changes ?? []) {
+      const change = facts.chg(store, id);
+      const sha = change && shaIn(change.merged.sha);
+      if (!change || !sha || change.merged.service !== service || found.has(id)) continue;
+      const revision = revisions.find(([r]) => sameCommit(r, sha));
+      if (revision) found.set(id, { change, revision });
     }
   }
-  return dirty;
+  return [...found.values()];
+}
+
+/**
+ * The production deployments of the change's service that ship its merge commit, by their own revision
+ * fields or their release's, with the revision that matched. Any outcome: callers decide what counts.
+ */
+export function deploymentsShipping(
+  store: ProjectionStore,
+  change: ChangeFacts,
+): { dep: DeploymentFacts; revision: Revisions[number] }[] {
+  const { service } = change.merged;
+  const sha = shaIn(change.merged.sha);
+  if (!sha) return [];
+  const index = facts.rev(store, service, revisionKey(sha));
+  const ids = new Set(index?.deployments ?? []);
+  for (const releaseId of index?.releases ?? [])
+    for (const id of facts.rel(store, releaseId)?.deployments ?? []) ids.add(id);
+  const out: { dep: DeploymentFacts; revision: Revisions[number] }[] = [];
+  for (const id of [...ids].sort()) {
+    const dep = facts.dep(store, id);
+    if (!dep || dep.identity?.service !== service) continue;
+    const revision = deploymentRevisions(store, dep).find(([r]) => sameCommit(r, sha));
+    if (revision) out.push({ dep, revision });
+  }
+  return out;
+}
+
+/** The commits a deployment ships by its own fields and its release's; the version's rule wins a tie. */
+export function deploymentRevisions(store: ProjectionStore, dep: DeploymentFacts): Revisions {
+  const own = dep.identity?.revisions ?? [];
+  const releaseId = dep.identity?.releaseId;
+  const ofRelease = (releaseId && facts.rel(store, releaseId)?.created?.revisions) || [];
+  if (ofRelease.length === 0) return own;
+  const merged = new Map<string, Revisions[number][1]>();
+  for (const [sha, rule] of [...own, ...ofRelease]) {
+    if (!merged.has(sha) || rule === 'version') merged.set(sha, rule);
+  }
+  return [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The revisions a deployment's identity names, with its service, for the revision index. */
+function shippedBy(
+  identity: DeploymentFacts['identity'],
+): { service: string; revisions: readonly string[] } | undefined {
+  return identity?.revisions
+    ? { service: identity.service, revisions: identity.revisions.map(([s]) => s) }
+    : undefined;
+}
+
+/** Moves `id` in the revision index from the buckets of `before` to those of `after`. */
+function reindex(
+  store: ProjectionStore,
+  list: keyof RevisionIndexFacts,
+  id: string,
+  before: { service: string; revisions: readonly string[] } | undefined,
+  after: { service: string; revisions: readonly string[] } | undefined,
+): void {
+  const keys = (x: typeof before) =>
+    new Set(x ? x.revisions.map((sha) => JSON.stringify([x.service, revisionKey(sha)])) : []);
+  const old = keys(before);
+  const next = keys(after);
+  for (const key of new Set([...old, ...next])) {
+    if (old.has(key) && next.has(key)) continue;
+    const [service, prefix] = JSON.parse(key) as [string, string];
+    const doc: Record<keyof RevisionIndexFacts, readonly string[] | undefined> = {
+      changes: undefined,
+      deployments: undefined,
+      releases: undefined,
+      ...facts.rev(store, service, prefix),
+    };
+    const ids = (doc[list] ?? []).filter((x) => x !== id);
+    doc[list] = next.has(key) ? addSorted(ids, id) : ids;
+    // Fixed field order, empty lists left out: any order of events writes the same document.
+    const updated: RevisionIndexFacts = {
+      ...nonEmpty('changes', doc.changes ?? []),
+      ...nonEmpty('deployments', doc.deployments ?? []),
+      ...nonEmpty('releases', doc.releases ?? []),
+    };
+    store.set(['rev', service, prefix], Object.keys(updated).length === 0 ? undefined : updated);
+  }
 }
 
 /** Keeps the commit index naming the change under its merge commit (and no longer under an old one). */
@@ -432,7 +591,12 @@ function repositoryName(repository: string | null): string | null {
   return name ? name.replace(/\.git$/, '') : null;
 }
 
-function mergeRelease(store: ProjectionStore, event: StoredEvent, data: Record<string, unknown>): CellRef[] {
+function mergeRelease(
+  store: ProjectionStore,
+  event: StoredEvent,
+  data: Record<string, unknown>,
+  definitions: DoraDefinitions,
+): CellRef[] {
   const id = text(data.releaseId);
   const service = text(data.service);
   if (!id || !service) return [];
@@ -452,6 +616,7 @@ function mergeRelease(store: ProjectionStore, event: StoredEvent, data: Record<s
     service,
     team: text(data.team),
     commits: [...commits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ...nonEmpty('revisions', revisionsOf(data)),
   };
   store.set(['rel', id], { ...before, created });
   for (const [sha] of created.commits) {
@@ -459,7 +624,22 @@ function mergeRelease(store: ProjectionStore, event: StoredEvent, data: Record<s
     if (!commit.releases.includes(id))
       store.set(['commit', service, sha], { ...commit, releases: addSorted(commit.releases, id) });
   }
-  return leadTimeNeighbourhood(store, id);
+  const revised = (r: ReleaseFacts['created']) =>
+    r?.revisions ? { service: r.service, revisions: r.revisions.map(([sha]) => sha) } : undefined;
+  reindex(store, 'releases', id, revised(before.created), revised(created));
+  const dirty = leadTimeNeighbourhood(store, id);
+  // Its commits and revisions decide whether its deployments ship changes by revision.
+  for (const r of [before.created, created]) {
+    if (r?.revisions) dirty.push(...revisionNeighbourhood(store, r.service, r.revisions, definitions));
+  }
+  for (const depId of before.deployments) {
+    const dep = facts.dep(store, depId);
+    if (dep?.identity)
+      dirty.push(
+        ...revisionNeighbourhood(store, dep.identity.service, deploymentRevisions(store, dep), definitions),
+      );
+  }
+  return dirty;
 }
 
 function mergeIncident(
@@ -784,6 +964,11 @@ function emptyRelease(id: string): ReleaseFacts {
 
 function addSorted(values: readonly string[], value: string): string[] {
   return [...values, value].sort();
+}
+
+/** `{ [name]: values }` when there are any, else nothing: documents stay as small as before. */
+function nonEmpty<K extends string, T>(name: K, values: readonly T[]): { [P in K]?: readonly T[] } {
+  return (values.length > 0 ? { [name]: values } : {}) as { [P in K]?: readonly T[] };
 }
 
 function text(value: unknown): string | null {

@@ -19,6 +19,8 @@ export type ProjectionKey =
   /** A CDEvents change (`change.merged`) and the changes of a service merged on one day. */
   | readonly ['chg', changeId: string]
   | readonly ['chgwk', service: string, week: string]
+  /** Changes, production deployments and releases of a service naming a commit, by its first 7 digits. */
+  | readonly ['rev', service: string, shaPrefix: string]
   /** The evidence of one service, environment and day: every production deployment finishing then. */
   | readonly ['cell', service: string, environment: string, day: string]
   /** The additive rollup of one scope (any of service, environment, team) on one day. */

@@ -51,9 +51,9 @@ export class DoraDocumentTooLargeError extends Error {
 
 /**
  * The DORA projection's items in the state table. Every document is stored as its JSON text in `doc`
- * (so what is read back is byte-identical to what the fold wrote) except commit indexes, which are
- * string sets grown with `ADD`: they only ever gain members, so they are written outside the
- * checkpoint transaction and any interleaving of writers leaves the same set.
+ * (so what is read back is byte-identical to what the fold wrote) except commit indexes, whose releases
+ * and changes are string sets grown with `ADD`: folded in ledger order they only ever gain members, so
+ * they are written outside the checkpoint transaction and any interleaving of writers leaves the same set.
  */
 export class DynamoDbDoraStore {
   private readonly client: DynamoDBDocumentClient;
@@ -129,24 +129,36 @@ export class DynamoDbDoraStore {
     };
   }
 
-  /** Grows commit indexes; safe before (and regardless of) the checkpoint transaction. */
+  /**
+   * Grows commit indexes (the releases listing a commit and the changes merged as it); safe before (and
+   * regardless of) the checkpoint transaction.
+   */
   async addToIndexes(tenant: string, version: string, changes: readonly ProjectionChange[]): Promise<void> {
     const additions = changes.filter((c) => c.key[0] === 'commit');
     for (let start = 0; start < additions.length; start += 16) {
       await Promise.all(
         additions.slice(start, start + 16).map((change) => {
-          const before = new Set((change.before as { releases?: string[] } | undefined)?.releases ?? []);
-          const added = ((change.after as { releases: string[] }).releases ?? []).filter(
-            (r) => !before.has(r),
-          );
-          if (added.length === 0) return undefined;
+          const before = (change.before as CommitIndex | undefined) ?? { releases: [] };
+          const after = change.after as CommitIndex;
+          const added = (field: keyof CommitIndex) => {
+            const had = new Set(before[field] ?? []);
+            return (after[field] ?? []).filter((id) => !had.has(id));
+          };
+          // DynamoDB refuses an empty set, so only the sets that grow are named.
+          const grown = COMMIT_INDEX_SETS.flatMap((field) => {
+            const ids = added(field);
+            return ids.length > 0 ? [[field, new Set(ids)] as const] : [];
+          });
+          if (grown.length === 0) return undefined;
           return callStorage(() =>
             this.client.send(
               new UpdateCommand({
                 TableName: this.table,
                 Key: this.itemKey(tenant, version, change.key),
-                UpdateExpression: 'ADD releases :added',
-                ExpressionAttributeValues: { ':added': new Set(added) },
+                UpdateExpression: `ADD ${grown.map(([field]) => `${field} :${field}`).join(', ')}`,
+                ExpressionAttributeValues: Object.fromEntries(
+                  grown.map(([field, ids]) => [`:${field}`, ids]),
+                ),
               }),
             ),
           );
@@ -175,8 +187,15 @@ export class DynamoDbDoraStore {
    */
   documentItem(tenant: string, version: string, key: ProjectionKey, value: unknown): Record<string, unknown> {
     const itemKey = this.itemKey(tenant, version, key);
-    if (key[0] === 'commit')
-      return { ...itemKey, releases: new Set((value as { releases: string[] }).releases) };
+    if (key[0] === 'commit') {
+      const { releases, changes } = value as CommitIndex;
+      // DynamoDB holds no empty set: a commit only a change was merged as has no releases attribute.
+      return {
+        ...itemKey,
+        ...(releases.length ? { releases: new Set(releases) } : {}),
+        ...(changes?.length ? { changes: new Set(changes) } : {}),
+      };
+    }
     const doc = JSON.stringify(value);
     if (Buffer.byteLength(doc) > MAX_DOC_BYTES) {
       throw new DoraDocumentTooLargeError(
@@ -582,9 +601,22 @@ function bytesOf(items: readonly TransactItem[]): number {
   return items.reduce((sum, item) => sum + Buffer.byteLength(JSON.stringify(item)), 0);
 }
 
+/** A commit index as the fold holds it (`CommitFacts`): both lists are string sets in the item. */
+interface CommitIndex {
+  readonly releases: readonly string[];
+  readonly changes?: readonly string[];
+}
+
+const COMMIT_INDEX_SETS = ['releases', 'changes'] as const;
+
 function docOf(key: ProjectionKey, item: Record<string, unknown>): unknown {
-  if (key[0] === 'commit')
-    return { releases: [...((item.releases as Set<string> | undefined) ?? [])].sort() };
+  if (key[0] === 'commit') {
+    const changes = [...((item.changes as Set<string> | undefined) ?? [])].sort();
+    return {
+      releases: [...((item.releases as Set<string> | undefined) ?? [])].sort(),
+      ...(changes.length > 0 ? { changes } : {}),
+    };
+  }
   return JSON.parse(String(item.doc));
 }
 

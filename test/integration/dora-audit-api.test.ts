@@ -76,7 +76,7 @@ describe('DORA metrics and the audit API over HTTP', () => {
     });
     expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 7200, samples: 1, tier: 'elite' });
     expect(metrics.changeFailureRate).toMatchObject({ rate: 0, failed: 0, total: 2 });
-    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.8-[0-9a-f]{8}$/);
+    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.9-[0-9a-f]{8}$/);
     expect(metrics.source.itemsRead).toBe(2);
     beforeIncident = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));
@@ -312,6 +312,50 @@ describe('DORA metrics and the audit API over HTTP', () => {
         leadSeconds: 5 * 3600,
       }),
       expect.objectContaining({ changeId: 'web-pr-2', startRule: 'change.created', leadSeconds: 2 * 3600 }),
+    ]);
+  });
+
+  it('counts a squash merge to the deployment of its merge commit, named by the version it matched', async () => {
+    const merged = '4f1c2d3e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d';
+    // Given a pull request squash-merged as one commit at 09:00, its first commit at 06:00
+    await post('change.merged', '2026-03-05T09:00:00Z', {
+      changeId: 'shop-pr-1',
+      service: 'shop',
+      mergeCommitSha: merged,
+      firstCommitAt: '2026-03-05T06:00:00Z',
+    });
+    // When an older commit finishes deploying after the merge, then the merge commit (by its short sha)
+    await post('deployment.succeeded', '2026-03-05T09:30:00Z', {
+      deploymentId: 'shop-d1',
+      environment: 'production',
+      service: 'shop',
+      version: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d',
+    });
+    await post('deployment.succeeded', '2026-03-05T11:00:00Z', {
+      deploymentId: 'shop-d2',
+      environment: 'production',
+      service: 'shop',
+      version: merged.slice(0, 7),
+    });
+    // Then the change counts to the deployment of its commit, from its first commit: 5 h, not 3.5 h
+    const lead = await eventually(async () => {
+      const response = await reader(
+        'GET',
+        `/v1/metrics/dora/evidence?metric=leadTimeForChanges&service=shop&${window}`,
+      );
+      return response.json?.items?.length === 1 && response.json.items[0].deploymentId === 'shop-d2'
+        ? response.json
+        : undefined;
+    });
+    expect(lead.items).toEqual([
+      expect.objectContaining({
+        changeId: 'shop-pr-1',
+        sha: merged,
+        deploymentId: 'shop-d2',
+        startRule: 'change.first_commit',
+        matchedBy: 'version',
+        leadSeconds: 5 * 3600,
+      }),
     ]);
   });
 });

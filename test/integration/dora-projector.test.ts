@@ -84,6 +84,43 @@ describe('the DORA projector on DynamoDB Local', () => {
     expect(stored.size).toBe(expected.docs.size);
   });
 
+  it('keeps the changes merged as a commit and the deployments shipping it as a full recomputation does', async () => {
+    // Given squash merges, each a change merged as one commit: one a release lists among its commits,
+    // one deployed by its sha (a release listing no commits), one deployed by a Flux revision's abbreviation
+    const sha = (n: number) => String(n).repeat(40);
+    const h = doraHistory('squash');
+    const at = (day: number, hour: number) => new Date(Date.UTC(2026, 0, 5 + day, hour)).toISOString();
+    for (let day = 0; day < 6; day += 1) {
+      h.merged(`pr-${day}`, { at: at(day, 9), sha: sha(day + 1), firstCommitAt: at(day, 6) });
+      if (day % 3 === 0) {
+        h.release(`r-${day}`, { commits: [[sha(day + 1), at(day, 9)]] });
+        h.succeeded(`d-${day}`, { release: `r-${day}`, at: at(day, 11) });
+      } else if (day % 3 === 1) {
+        h.succeeded(`d-${day}`, { release: `api@${sha(day + 1)}`, version: sha(day + 1), at: at(day, 12) });
+      } else {
+        const revision = `main@sha1:${sha(day + 1).slice(0, 7)}`;
+        h.succeeded(`d-${day}`, { release: `api@v${day}`, version: `v${day}`, revision, at: at(day, 13) });
+      }
+    }
+    const events = h.events;
+    await catchUp('squash', deps(events));
+    // When the stored documents are read back
+    const version = definitionsVersion(DEFAULT_DORA_DEFINITIONS);
+    const expected = projectAll(events, DEFAULT_DORA_DEFINITIONS);
+    const stored = await dora.load(
+      'squash',
+      version,
+      [...expected.docs.values()].map((doc) => doc.key),
+    );
+    // Then every one, the commit index's changes included, is what the recomputation holds
+    for (const [id, doc] of expected.docs) expect(stored.get(id), id).toEqual(doc.value);
+    expect(stored.size).toBe(expected.docs.size);
+    const cells = [...expected.docs.values()].filter((d) => d.key[0] === 'cell').map((d) => d.value);
+    expect(JSON.stringify(cells)).toContain('"matchedBy":"artifactRevision"');
+    expect(JSON.stringify(cells)).toContain('"matchedBy":"version"');
+    expect(JSON.stringify(cells)).toContain('"changeId":"pr-0","startRule":"change.first_commit"');
+  });
+
   it('reads one item per day of the window, however long the history', async () => {
     const version = definitionsVersion(DEFAULT_DORA_DEFINITIONS);
     const measured: { events: number; itemsRead: number }[] = [];

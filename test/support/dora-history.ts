@@ -49,16 +49,27 @@ export function doraHistory(tenant = 't') {
     events,
     release(
       releaseId: string,
-      o: { service?: string; team?: string; commits?: [string, string][]; at?: string } = {},
+      o: {
+        service?: string;
+        team?: string;
+        commits?: [string, string][];
+        at?: string;
+        /** The release's version, its id unless given (a sha, for a release of one commit). */
+        version?: string;
+        /** Further fields the producer sent (GitLab's `sha`, GitHub's `ref`). */
+        extra?: Record<string, unknown>;
+      } = {},
     ) {
       const service = o.service ?? 'api';
-      releases.set(releaseId, { service, version: releaseId });
+      const version = o.version ?? releaseId;
+      releases.set(releaseId, { service, version });
       return push('release.created', o.at ?? '2026-01-01T00:00:00Z', {
         releaseId,
         service,
-        version: releaseId,
+        version,
         ...(o.team ? { team: o.team } : {}),
         commits: (o.commits ?? []).map(([sha, timestamp]) => ({ sha, timestamp })),
+        ...o.extra,
       });
     },
     succeeded: (id: string, o: Parameters<typeof deployment>[2]) => deployment('deployment.succeeded', id, o),

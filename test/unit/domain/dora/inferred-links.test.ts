@@ -291,3 +291,177 @@ describe('squash merges: a release commit that is a change’s merge commit', ()
     ]);
   });
 });
+
+describe('squash merges deployed by their sha: a deployment whose release lists no commits', () => {
+  const X = '4f1c2d3e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d';
+  const W = '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d';
+
+  /**
+   * Given a pull request squash-merged as X at 09:00 (first commit 08:00), a deployment of an older commit
+   * W finishing after the merge, and the deployment of X itself at 11:00.
+   */
+  function deployedBySha(deployX: Record<string, unknown> = { version: X }) {
+    const h = doraHistory();
+    h.merged('pr-1', { at: '2026-03-03T09:00:00Z', sha: X, firstCommitAt: '2026-03-03T08:00:00Z' });
+    h.succeeded('d0', { release: `api@${W}`, version: W, at: '2026-03-03T09:30:00Z' });
+    h.succeeded('d1', { release: `api@${X}`, at: '2026-03-03T11:00:00Z', ...deployX });
+    return h;
+  }
+
+  it('counts the change to the deployment of its merge commit, not the first one after its merge', () => {
+    const items = evidence(deployedBySha().events, 'leadTimeForChanges', { service: 'api' });
+    // By time alone it would be d0's at 1.5 h; d0 deployed W, so it shipped nothing of pr-1.
+    expect(items).toEqual([
+      expect.objectContaining({
+        sha: X,
+        changeId: 'pr-1',
+        deploymentId: 'd1',
+        startRule: 'change.first_commit',
+        matchedBy: 'version',
+        leadSeconds: 3 * HOUR,
+      }),
+    ]);
+  });
+
+  it('matches an abbreviated sha either way round', () => {
+    const short = evidence(deployedBySha({ version: X.slice(0, 7) }).events, 'leadTimeForChanges', {
+      service: 'api',
+    });
+    expect(short).toEqual([
+      expect.objectContaining({ changeId: 'pr-1', deploymentId: 'd1', matchedBy: 'version' }),
+    ]);
+    const h = doraHistory();
+    h.merged('pr-2', { at: '2026-03-03T09:00:00Z', sha: X.slice(0, 8).toUpperCase() });
+    h.succeeded('d0', { release: `api@${W}`, version: W, at: '2026-03-03T09:30:00Z' });
+    h.succeeded('d1', { release: `api@${X}`, version: X, at: '2026-03-03T11:00:00Z' });
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+      expect.objectContaining({
+        changeId: 'pr-2',
+        deploymentId: 'd1',
+        startRule: 'change.merged',
+        leadSeconds: 2 * HOUR,
+      }),
+    ]);
+  });
+
+  it('matches a sha fewer than 7 digits long, or a tag, never', () => {
+    const h = doraHistory();
+    h.merged('pr-3', { at: '2026-03-03T09:00:00Z', sha: X.slice(0, 6) });
+    h.succeeded('d0', { release: 'api@v1', version: 'v1', at: '2026-03-03T09:30:00Z' });
+    h.succeeded('d1', { release: `api@${X}`, version: X, at: '2026-03-03T11:00:00Z' });
+    // Then pr-3 counts by time, to the first deployment after its merge
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+      expect.objectContaining({ changeId: 'pr-3', deploymentId: 'd0', leadSeconds: 0.5 * HOUR }),
+    ]);
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })[0]).not.toHaveProperty('matchedBy');
+  });
+
+  it('matches the revision of a Flux deployment, a purl’s vcs_url and a release’s sha as the artifact revision', () => {
+    const flux = deployedBySha({ version: '1.4.0', revision: `main@sha1:${X}` });
+    const purl = deployedBySha({
+      version: '1.4.0',
+      artifactId: `pkg:oci/api@1.4.0?vcs_url=${encodeURIComponent(`git+https://github.com/acme/api.git@${X}`)}`,
+    });
+    // A GitLab release of tag v1.4.0 cut from commit X, deployed by its tag: the commit is on the release.
+    const release = doraHistory();
+    release.merged('pr-1', { at: '2026-03-03T09:00:00Z', sha: X, firstCommitAt: '2026-03-03T08:00:00Z' });
+    release.succeeded('d0', { release: `api@${W}`, version: W, at: '2026-03-03T09:30:00Z' });
+    release.release('api@v1.4.0', { version: 'v1.4.0', extra: { sha: X } });
+    release.succeeded('d1', { release: 'api@v1.4.0', at: '2026-03-03T11:00:00Z' });
+    for (const h of [flux, purl, release]) {
+      for (const events of [h.events, reversed(h.events)]) {
+        expect(evidence(events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+          expect.objectContaining({
+            changeId: 'pr-1',
+            deploymentId: 'd1',
+            startRule: 'change.first_commit',
+            matchedBy: 'artifactRevision',
+            leadSeconds: 3 * HOUR,
+          }),
+        ]);
+      }
+    }
+  });
+
+  it('gives the same answer whatever order the events were recorded in', () => {
+    const { events } = deployedBySha();
+    for (const scope of [{ service: 'api' }, { environment: 'production' }, {}]) {
+      expect(computeDora(reversed(events), { scope, ...week })).toEqual(
+        computeDora(events, { scope, ...week }),
+      );
+    }
+  });
+
+  it('takes each environment to its own first deployment of the merge commit', () => {
+    const h = deployedBySha();
+    h.succeeded('d2', { release: `api@${X}`, version: X, env: 'prod', at: '2026-03-03T13:00:00Z' });
+    h.succeeded('d3', { release: `api@${X}`, version: X, at: '2026-03-03T14:00:00Z' }); // a redeploy: nothing new
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+      expect.objectContaining({ changeId: 'pr-1', deploymentId: 'd1', leadSeconds: 3 * HOUR }),
+    ]);
+    expect(evidence(h.events, 'leadTimeForChanges', { environment: 'prod' })).toEqual([
+      expect.objectContaining({
+        changeId: 'pr-1',
+        deploymentId: 'd2',
+        matchedBy: 'version',
+        leadSeconds: 5 * HOUR,
+      }),
+    ]);
+  });
+
+  it('falls back to time when no successful deployment ships the merge commit', () => {
+    const h = doraHistory();
+    h.merged('pr-1', { at: '2026-03-03T09:00:00Z', sha: X, firstCommitAt: '2026-03-03T08:00:00Z' });
+    h.succeeded('d0', { release: `api@${W}`, version: W, at: '2026-03-03T09:30:00Z' });
+    h.failed('d1', { release: `api@${X}`, version: X, at: '2026-03-03T11:00:00Z' });
+    const items = evidence(h.events, 'leadTimeForChanges', { service: 'api' });
+    expect(items).toEqual([
+      expect.objectContaining({
+        changeId: 'pr-1',
+        deploymentId: 'd0',
+        startRule: 'change.first_commit',
+        leadSeconds: 1.5 * HOUR,
+      }),
+    ]);
+    expect(items[0]).not.toHaveProperty('matchedBy');
+  });
+
+  it('still counts by time the other changes the deployment shipped', () => {
+    const h = doraHistory();
+    h.merged('pr-0', { at: '2026-03-03T10:00:00Z' }); // no sha: only time can place it
+    h.merged('pr-1', { at: '2026-03-03T10:30:00Z', sha: X });
+    h.succeeded('d1', { release: `api@${X}`, version: X, at: '2026-03-03T11:00:00Z' });
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+      expect.objectContaining({ changeId: 'pr-0', deploymentId: 'd1', leadSeconds: HOUR }),
+      expect.objectContaining({
+        changeId: 'pr-1',
+        deploymentId: 'd1',
+        matchedBy: 'version',
+        leadSeconds: 0.5 * HOUR,
+      }),
+    ]);
+  });
+
+  it('never matches a change of another service with the same merge commit', () => {
+    const h = doraHistory();
+    h.merged('web-1', { at: '2026-03-03T09:00:00Z', sha: X, service: 'web' });
+    h.succeeded('d1', { release: `api@${X}`, version: X, at: '2026-03-03T11:00:00Z' });
+    h.succeeded('w1', { release: `web@${W}`, service: 'web', version: W, at: '2026-03-03T10:00:00Z' });
+    const items = evidence(h.events, 'leadTimeForChanges');
+    // Then web-1 counts by time to web's own deployment, and api's deployment of X ships nothing
+    expect(items).toEqual([
+      expect.objectContaining({ changeId: 'web-1', deploymentId: 'w1', leadSeconds: HOUR }),
+    ]);
+    expect(items[0]).not.toHaveProperty('matchedBy');
+  });
+
+  it('leaves a release that lists its commits to the commit rule', () => {
+    const h = doraHistory();
+    h.merged('pr-1', { at: '2026-03-03T09:00:00Z', sha: X, firstCommitAt: '2026-03-03T08:00:00Z' });
+    h.release('r1', { version: X, commits: [['other', '2026-03-03T07:00:00Z']] });
+    h.succeeded('d1', { release: 'r1', at: '2026-03-03T11:00:00Z' });
+    expect(evidence(h.events, 'leadTimeForChanges', { service: 'api' })).toEqual([
+      expect.objectContaining({ sha: 'other', startRule: 'commit', leadSeconds: 4 * HOUR }),
+    ]);
+  });
+});

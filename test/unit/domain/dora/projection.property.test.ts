@@ -9,6 +9,13 @@ import { doraHistory, reordered } from '../../../support/dora-history.ts';
 
 const definitions = { ...DEFAULT_DORA_DEFINITIONS, incidentGapHours: 30 };
 const at = (hour: number) => new Date(Date.UTC(2026, 2, 2) + hour * 3_600_000).toISOString();
+/** Merge commits: two full shas and an abbreviation of the first, so squash merges match deployments. */
+const SHAS = [
+  '4f1c2d3e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d',
+  '4f1c2d3',
+  '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d',
+] as const;
+const sha = fc.option(fc.constantFrom(...SHAS), { nil: undefined });
 
 /** A random history: releases sharing commits, deployments (some rollbacks and fixes), incidents. */
 const historyArb = fc
@@ -18,6 +25,9 @@ const historyArb = fc
         kind: fc.constant('release' as const),
         r: fc.nat(3),
         commits: fc.subarray(['a', 'b', 'c', 'd']),
+        // A release of one commit (its version) or of a tag cut from one (GitLab's `sha`).
+        version: sha,
+        tagOf: sha,
       }),
       fc.record({
         kind: fc.constant('deploy' as const),
@@ -29,8 +39,16 @@ const historyArb = fc
         remedy: fc.option(fc.tuple(fc.constantFrom('rollbackOf', 'fixes'), fc.nat(6)), { nil: undefined }),
         // A rollback that names nothing (CDEvents `service.rolledback`).
         rollback: fc.boolean(),
+        // The commit a Flux deployment names in its revision.
+        revision: sha,
       }),
-      fc.record({ kind: fc.constant('merged' as const), c: fc.nat(5), hour: fc.nat(120) }),
+      fc.record({
+        kind: fc.constant('merged' as const),
+        c: fc.nat(5),
+        hour: fc.nat(120),
+        sha,
+        service: fc.constantFrom('api', 'api', 'web'),
+      }),
       fc.record({
         kind: fc.constant('rollbackRequested' as const),
         d: fc.nat(6),
@@ -81,6 +99,8 @@ const historyArb = fc
         h.release(`r${step.r}`, {
           team: step.r % 2 ? 'odd' : 'even',
           commits: step.commits.map((sha, i) => [sha, at(i * 7)]),
+          ...(step.version ? { version: step.version } : {}),
+          ...(step.tagOf ? { extra: { sha: step.tagOf } } : {}),
         });
       } else if (step.kind === 'deploy') {
         const o = {
@@ -89,6 +109,7 @@ const historyArb = fc
           at: at(step.hour),
           ...(step.remedy ? { [step.remedy[0]]: `d${step.remedy[1]}` } : {}),
           ...(step.rollback ? { rollback: true } : {}),
+          ...(step.revision ? { revision: `main@sha1:${step.revision}` } : {}),
         };
         if (step.ok) h.succeeded(`d${step.d}`, o);
         else h.failed(`d${step.d}`, o);
@@ -99,7 +120,11 @@ const historyArb = fc
           ...(step.named !== undefined ? { deploymentId: `d${step.named}` } : {}),
         });
       } else if (step.kind === 'merged') {
-        h.merged(`c${step.c}`, { at: at(step.hour) });
+        h.merged(`c${step.c}`, {
+          at: at(step.hour),
+          service: step.service,
+          ...(step.sha ? { sha: step.sha } : {}),
+        });
       } else if (step.kind === 'rollbackRequested') {
         h.rollbackRequested(`d${step.d}`, { at: at(step.hour), toVersion: `r${step.r}` });
       } else if (step.kind === 'watch') {
@@ -163,7 +188,16 @@ describe('the DORA projection', () => {
           expect(sorted(await projectIncrementally(events, cuts))).toEqual(sorted(fullRecomputation(events)));
         },
       ),
-      { numRuns: 400, examples: [[lateRollbackDecision(), [1, 2, 3, 4]]] },
+      {
+        numRuns: 400,
+        examples: [
+          [lateRollbackDecision(), [1, 2, 3, 4]],
+          [lateShaDeployment().slice(0, 3), [1, 2, 3]],
+          [lateShaDeployment(), [1, 2, 3, 4]],
+          // The change merged as the commit arriving after both deployments.
+          [reordered(lateShaDeployment().slice(0, 3), [1, 2, 0]), [1, 2, 3]],
+        ],
+      },
     );
   });
 
@@ -211,6 +245,20 @@ function lateRollbackDecision(): StoredEvent[] {
   h.succeeded('d2', { release: 'r2', at: at(11) });
   h.succeeded('d3', { release: 'r1', at: at(30) }); // the next day: another cell
   h.rollbackRequested('d2', { at: at(11), toVersion: 'r1' });
+  return h.events;
+}
+
+/**
+ * A change merged as a commit, counted by time to the next deployment until, days later, the deployment of
+ * that commit arrives and takes it; then the release that lists commits for it gives it back. Each event its
+ * own batch, so every cell the later events change must be found from the facts.
+ */
+function lateShaDeployment(): StoredEvent[] {
+  const h = doraHistory();
+  h.merged('c1', { at: at(10), sha: SHAS[0] });
+  h.succeeded('d1', { release: 'r1', at: at(11) });
+  h.succeeded('d2', { release: 'r2', at: at(100), revision: `main@sha1:${SHAS[1]}` });
+  h.release('r2', { commits: [['a', at(0)]] });
   return h.events;
 }
 
