@@ -39,7 +39,10 @@ export const DEFAULT_DORA_DEFINITIONS: DoraDefinitions = {
 // readings of rework rate) and rollbacks (rollback rate).
 // dora-2023.8: `release.watch.completed` gives deployments their first-day alert volume; rollups keep
 // watched and above-baseline counts and the ratio samples (post-release alert volume).
-export const DORA_DEFINITIONS_REVISION = 'dora-2023.8';
+// dora-2023.9: the same maths; integer lists (samples, month bin counts) are stored sorted, delta-encoded
+// as varints in binary attributes instead of JSON text, so a whole-tenant year reads a fraction of the
+// bytes (a new projection, built beside the old one).
+export const DORA_DEFINITIONS_REVISION = 'dora-2023.9';
 
 /** The version rollups are keyed by: revision plus a short hash of the configuration. */
 export function definitionsVersion(definitions: DoraDefinitions): string {
