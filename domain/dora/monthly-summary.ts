@@ -26,7 +26,11 @@ export interface MonthlyPlan {
   readonly dayRanges: readonly { readonly first: string; readonly last: string }[];
 }
 
-export function monthlyPlan(window: DoraWindow): MonthlyPlan {
+export function monthlyPlan(
+  window: DoraWindow,
+  /** Reads every partly covered month by its days, as dora-2023.8 did (benchmarks compare). @default false */
+  endMonthsAsDays = false,
+): MonthlyPlan {
   const months: string[] = [];
   const readDays: string[] = [];
   for (let day = window.firstDay; day <= window.lastDay; ) {
@@ -34,7 +38,8 @@ export function monthlyPlan(window: DoraWindow): MonthlyPlan {
     const nextMonth = nextMonthStart(month);
     const monthDays = daysBetween(`${month}-01`, addDays(nextMonth, -1));
     const inside = monthDays.filter((d) => d >= window.firstDay && d <= window.lastDay);
-    if (inside.length * 2 > monthDays.length) {
+    const whole = inside.length === monthDays.length;
+    if (whole || (!endMonthsAsDays && inside.length * 2 > monthDays.length)) {
       months.push(month);
       readDays.push(...monthDays.filter((d) => d < window.firstDay || d > window.lastDay));
     } else {
