@@ -151,7 +151,8 @@ function layoutsSection(runs: Record<string, LayoutRun>): string {
   return `## DORA queries by projection layout (one-year window, monthly series; projection folded in memory)
 
 No ledger in DynamoDB (\`--projection memory\`): the synthetic history is folded in memory by the
-projection's own fold, only the documents a query reads are written (once per layout, own tenant), and
+projection's own fold, only the queried scopes' day, month and bin rollups are written (once per layout, own
+tenant), and
 each answer is compared with the domain's recompute over the same in-memory events. ${folds}.
 
 | events | layout | scope | query (median) | items read | bytes read | same answer as recompute |

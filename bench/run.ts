@@ -42,7 +42,8 @@ Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 10
                   projection's fold in memory, documents bulk-written; item-for-item what the
                   projector writes, see test/integration/bulk-projection.test.ts), or memory: NO
                   LEDGER IN DYNAMODB — the synthetic history is folded in memory and only the
-                  documents a metrics query reads are written, once per storage layout (dora-2023.8:
+                  documents the queried scopes' metrics queries read (day, month and bin rollups of
+                  one service and of the whole tenant) are written, once per storage layout (dora-2023.8:
                   JSON sample lists, dora-2023.9: binary), each on its own tenant; queries are timed
                   against each, and answers checked against the domain's recompute over the same
                   in-memory events (not a re-read of the ledger). Minutes at 1M instead of an hour.
