@@ -42,6 +42,8 @@ export interface MetricsRun {
 export interface QueryRun {
   readonly queryMs: number;
   readonly itemsRead: number;
+  /** DynamoDB item bytes of the projection items the query read (names and values). */
+  readonly bytesRead?: number;
   readonly recomputeMs: number;
   readonly speedup: number;
   readonly answersEqual: boolean;
@@ -92,7 +94,14 @@ export async function benchMetrics(
   const tables = { eventsTable: 'bench-events', stateTable: 'bench-state' };
   await ensureLedgerTables(client, tables);
   const eventStore = new DynamoDbEventStore({ client: documents, ...tables });
-  const doraStore = new DynamoDbDoraStore({ client: documents, stateTable: tables.stateTable });
+  const read = { bytes: 0 };
+  const doraStore = new DynamoDbDoraStore({
+    client: documents,
+    stateTable: tables.stateTable,
+    onRead: (_items, bytes) => {
+      read.bytes += bytes;
+    },
+  });
   const definitions = DEFAULT_DORA_DEFINITIONS;
   const results: Record<string, MetricsRun> = {};
   try {
@@ -165,12 +174,15 @@ export async function benchMetrics(
         const projected: number[] = [];
         const recomputed: number[] = [];
         let itemsRead = 0;
+        let bytesRead = 0;
         let equal = true;
         for (let i = 0; i < repetitions; i += 1) {
+          read.bytes = 0;
           let t = performance.now();
           const fast = await reader.metrics(scope, window, 'month', undefined);
           projected.push(performance.now() - t);
           itemsRead = fast.source.kind === 'projection' ? fast.source.itemsRead : Number.NaN;
+          bytesRead = read.bytes;
           if (i >= recomputeRepetitions) continue;
           t = performance.now();
           // The Four Keys / DevLake way: read the whole ledger and compute the answer from scratch.
@@ -184,6 +196,7 @@ export async function benchMetrics(
         return {
           queryMs: round(queryMs),
           itemsRead,
+          bytesRead,
           recomputeMs: round(recomputeMs),
           speedup: round(recomputeMs / queryMs, 1),
           answersEqual: equal,

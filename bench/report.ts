@@ -4,6 +4,7 @@ import type { DashboardRun } from './dashboard-bench.ts';
 import type { LatencyRun } from './decision-bench.ts';
 import type { IngestRun } from './ingest-bench.ts';
 import type { MetricsRun } from './metrics-bench.ts';
+import type { LayoutName, LayoutRun } from './projection-layout-bench.ts';
 
 export interface BenchResults {
   readonly machine: {
@@ -24,6 +25,8 @@ export interface BenchResults {
   readonly triggerRollback?: LatencyRun;
   readonly dashboard?: DashboardRun;
   readonly metrics?: Record<string, MetricsRun>;
+  /** `--projection memory`: the query against each storage layout of one in-memory fold. */
+  readonly metricsLayouts?: Record<string, LayoutRun>;
   /** The real projector's rebuild rate from empty (events/s), from the metrics runs that used it. */
   readonly projection?: { eventsPerSec: number; events: number; bySize: Record<string, number> };
   readonly bundles?: Record<string, BundleRun>;
@@ -54,6 +57,7 @@ ${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
     r.gate && r.rollback ? decisionsSection(r.gate, r.rollback, r.freshness, r.triggerRollback) : '',
     r.dashboard ? dashboardSection(r.dashboard) : '',
     r.metrics ? metricsSection(r.metrics) : '',
+    r.metricsLayouts ? layoutsSection(r.metricsLayouts) : '',
     r.bundles ? bundlesSection(r.bundles) : '',
   ]
     .filter((section) => section !== '')
@@ -114,18 +118,49 @@ function metricsSection(metrics: Record<string, MetricsRun>): string {
       : `${m.loadEventsPerSec} (append path)`;
   return `## DORA queries: projection vs recomputing from the ledger (one-year window, monthly series)
 
-| events | load (events/s) | projection rebuild (events/s, real projector) | scope | query | items read | recompute | speedup | same answer |
-|---|---|---|---|---|---|---|---|---|
+| events | load (events/s) | projection rebuild (events/s, real projector) | scope | query | items read | bytes read | recompute | speedup | same answer |
+|---|---|---|---|---|---|---|---|---|---|
 ${Object.values(metrics)
   .flatMap((m) =>
     (['service', 'tenant'] as const).map(
       (scope) =>
-        `| ${m.events} | ${load(m)} | ${m.projection.path === 'bulk' ? `— (built by bulk fold in ${m.projection.seconds} s, not the projector)` : m.projection.events ? `${m.projection.eventsPerSec} (on the first ${m.projection.events}; the rest bulk-built)` : m.projection.eventsPerSec} | ${scope === 'service' ? 'one service' : 'whole tenant'} | ${m[scope].queryMs} ms | ${m[scope].itemsRead} | ${m[scope].recomputeMs} ms | ${m[scope].speedup}× | ${m[scope].answersEqual ? 'yes' : '**no**'} |`,
+        `| ${m.events} | ${load(m)} | ${m.projection.path === 'bulk' ? `— (built by bulk fold in ${m.projection.seconds} s, not the projector)` : m.projection.events ? `${m.projection.eventsPerSec} (on the first ${m.projection.events}; the rest bulk-built)` : m.projection.eventsPerSec} | ${scope === 'service' ? 'one service' : 'whole tenant'} | ${m[scope].queryMs} ms | ${m[scope].itemsRead} | ${m[scope].bytesRead === undefined ? '—' : `${(m[scope].bytesRead / 1024).toFixed(1)} KB`} | ${m[scope].recomputeMs} ms | ${m[scope].speedup}× | ${m[scope].answersEqual ? 'yes' : '**no**'} |`,
     ),
   )
   .join('\n')}
 
 Targets: items read identical at 100k and 1M events for the same window; speedup ≥ 100× at 1M; equal answers.
+`;
+}
+
+function layoutsSection(runs: Record<string, LayoutRun>): string {
+  const rows = Object.values(runs).flatMap((run) =>
+    (Object.entries(run.layouts) as [LayoutName, LayoutRun['layouts'][LayoutName]][]).flatMap(
+      ([name, layout]) =>
+        (['service', 'tenant'] as const).map((scope) => {
+          const q = layout[scope];
+          return `| ${run.events} | ${name} | ${scope === 'service' ? 'one service' : 'whole tenant'} | ${q.queryMs} ms | ${q.itemsRead} | ${(q.bytesRead / 1024).toFixed(1)} KB | ${q.answersEqual ? 'yes' : '**no**'} |`;
+        }),
+    ),
+  );
+  const folds = Object.values(runs)
+    .map(
+      (run) => `${run.events} events folded in ${run.foldSeconds} s, ${run.documents} documents per layout`,
+    )
+    .join('; ');
+  return `## DORA queries by projection layout (one-year window, monthly series; projection folded in memory)
+
+No ledger in DynamoDB (\`--projection memory\`): the synthetic history is folded in memory by the
+projection's own fold, only the queried scopes' day, month and bin rollups are written (once per layout,
+own tenant), and each answer is compared with the domain's recompute over the same in-memory events.
+dora-2023.8: sample lists as JSON text, partly covered months read by their days; dora-2023.9: binary
+lists, a mostly covered end month read as its month less the days outside. ${folds}.
+
+| events | layout | scope | query (median) | items read | bytes read | same answer as recompute |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Targets: whole tenant ≤ 100 ms at 1M and within 1.5× of 100k; one service ≤ 20 ms at every size.
 `;
 }
 

@@ -17,6 +17,7 @@ import { benchIngest } from './ingest-bench.ts';
 import { benchMerkle } from './merkle-bench.ts';
 import { benchMetrics, type MetricsRun } from './metrics-bench.ts';
 import { attemptPart } from './parts.ts';
+import { benchProjectionLayouts } from './projection-layout-bench.ts';
 import { renderReport } from './report.ts';
 import { phase } from './stats.ts';
 
@@ -39,7 +40,13 @@ Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 10
                   real catch-up, whose rate is the rebuild figure; above 100k events, and in quick
                   runs, it is timed on the appended sample and the rest is bulk-built) or bulk (the
                   projection's fold in memory, documents bulk-written; item-for-item what the
-                  projector writes, see test/integration/bulk-projection.test.ts).
+                  projector writes, see test/integration/bulk-projection.test.ts), or memory: NO
+                  LEDGER IN DYNAMODB — the synthetic history is folded in memory and only the
+                  documents the queried scopes' metrics queries read (day, month and bin rollups of
+                  one service and of the whole tenant) are written, once per storage layout (dora-2023.8:
+                  JSON sample lists, dora-2023.10: binary), each on its own tenant; queries are timed
+                  against each, and answers checked against the domain's recompute over the same
+                  in-memory events (not a re-read of the ledger). Minutes at 1M instead of an hour.
 
 A 1M history needs about 24 GB of memory: DynamoDB Local holds ~6M items (~14 GB) and the recompute
 reads every event (the bench script gives Node a 12 GB heap). It takes about an hour here.
@@ -95,7 +102,7 @@ async function main(): Promise<void> {
   if (
     unknown.length > 0 ||
     !['bulk', 'append'].includes(values.loader) ||
-    !['projector', 'bulk'].includes(values.projection)
+    !['projector', 'bulk', 'memory'].includes(values.projection)
   ) {
     throw new Error(
       `unknown --only part (${unknown.join(', ')}), --loader ${values.loader} or --projection ${values.projection}; see --help`,
@@ -120,7 +127,11 @@ async function main(): Promise<void> {
   // A part that cannot run (no browser, a port taken) is named in the results; the others still run.
   const failures: Record<string, string> = {};
   if (parts.has('runtime')) await benchRuntime(results, sizes, durationsSec, failures);
-  if (parts.has('metrics')) {
+  if (parts.has('metrics') && values.projection === 'memory') {
+    results.metricsLayouts = await attemptPart(failures, 'metrics', () =>
+      phase(durationsSec, 'metrics', () => benchProjectionLayouts(histories, sizes.queryRepetitions)),
+    );
+  } else if (parts.has('metrics')) {
     results.metrics = await attemptPart(failures, 'metrics', () =>
       phase(durationsSec, 'metrics', () =>
         benchMetrics(histories, sizes.queryRepetitions, {

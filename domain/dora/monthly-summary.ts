@@ -8,37 +8,47 @@ import {
   type SampleStats,
 } from './dora-metrics.ts';
 import { binOf, type MonthRollup, type SampleField } from './month-rollups.ts';
+import { subtractSorted } from './percentiles.ts';
 import type { ProjectionKey } from './projection-store.ts';
 import type { DoraScope, Rollup } from './rollups.ts';
 
 /**
  * Which documents answer a window by months: every calendar month wholly inside it is read as one month
- * document, and the days of the months it only partly covers (at most two runs, at its two ends) as day
- * rollups. A one-year window reads ~12 month documents and ≤ 31 days whatever the history's size.
+ * document. A month it only partly covers (at most two, at its two ends) is read by its days when it
+ * covers at most half of it, and otherwise as its month document less the days outside the window. A
+ * one-year window reads ~12 month documents and at most ~15 days at each end, whatever the history's
+ * size; a window starting on the 3rd reads 2 days there, not 29.
  */
 export interface MonthlyPlan {
+  /** Months read as month documents (partly covered ones less their days outside the window). */
   readonly months: readonly string[];
+  /** The days read as day rollups: inside the window, or outside it in a month of `months`. */
   readonly dayRanges: readonly { readonly first: string; readonly last: string }[];
 }
 
-export function monthlyPlan(window: DoraWindow): MonthlyPlan {
+export function monthlyPlan(
+  window: DoraWindow,
+  /** Reads every partly covered month by its days, as dora-2023.8 did (benchmarks compare). @default false */
+  endMonthsAsDays = false,
+): MonthlyPlan {
   const months: string[] = [];
-  const edgeDays: string[] = [];
+  const readDays: string[] = [];
   for (let day = window.firstDay; day <= window.lastDay; ) {
     const month = day.slice(0, 7);
     const nextMonth = nextMonthStart(month);
-    const monthLast = addDays(nextMonth, -1);
-    if (day === `${month}-01` && monthLast <= window.lastDay) {
+    const monthDays = daysBetween(`${month}-01`, addDays(nextMonth, -1));
+    const inside = monthDays.filter((d) => d >= window.firstDay && d <= window.lastDay);
+    const whole = inside.length === monthDays.length;
+    if (whole || (!endMonthsAsDays && inside.length * 2 > monthDays.length)) {
       months.push(month);
-      day = nextMonth;
+      readDays.push(...monthDays.filter((d) => d < window.firstDay || d > window.lastDay));
     } else {
-      const last = monthLast < window.lastDay ? monthLast : window.lastDay;
-      edgeDays.push(...daysBetween(day, last));
-      day = addDays(last, 1);
+      readDays.push(...inside);
     }
+    day = nextMonth;
   }
   const dayRanges: { first: string; last: string }[] = [];
-  for (const day of edgeDays) {
+  for (const day of readDays) {
     const open = dayRanges.at(-1);
     if (open && addDays(open.last, 1) === day) open.last = day;
     else dayRanges.push({ first: day, last: day });
@@ -51,9 +61,10 @@ function nextMonthStart(month: string): string {
   return m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, '0')}-01`;
 }
 
-/** The stored documents a monthly summary reads: month rollups, the edge days, and the bins it asks for. */
+/** The stored documents a monthly summary reads: month rollups, the plan's days, and the bins it asks for. */
 export interface MonthlyInputs {
   readonly months: ReadonlyMap<string, MonthRollup>;
+  /** The day rollups of the plan's `dayRanges` (absent days had nothing). */
   readonly days: ReadonlyMap<string, Rollup>;
   /** Samples of (month, field, bin), sorted; a bin never loaded is undefined and gets asked for. */
   readonly bin: (month: string, field: SampleField, bin: number) => readonly number[] | undefined;
@@ -77,35 +88,46 @@ export function summarizeMonthly(
 ): { metrics: DoraMetrics; missing: ProjectionKey[] } {
   const missing = new Map<string, ProjectionKey>();
   const byEnvironment = scope.environment !== undefined;
-  const edgeDays = plan.dayRanges.flatMap((range) => daysBetween(range.first, range.last));
-  const period = (months: readonly string[], days: readonly string[], dayCount: number) =>
-    periodNumbers(months, days, dayCount, byEnvironment, inputs, (month, field, bin) => {
+  const inWindow = (day: string) => day >= window.firstDay && day <= window.lastDay;
+  const readDays = plan.dayRanges.flatMap((range) => daysBetween(range.first, range.last));
+  const period = (terms: PeriodTerms, dayCount: number) =>
+    periodNumbers(terms, dayCount, byEnvironment, inputs, (month, field, bin) => {
       const key: ProjectionKey = ['mbin', scopeKey, month, field, bin];
       missing.set(JSON.stringify(key), key);
     });
-  const total = period(plan.months, edgeDays, window.days);
-  const groups = new Map<string, { first: string; months: string[]; days: string[]; dayCount: number }>();
+  const total = period(
+    {
+      months: plan.months,
+      days: readDays.filter(inWindow),
+      minus: readDays.filter((day) => !inWindow(day)),
+    },
+    window.days,
+  );
+  const groups = new Map<string, { first: string; dayCount: number } & PeriodTerms>();
   const groupOf = (key: string, day: string) => {
     let group = groups.get(key);
     if (!group) {
-      group = { first: day, months: [], days: [], dayCount: 0 };
+      group = { first: day, months: [], days: [], minus: [], dayCount: 0 };
       groups.set(key, group);
     }
     return group;
   };
-  const wholeMonths = new Set(plan.months);
+  const readMonths = new Set(plan.months);
   for (const day of daysBetween(window.firstDay, window.lastDay)) {
     const group = groupOf(bucketOf(day, 'month'), day);
     group.dayCount += 1;
     const month = day.slice(0, 7);
-    if (!wholeMonths.has(month)) group.days.push(day);
-    else if (group.months.at(-1) !== month) group.months.push(month);
+    if (!readMonths.has(month)) (group.days as string[]).push(day);
+    else if (group.months.at(-1) !== month) {
+      (group.months as string[]).push(month);
+      (group.minus as string[]).push(...readDays.filter((d) => d.slice(0, 7) === month && !inWindow(d)));
+    }
   }
   const series = [...groups].map(([key, group]) => ({
     bucket: key,
     from: `${group.first}T00:00:00.000Z`,
     days: group.dayCount,
-    ...period(group.months, group.days, group.dayCount),
+    ...period(group, group.dayCount),
   }));
   return {
     metrics: {
@@ -120,25 +142,37 @@ export function summarizeMonthly(
   };
 }
 
+/** What a period is made of: month documents and days added, and days of those months taken out. */
+interface PeriodTerms {
+  readonly months: readonly string[];
+  readonly days: readonly string[];
+  readonly minus: readonly string[];
+}
+
 function periodNumbers(
-  months: readonly string[],
-  days: readonly string[],
+  terms: PeriodTerms,
   dayCount: number,
   byEnvironment: boolean,
   inputs: MonthlyInputs,
   ask: (month: string, field: SampleField, bin: number) => void,
 ): DoraNumbers {
-  const monthDocs = months.flatMap((m) => {
+  const monthDocs = terms.months.flatMap((m) => {
     const doc = inputs.months.get(m);
     return doc ? [{ month: m, doc }] : [];
   });
-  const dayDocs = days.flatMap((d) => {
-    const doc = inputs.days.get(d);
-    return doc ? [doc] : [];
-  });
+  const docsOf = (days: readonly string[]) =>
+    days.flatMap((d) => {
+      const doc = inputs.days.get(d);
+      return doc ? [doc] : [];
+    });
+  const dayDocs = docsOf(terms.days);
+  const minusDocs = docsOf(terms.minus);
+  const sumOf = (docs: readonly Rollup[], field: Exclude<keyof PeriodCounts, 'deployDays'>) =>
+    docs.reduce((total, doc) => total + (doc[field] ?? 0), 0);
   const sum = (field: Exclude<keyof PeriodCounts, 'deployDays'>) =>
     monthDocs.reduce((total, { doc }) => total + (doc[field] ?? 0), 0) +
-    dayDocs.reduce((total, doc) => total + (doc[field] ?? 0), 0);
+    sumOf(dayDocs, field) -
+    sumOf(minusDocs, field);
   const counts: PeriodCounts = {
     deployments: sum('deployments'),
     rollbacks: sum('rollbacks'),
@@ -152,9 +186,11 @@ function periodNumbers(
     alertAbove: sum('alertAbove'),
     deployDays:
       monthDocs.reduce((total, { doc }) => total + doc.deployDays, 0) +
-      dayDocs.filter((doc) => doc.deployments > 0).length,
+      dayDocs.filter((doc) => doc.deployments > 0).length -
+      minusDocs.filter((doc) => doc.deployments > 0).length,
   };
-  const stats = (field: SampleField): SampleStats => sampleStats(field, monthDocs, dayDocs, inputs, ask);
+  const stats = (field: SampleField): SampleStats =>
+    sampleStats(field, monthDocs, dayDocs, minusDocs, inputs, ask);
   return numbersOf(
     counts,
     dayCount,
@@ -168,6 +204,7 @@ function sampleStats(
   field: SampleField,
   months: readonly { month: string; doc: MonthRollup }[],
   days: readonly Rollup[],
+  minus: readonly Rollup[],
   inputs: MonthlyInputs,
   ask: (month: string, field: SampleField, bin: number) => void,
 ): SampleStats {
@@ -175,15 +212,22 @@ function sampleStats(
   for (const { doc } of months) {
     for (const [bin, count] of doc.bins[field] ?? []) counts.set(bin, (counts.get(bin) ?? 0) + count);
   }
-  for (const day of days) {
-    for (const value of day[field] ?? []) {
-      const bin = binOf(value);
-      counts.set(bin, (counts.get(bin) ?? 0) + 1);
+  for (const [docs, sign] of [
+    [days, 1],
+    [minus, -1],
+  ] as const) {
+    for (const day of docs) {
+      for (const value of day[field] ?? []) {
+        const bin = binOf(value);
+        counts.set(bin, (counts.get(bin) ?? 0) + sign);
+      }
     }
   }
-  const ordered = [...counts].sort((a, b) => a[0] - b[0]);
+  const ordered = [...counts].filter(([, count]) => count > 0).sort((a, b) => a[0] - b[0]);
   const n = ordered.reduce((total, [, count]) => total + count, 0);
   if (n === 0) return { median: null, p90: null, samples: 0 };
+  const inBin = (docs: readonly Rollup[], bin: number) =>
+    docs.flatMap((day) => (day[field] ?? []).filter((value) => binOf(value) === bin));
   /** The sample of rank k (from 0), or NaN while its bin's samples are not loaded yet. */
   const rank = (k: number): number => {
     let below = 0;
@@ -199,11 +243,14 @@ function sampleStats(
             complete = false;
           } else values.push(...held);
         }
-        for (const day of days)
-          for (const value of day[field] ?? []) if (binOf(value) === bin) values.push(value);
+        values.push(...inBin(days, bin));
         if (!complete) return Number.NaN;
         values.sort((a, b) => a - b);
-        return values[k - below] as number;
+        const taken = subtractSorted(
+          values,
+          inBin(minus, bin).sort((a, b) => a - b),
+        );
+        return taken[k - below] as number;
       }
       below += count;
     }

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -16,6 +17,8 @@ import { keyId, type ProjectionKey } from '../../domain/dora/projection-store.ts
 import type { ReleaseCellDoc, ReleaseRollup } from '../../domain/dora/release-exposure.ts';
 import type { Rollup } from '../../domain/dora/rollups.ts';
 import { StorageUnavailableError } from '../../domain/ports/event-store.ts';
+import { decodeList, encodeList } from './dora-sample-codec.ts';
+import { dynamoDbValueBytes } from './dynamodb-item-size.ts';
 import { stateKeys } from './ledger-tables.ts';
 import { callStorage } from './storage-errors.ts';
 
@@ -24,6 +27,7 @@ export const MAX_TRANSACTION_ITEMS = 100;
 const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
 const MAX_DOC_BYTES = 380 * 1024;
 const BATCH_GET_LIMIT = 100;
+const BATCH_GETS_IN_FLIGHT = 4;
 /** Quarantine records kept on the checkpoint, newest last; `quarantinedCount` counts every one. */
 const QUARANTINE_KEPT = 20;
 
@@ -50,18 +54,49 @@ export class DoraDocumentTooLargeError extends Error {
 }
 
 /**
- * The DORA projection's items in the state table. Every document is stored as its JSON text in `doc`
- * (so what is read back is byte-identical to what the fold wrote) except commit indexes, whose releases
- * and changes are string sets grown with `ADD`: folded in ledger order they only ever gain members, so
- * they are written outside the checkpoint transaction and any interleaving of writers leaves the same set.
+ * The integer lists of each document kind that are stored in binary (see dora-sample-codec.ts), by path
+ * in the document (`$`: the document is the list). These are the lists that grow with the history.
+ */
+const LIST_PATHS: Partial<Record<ProjectionKey[0], readonly string[]>> = {
+  scope: ['leadService', 'leadEnvironment', 'recovery', 'alertRatios'],
+  month: ['bins.leadService', 'bins.leadEnvironment', 'bins.recovery', 'bins.alertRatios'],
+  mbin: ['$'],
+  rscope: ['leadRelease'],
+};
+
+/** How integer lists are stored: `binary` since dora-2023.10; `json` is the layout of earlier versions. */
+export type SampleEncoding = 'binary' | 'json';
+
+export interface DynamoDbDoraStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly stateTable: string;
+  /**
+   * Writes integer lists in JSON as dora-2023.8 and earlier did (benchmarks build the old layout beside
+   * the new one with it). Reads understand both layouts whatever this says. @default 'binary'
+   */
+  readonly sampleEncoding?: SampleEncoding;
+  /** Called with the DynamoDB size of every projection item a query reads (benchmarks count bytes). */
+  readonly onRead?: (items: number, bytes: number) => void;
+}
+
+/**
+ * The DORA projection's items in the state table. Every document is stored as its JSON text in `doc`,
+ * its integer lists (samples, bin counts) taken out into binary attributes under `lists` (compact, and
+ * exact: what is read back equals what the fold wrote), except commit indexes, whose releases and changes are
+ * string sets grown with `ADD`: they only ever gain members, so they are written outside the
+ * checkpoint transaction and any interleaving of writers leaves the same set.
  */
 export class DynamoDbDoraStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
+  private readonly encoding: SampleEncoding;
+  private readonly onRead: ((items: number, bytes: number) => void) | undefined;
 
-  constructor(options: { readonly client: DynamoDBDocumentClient; readonly stateTable: string }) {
+  constructor(options: DynamoDbDoraStoreOptions) {
     this.client = options.client;
     this.table = options.stateTable;
+    this.encoding = options.sampleEncoding ?? 'binary';
+    this.onRead = options.onRead;
   }
 
   /** Where a projection document lives. */
@@ -89,25 +124,43 @@ export class DynamoDbDoraStore {
     const byItem = new Map(keys.map((key) => [JSON.stringify(this.itemKey(tenant, version, key)), key]));
     const found = new Map<string, unknown>();
     const itemKeys = [...byItem.keys()].map((k) => JSON.parse(k) as { pk: string; sk: string });
+    const chunks: Record<string, unknown>[][] = [];
     for (let start = 0; start < itemKeys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = itemKeys.slice(start, start + BATCH_GET_LIMIT);
-      for (let round = 1; pending && pending.length > 0; round += 1) {
-        const response = await callStorage(() =>
-          this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
-          ),
-        );
-        for (const item of response.Responses?.[this.table] ?? []) {
-          const key = byItem.get(JSON.stringify({ pk: item.pk, sk: item.sk }));
-          if (key) found.set(keyId(key), docOf(key, item));
-        }
-        pending = response.UnprocessedKeys?.[this.table]?.Keys;
-        if (pending && round >= 8)
-          throw new StorageUnavailableError('storage is throttling reads; retry shortly');
-        if (pending) await sleep(20 * 2 ** round * Math.random());
-      }
+      chunks.push(itemKeys.slice(start, start + BATCH_GET_LIMIT));
+    }
+    // A few BatchGets in flight: a query's sample bins come back in one round trip, not one per 100.
+    for (let start = 0; start < chunks.length; start += BATCH_GETS_IN_FLIGHT) {
+      await Promise.all(
+        chunks.slice(start, start + BATCH_GETS_IN_FLIGHT).map((chunk) => this.batchGet(chunk, byItem, found)),
+      );
     }
     return found;
+  }
+
+  private async batchGet(
+    keys: Record<string, unknown>[],
+    byItem: ReadonlyMap<string, ProjectionKey>,
+    found: Map<string, unknown>,
+  ): Promise<void> {
+    let pending: Record<string, unknown>[] | undefined = keys;
+    for (let round = 1; pending && pending.length > 0; round += 1) {
+      const request: Record<string, unknown>[] = pending;
+      const response: BatchGetCommandOutput = await callStorage(() =>
+        this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request, ConsistentRead: true } } }),
+        ),
+      );
+      const items = response.Responses?.[this.table] ?? [];
+      this.counted(items);
+      for (const item of items) {
+        const key = byItem.get(JSON.stringify({ pk: item.pk, sk: item.sk }));
+        if (key) found.set(keyId(key), docOf(key, item));
+      }
+      pending = response.UnprocessedKeys?.[this.table]?.Keys;
+      if (pending && round >= 8)
+        throw new StorageUnavailableError('storage is throttling reads; retry shortly');
+      if (pending) await sleep(20 * 2 ** round * Math.random());
+    }
   }
 
   async checkpoint(tenant: string, version: string): Promise<DoraCheckpoint> {
@@ -196,13 +249,14 @@ export class DynamoDbDoraStore {
         ...(changes?.length ? { changes: new Set(changes) } : {}),
       };
     }
-    const doc = JSON.stringify(value);
-    if (Buffer.byteLength(doc) > MAX_DOC_BYTES) {
+    const stored = this.storedAttributes(key, value);
+    const bytes = dynamoDbValueBytes(stored);
+    if (bytes > MAX_DOC_BYTES) {
       throw new DoraDocumentTooLargeError(
-        `DORA document ${keyId(key)} would be ${Buffer.byteLength(doc)} bytes, over the item limit`,
+        `DORA document ${keyId(key)} would be ${bytes} bytes, over the item limit`,
       );
     }
-    return { ...itemKey, doc };
+    return { ...itemKey, ...stored };
   }
 
   /** Whether these items and the checkpoint update fit one transaction (items and bytes). */
@@ -318,7 +372,12 @@ export class DynamoDbDoraStore {
         const docKey = { pk: record.docPk, sk: record.docSk };
         return record.doc === undefined
           ? { Delete: { TableName: this.table, Key: docKey } }
-          : { Put: { TableName: this.table, Item: { ...docKey, doc: record.doc } } };
+          : {
+              Put: {
+                TableName: this.table,
+                Item: { ...docKey, doc: record.doc, ...(record.lists ? { lists: record.lists } : {}) },
+              },
+            };
       });
     const deletes = records.map((record) => this.deleteUndo(record));
     for (const part of [...this.parts(restores), ...this.parts(deletes)]) {
@@ -414,10 +473,15 @@ export class DynamoDbDoraStore {
           docPk: docKey.pk,
           docSk: docKey.sk,
           // What `before` was stored as; absent when the commit creates the document.
-          ...(change.before === undefined ? {} : { doc: JSON.stringify(change.before) }),
+          ...(change.before === undefined ? {} : this.storedAttributes(change.key, change.before)),
         },
       },
     };
+  }
+
+  /** The `doc` (and `lists`) attributes a document is stored with, as `documentItem` writes them. */
+  private storedAttributes(key: ProjectionKey, value: unknown): { doc: string; lists?: EncodedLists } {
+    return this.encoding === 'binary' ? storedForm(key, value) : { doc: JSON.stringify(value) };
   }
 
   private deleteUndo(record: UndoRecord): TransactItem {
@@ -434,6 +498,7 @@ export class DynamoDbDoraStore {
         docPk: String(item.docPk),
         docSk: String(item.docSk),
         doc: typeof item.doc === 'string' ? item.doc : undefined,
+        lists: item.lists as EncodedLists | undefined,
       });
     }
     return records;
@@ -499,7 +564,7 @@ export class DynamoDbDoraStore {
   ): Promise<{ rollups: Map<string, Rollup>; itemsRead: number }> {
     const rollups = new Map<string, Rollup>();
     for await (const item of this.query(stateKeys.doraScope(tenant, version, scopeKey), firstDay, lastDay)) {
-      rollups.set(String(item.sk), JSON.parse(String(item.doc)) as Rollup);
+      rollups.set(String(item.sk), decodeStored(item) as Rollup);
     }
     return { rollups, itemsRead: rollups.size };
   }
@@ -515,7 +580,7 @@ export class DynamoDbDoraStore {
     const months = new Map<string, MonthRollup>();
     const pk = stateKeys.doraMonths(tenant, version, scopeKey);
     for await (const item of this.query(pk, firstMonth, lastMonth)) {
-      months.set(String(item.sk), JSON.parse(String(item.doc)) as MonthRollup);
+      months.set(String(item.sk), decodeStored(item) as MonthRollup);
     }
     return months;
   }
@@ -525,7 +590,7 @@ export class DynamoDbDoraStore {
     const cells: CellDoc[] = [];
     for (const day of days) {
       for await (const item of this.query(stateKeys.doraCells(tenant, version, day))) {
-        cells.push(JSON.parse(String(item.doc)) as CellDoc);
+        cells.push(decodeStored(item) as CellDoc);
       }
     }
     return cells;
@@ -542,7 +607,7 @@ export class DynamoDbDoraStore {
     const rollups = new Map<string, ReleaseRollup>();
     const pk = stateKeys.doraReleaseScope(tenant, version, scopeKey);
     for await (const item of this.query(pk, firstDay, lastDay)) {
-      rollups.set(String(item.sk), JSON.parse(String(item.doc)) as ReleaseRollup);
+      rollups.set(String(item.sk), decodeStored(item) as ReleaseRollup);
     }
     return rollups;
   }
@@ -552,10 +617,19 @@ export class DynamoDbDoraStore {
     const cells: ReleaseCellDoc[] = [];
     for (const day of days) {
       for await (const item of this.query(stateKeys.doraReleaseCells(tenant, version, day))) {
-        cells.push(JSON.parse(String(item.doc)) as ReleaseCellDoc);
+        cells.push(decodeStored(item) as ReleaseCellDoc);
       }
     }
     return cells;
+  }
+
+  private counted(items: readonly Record<string, unknown>[]): void {
+    if (this.onRead && items.length > 0) {
+      this.onRead(
+        items.length,
+        items.reduce((sum, item) => sum + dynamoDbValueBytes(item), 0),
+      );
+    }
   }
 
   private async *query(pk: string, from?: string, to?: string) {
@@ -572,6 +646,7 @@ export class DynamoDbDoraStore {
           }),
         ),
       );
+      this.counted(response.Items ?? []);
       yield* response.Items ?? [];
       startKey = response.LastEvaluatedKey;
     } while (startKey);
@@ -585,6 +660,7 @@ interface UndoRecord {
   readonly docPk: string;
   readonly docSk: string;
   readonly doc: string | undefined;
+  readonly lists: EncodedLists | undefined;
 }
 
 /** The checkpoint is exactly `from` (a version's first commit finds no item yet). */
@@ -596,9 +672,12 @@ function leaseOwner(now: number): string {
   return `${now}-${Math.random().toString(36).slice(2)}`;
 }
 
-/** About what DynamoDB counts against the transaction limit: the items' names and values as text. */
+/**
+ * About what DynamoDB counts against the transaction limit: the items' names and values (binary by
+ * its length: as JSON text a byte array would count ~6 times over).
+ */
 function bytesOf(items: readonly TransactItem[]): number {
-  return items.reduce((sum, item) => sum + Buffer.byteLength(JSON.stringify(item)), 0);
+  return items.reduce((sum, item) => sum + dynamoDbValueBytes(item), 0);
 }
 
 /** A commit index as the fold holds it (`CommitFacts`): both lists are string sets in the item. */
@@ -617,7 +696,57 @@ function docOf(key: ProjectionKey, item: Record<string, unknown>): unknown {
       ...(changes.length > 0 ? { changes } : {}),
     };
   }
-  return JSON.parse(String(item.doc));
+  return decodeStored(item);
+}
+
+/** Binary integer lists by their path in the document (`$`: the whole document). */
+type EncodedLists = Record<string, Uint8Array>;
+
+/**
+ * A document's stored attributes: each integer list of its kind moved to `lists` where the binary form
+ * is smaller than the JSON text (short lists stay in the text), with `null` left in its place in `doc`
+ * so the decoded document keeps its fields' order (the fold compares documents by their JSON text).
+ */
+export function storedForm(key: ProjectionKey, value: unknown): { doc: string; lists?: EncodedLists } {
+  const paths = LIST_PATHS[key[0]];
+  if (!paths) return { doc: JSON.stringify(value) };
+  const lists: EncodedLists = {};
+  let doc = value;
+  for (const path of paths) {
+    const names = path === '$' ? [] : path.split('.');
+    const list = names.reduce<unknown>((at, name) => (isRecord(at) ? at[name] : undefined), value);
+    const bytes = Array.isArray(list) ? encodeList(list) : undefined;
+    // The binary form costs its bytes, the path's name and a few bytes of map overhead.
+    if (!bytes || bytes.byteLength + path.length + 4 >= JSON.stringify(list).length) continue;
+    lists[path] = bytes;
+    doc = withPath(doc, names, null);
+  }
+  const json = { doc: JSON.stringify(value) };
+  if (Object.keys(lists).length === 0) return json;
+  const binary = { doc: JSON.stringify(doc), lists };
+  return dynamoDbValueBytes(binary) < dynamoDbValueBytes(json) ? binary : json;
+}
+
+/** The document an item holds, in either layout (JSON only, or JSON with binary lists). */
+export function decodeStored(item: Record<string, unknown>): unknown {
+  let doc: unknown = JSON.parse(String(item.doc));
+  const lists = item.lists as EncodedLists | undefined;
+  for (const [path, bytes] of Object.entries(lists ?? {})) {
+    doc = path === '$' ? decodeList(bytes) : withPath(doc, path.split('.'), decodeList(bytes));
+  }
+  return doc;
+}
+
+/** A copy of `doc` with the value at `names` replaced, every other field in its place. */
+function withPath(doc: unknown, names: readonly string[], value: unknown): unknown {
+  const [name, ...rest] = names;
+  if (name === undefined) return value;
+  const record = isRecord(doc) ? doc : {};
+  return { ...record, [name]: withPath(record[name], rest, value) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -84,7 +84,13 @@ export interface DoraReader {
  */
 export function doraReader(
   tenant: string,
-  deps: { eventStore: EventStore; doraStore: DynamoDbDoraStore; definitions: DoraDefinitions },
+  deps: {
+    eventStore: EventStore;
+    doraStore: DynamoDbDoraStore;
+    definitions: DoraDefinitions;
+    /** Reads partly covered months by their days, as dora-2023.8 did (benchmarks compare). @default false */
+    endMonthsAsDays?: boolean;
+  },
 ): DoraReader {
   const { eventStore, doraStore, definitions } = deps;
   const replay = async (asOf: string | undefined) => {
@@ -116,7 +122,7 @@ export function doraReader(
       );
       if (bucket === 'month') {
         const [monthly, releaseRollups] = await Promise.all([
-          monthlyMetrics(tenant, doraStore, active.version, scope, window),
+          monthlyMetrics(tenant, doraStore, active.version, scope, window, deps.endMonthsAsDays ?? false),
           releases,
         ]);
         return {
@@ -194,9 +200,10 @@ async function monthlyMetrics(
   version: string,
   scope: DoraScope,
   window: DoraWindow,
+  endMonthsAsDays: boolean,
 ): Promise<DoraMetrics & { source: DoraSource }> {
   const key = scopeKey(scope);
-  const plan = monthlyPlan(window);
+  const plan = monthlyPlan(window, endMonthsAsDays);
   const [months, dayParts, checkpoint] = await Promise.all([
     plan.months.length === 0
       ? new Map<string, MonthRollup>()

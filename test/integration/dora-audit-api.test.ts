@@ -76,7 +76,7 @@ describe('DORA metrics and the audit API over HTTP', () => {
     });
     expect(metrics.leadTimeForChanges).toMatchObject({ medianSeconds: 7200, samples: 1, tier: 'elite' });
     expect(metrics.changeFailureRate).toMatchObject({ rate: 0, failed: 0, total: 2 });
-    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.9-[0-9a-f]{8}$/);
+    expect(metrics.definitionsVersion).toMatch(/^dora-2023\.10-[0-9a-f]{8}$/);
     expect(metrics.source.itemsRead).toBe(2);
     beforeIncident = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { daysBetween } from '../../../../domain/dora/calendar.ts';
 import { DEFAULT_DORA_DEFINITIONS } from '../../../../domain/dora/definitions.ts';
 import {
   cellsInWindow,
@@ -11,7 +12,7 @@ import {
 import { evidenceFor } from '../../../../domain/dora/evidence.ts';
 import type { MonthRollup } from '../../../../domain/dora/month-rollups.ts';
 import { monthlyPlan, summarizeMonthly } from '../../../../domain/dora/monthly-summary.ts';
-import { scopeKey } from '../../../../domain/dora/rollups.ts';
+import { type Rollup, scopeKey } from '../../../../domain/dora/rollups.ts';
 import { alertVolumeMet } from '../../../../domain/dora/tiers.ts';
 import { doraHistory } from '../../../support/dora-history.ts';
 
@@ -107,19 +108,25 @@ describe('post-release alert volume', () => {
     expect(alertVolumeMet(1.1001)).toBe(false);
   });
 
-  it('gives the same answer from month rollups as from days (a window of whole months and edge days)', () => {
+  it('gives the same answer from month rollups as from days (whole months, a month less its outside days, edge days)', () => {
     const h = aWatchedWeek();
     h.succeeded('j1', { release: 'r1', at: '2026-01-20T10:00:00Z' });
     h.watched('j1', { at: '2026-01-22T10:00:00Z', alerts: 6, baselineAlerts: 3 });
     const store = projectAll(h.events, DEFAULT_DORA_DEFINITIONS);
     const window = doraWindow('2026-01-15T00:00:00Z', '2026-04-15T00:00:00Z');
     const plan = monthlyPlan(window);
-    expect(plan.months).toEqual(['2026-02', '2026-03']);
+    // January is covered from the 15th (17 of 31 days): read as its month less January 1–14.
+    expect(plan.months).toEqual(['2026-01', '2026-02', '2026-03']);
     const key = scopeKey({});
     const months = new Map<string, MonthRollup>();
     for (const month of plan.months) months.set(month, store.get(['month', key, month]) as MonthRollup);
-    const days = scopeRollups(store, {}, window);
-    for (const day of [...days.keys()]) if (plan.months.includes(day.slice(0, 7))) days.delete(day);
+    const days = new Map<string, Rollup>();
+    for (const range of plan.dayRanges) {
+      for (const day of daysBetween(range.first, range.last)) {
+        const doc = store.get(['scope', key, day]) as Rollup | undefined;
+        if (doc) days.set(day, doc);
+      }
+    }
     const bin = (month: string, field: string, b: number) =>
       (store.get(['mbin', key, month, field, b]) as number[] | undefined) ?? [];
     const { metrics, missing } = summarizeMonthly({}, window, plan, { months, days, bin }, key, 'v');

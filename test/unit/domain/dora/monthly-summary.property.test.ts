@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays } from '../../../../domain/dora/calendar.ts';
+import { addDays, daysBetween } from '../../../../domain/dora/calendar.ts';
 import { DEFAULT_DORA_DEFINITIONS } from '../../../../domain/dora/definitions.ts';
 import { doraWindow, projectAll, scopeRollups, summarize } from '../../../../domain/dora/dora-metrics.ts';
 import { binOf, type MonthRollup } from '../../../../domain/dora/month-rollups.ts';
 import { monthlyPlan, summarizeMonthly } from '../../../../domain/dora/monthly-summary.ts';
 import type { MemoryProjectionStore } from '../../../../domain/dora/projection-store.ts';
-import { type DoraScope, scopeKey } from '../../../../domain/dora/rollups.ts';
+import { type DoraScope, type Rollup, scopeKey } from '../../../../domain/dora/rollups.ts';
 import { doraHistory } from '../../../support/dora-history.ts';
 
 const definitions = DEFAULT_DORA_DEFINITIONS;
@@ -60,8 +60,13 @@ function inputsOf(store: MemoryProjectionStore, scope: DoraScope, window: Return
     const doc = store.get(['month', key, month]) as MonthRollup | undefined;
     if (doc) months.set(month, doc);
   }
-  const days = scopeRollups(store, scope, window);
-  for (const day of [...days.keys()]) if (plan.months.includes(day.slice(0, 7))) days.delete(day);
+  const days = new Map<string, Rollup>();
+  for (const range of plan.dayRanges) {
+    for (const day of daysBetween(range.first, range.last)) {
+      const doc = store.get(['scope', key, day]) as Rollup | undefined;
+      if (doc) days.set(day, doc);
+    }
+  }
   return {
     plan,
     key,
@@ -122,10 +127,11 @@ describe('a window summarised by months', () => {
 });
 
 describe('monthlyPlan', () => {
-  it('reads whole months as months and the partial months at both ends as days', () => {
-    const window = doraWindow('2025-12-02T00:00:00Z', '2026-12-02T00:00:00Z');
+  it('reads whole months as months, a mostly covered end month as its month less the days outside', () => {
+    const window = doraWindow('2025-12-03T00:00:00Z', '2026-12-03T00:00:00Z');
     const plan = monthlyPlan(window);
     expect(plan.months).toEqual([
+      '2025-12',
       '2026-01',
       '2026-02',
       '2026-03',
@@ -139,15 +145,33 @@ describe('monthlyPlan', () => {
       '2026-11',
     ]);
     expect(plan.dayRanges).toEqual([
-      { first: '2025-12-02', last: '2025-12-31' },
-      { first: '2026-12-01', last: '2026-12-01' },
+      { first: '2025-12-01', last: '2025-12-02' },
+      { first: '2026-12-01', last: '2026-12-02' },
     ]);
   });
 
-  it('reads a window inside one month as days', () => {
+  it('reads an end month covered at most half by its days inside the window', () => {
+    const plan = monthlyPlan(doraWindow('2025-12-17T00:00:00Z', '2026-02-14T00:00:00Z'));
+    expect(plan).toEqual({
+      months: ['2026-01'],
+      dayRanges: [
+        { first: '2025-12-17', last: '2025-12-31' },
+        { first: '2026-02-01', last: '2026-02-13' },
+      ],
+    });
+  });
+
+  it('reads a window inside one month as days, or as the month less the rest when it covers most', () => {
     expect(monthlyPlan(doraWindow('2026-03-05T00:00:00Z', '2026-03-09T00:00:00Z'))).toEqual({
       months: [],
       dayRanges: [{ first: '2026-03-05', last: '2026-03-08' }],
+    });
+    expect(monthlyPlan(doraWindow('2026-03-02T00:00:00Z', '2026-03-30T00:00:00Z'))).toEqual({
+      months: ['2026-03'],
+      dayRanges: [
+        { first: '2026-03-01', last: '2026-03-01' },
+        { first: '2026-03-30', last: '2026-03-31' },
+      ],
     });
   });
 });
