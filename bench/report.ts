@@ -3,6 +3,7 @@ import type { BundleRun } from './bundle-bench.ts';
 import type { DashboardRun } from './dashboard-bench.ts';
 import type { LatencyRun } from './decision-bench.ts';
 import type { IngestRun } from './ingest-bench.ts';
+import type { MerkleRun } from './merkle-bench.ts';
 import type { MetricsRun } from './metrics-bench.ts';
 import type { LayoutName, LayoutRun } from './projection-layout-bench.ts';
 
@@ -30,6 +31,8 @@ export interface BenchResults {
   /** The real projector's rebuild rate from empty (events/s), from the metrics runs that used it. */
   readonly projection?: { eventsPerSec: number; events: number; bySize: Record<string, number> };
   readonly bundles?: Record<string, BundleRun>;
+  /** `--only merkle`: proofs, verification, the tree's build and the append path, by history size. */
+  readonly merkle?: Record<string, MerkleRun>;
   /** Parts that could not run, each with the reason (absent when every part ran). */
   readonly failures?: Record<string, string>;
   /** Wall-clock seconds of each part and the whole run (absent in older results). */
@@ -59,6 +62,7 @@ ${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
     r.metrics ? metricsSection(r.metrics) : '',
     r.metricsLayouts ? layoutsSection(r.metricsLayouts) : '',
     r.bundles ? bundlesSection(r.bundles) : '',
+    r.merkle ? merkleSection(r.merkle) : '',
   ]
     .filter((section) => section !== '')
     .join('\n');
@@ -109,6 +113,39 @@ function dashboardSection(dashboard: DashboardRun): string {
 |---|---|---|---|
 | ${dashboard.events} | ${dashboard.firstRenderMs} ms | ${dashboard.loads} | < 1 s: ${mark(dashboard.firstRenderMs < 1000)} |
 ${dashboard.browser ? `\nBrowser: Chromium ${dashboard.browser.version} (${dashboard.browser.source}).\n` : ''}`;
+}
+
+function merkleSection(runs: Record<string, MerkleRun>): string {
+  const sizes = Object.values(runs);
+  const row = (label: string, cell: (m: MerkleRun) => string) =>
+    `| ${label} | ${sizes.map(cell).join(' | ')} |`;
+  return `## Merkle tree, proofs and bounded verification (DynamoDB Local)
+
+| figure | ${sizes.map((m) => `${m.events} events`).join(' | ')} |
+|---|${sizes.map(() => '---').join('|')}|
+${[
+  row('tree build from empty', (m) => `${m.treeBuild.seconds} s, ${m.treeBuild.leavesPerSec} leaves/s`),
+  row('inclusion proof (server)', (m) => `p50 ${m.inclusionProofMs.p50} ms, p95 ${m.inclusionProofMs.p95}`),
+  row(
+    'consistency proof (server)',
+    (m) => `p50 ${m.consistencyProofMs.p50} ms, p95 ${m.consistencyProofMs.p95}`,
+  ),
+  row(
+    'verify one inclusion / consistency proof',
+    (m) => `${m.verifyInclusionMs.p50} / ${m.verifyConsistencyMs.p50} ms`,
+  ),
+  row(
+    'bounded verify (GET /v1/audit/verify)',
+    (m) =>
+      `p50 ${m.boundedVerifyMs.p50} ms, ${m.boundedVerifyMs.behind} behind: ${mark(m.boundedVerifyMs.p50 < 2000)} (< 2 s)`,
+  ),
+  row(
+    'append alone / while the tree extends',
+    (m) => `p50 ${m.append.appendAloneMsP50} / ${m.append.appendWhileTreeExtendsMsP50} ms`,
+  ),
+  row('tree extension after one append (async)', (m) => `p50 ${m.append.treeExtendAfterAppendMsP50} ms`),
+].join('\n')}
+`;
 }
 
 function metricsSection(metrics: Record<string, MetricsRun>): string {
