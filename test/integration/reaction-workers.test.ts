@@ -24,7 +24,8 @@ beforeAll(async () => {
     log: (line) => logged.push(line),
   });
   admin = apiClient(runtime.apiUrl, tokens[0].token);
-});
+  // Eleven workers each load the SDK and their handler (about a second of CPU each) before start returns.
+}, 300_000);
 
 afterAll(async () => {
   await runtime?.stop();
