@@ -118,7 +118,12 @@ describe('npm start', () => {
     );
     expect(started.output()).toMatch(/Reactions: +a worker thread per function/);
     const admin = apiClient(started.apiUrl, tokens[0]?.token);
-    const requested = cloudEvent('deployment.requested', { deploymentId: 'w-1', environment: 'staging' });
+    const requested = cloudEvent('deployment.requested', {
+      deploymentId: 'w-1',
+      environment: 'staging',
+      releaseId: 'w-rel',
+      service: 'api',
+    });
     expect((await admin('POST', '/v1/events', requested)).status).toBe(201);
     const gate = await eventually(async () => {
       const deployment = (await admin('GET', '/v1/deployments/w-1')).json.deployment;
