@@ -5,7 +5,11 @@ import { RoleSchema, TenantSchema } from '../../domain/auth/roles.ts';
 import { generateToken } from '../../functions/adapters/dynamodb-token-store.ts';
 import { type LocalRuntime, type ReactionsMode, startLocalRuntime, type TokenSpec } from './runtime.ts';
 
-/** Whichever the bench measured at least as fast for ingest (bench/results, "Ingest"). */
+/**
+ * Whichever the bench measures at least as fast for ingest ("Ingest" in bench/results): on this 2-core
+ * machine workers reached 0.67× the in-process events/s with 1 client and 0.55× with 16
+ * (bench/results/oop-quick), the workers' CPU competing with DynamoDB Local's for the same two cores.
+ */
 const DEFAULT_REACTIONS: ReactionsMode = 'in-process';
 
 const HELP = `Release Ledger local runtime: the whole system on this machine.
