@@ -1,5 +1,5 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { LocalRuntime } from '../infra/local/runtime.ts';
+import type { LocalRuntime, ReactionsMode } from '../infra/local/runtime.ts';
 import { percentile, progress, round, timedPool } from './stats.ts';
 
 export interface IngestRun {
@@ -10,6 +10,20 @@ export interface IngestRun {
   readonly floorEventsPerSec: number;
   /** floor ÷ ours: how many times slower the full handler path is than the bare write. */
   readonly overheadRatio: number;
+}
+
+/** One client appending one event at a time, and 16 at once. */
+export interface IngestFigures {
+  readonly sequential: IngestRun;
+  readonly concurrent16: IngestRun;
+}
+
+/** The figures the targets apply to, with where the reactions ran, and the other mode beside them. */
+export interface IngestResults extends IngestFigures {
+  /** Absent in results written before issue 16 (which ran the reactions in-process). */
+  readonly reactions?: ReactionsMode;
+  /** The same ingest with the reactions in the API's process, measured in the same run. */
+  readonly inProcess?: IngestFigures;
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalRuntime } from '../infra/local/runtime.ts';
+import { type ReactionsMode, startLocalRuntime } from '../infra/local/runtime.ts';
 import { benchBundles } from './bundle-bench.ts';
 import { benchDashboard, DASHBOARD_TENANT, dashboardSeed } from './dashboard-bench.ts';
 import {
@@ -13,7 +13,7 @@ import {
   benchTriggerRollback,
   decisionWatcher,
 } from './decision-bench.ts';
-import { benchIngest } from './ingest-bench.ts';
+import { benchIngest, type IngestFigures, type IngestResults } from './ingest-bench.ts';
 import { benchMerkle } from './merkle-bench.ts';
 import { benchMetrics, type MetricsRun } from './metrics-bench.ts';
 import { attemptPart } from './parts.ts';
@@ -27,7 +27,8 @@ Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 10
 
   --quick         reduced counts and repetitions (a few minutes), for checking a change
   --out <dir>     where to write latest.json and latest.md (default bench/results)
-  --only <parts>  run only these parts, comma-separated: runtime (ingest, decisions, dashboard),
+  --only <parts>  run only these parts, comma-separated: runtime (ingest with the reactions in the API's
+                  process and in a worker per function, side by side; decisions, dashboard),
                   metrics, merkle, bundles (default: all but merkle)
   --sizes <n,…>   history sizes for the metrics and merkle benchmarks (default 10000,100000,1000000;
                   quick: 10000); merkle: proofs, verification, tree build and append cost side by side
@@ -187,6 +188,7 @@ async function benchRuntime(
   durations: Record<string, number>,
   failures: Record<string, string>,
 ): Promise<void> {
+  results.ingest = await benchIngestSideBySide(sizes, durations, failures);
   const tokens = {
     writer: 'bench-writer-token-000001',
     admin: 'bench-admin-token-0000001',
@@ -209,21 +211,17 @@ async function benchRuntime(
         extraRules: [
           { name: 'bench-decisions', eventPattern: { source: ['release-ledger'] }, target: watcher.target },
         ],
+        // What AWS runs: each reaction its own function, out of the API's process.
+        reactions: 'workers',
       }),
     ),
   );
   if (!runtime) {
-    for (const part of ['ingest', 'decisions', 'dashboard'])
+    for (const part of ['decisions', 'dashboard'])
       failures[part] = `the local runtime did not start (${failures['runtime start']})`;
     return;
   }
   try {
-    results.ingest = await attemptPart(failures, 'ingest', () =>
-      phase(durations, 'ingest', async () => ({
-        sequential: await benchIngest(runtime, tokens.writer, sizes.ingest, 1, 'sequential'),
-        concurrent16: await benchIngest(runtime, tokens.writer, sizes.ingest, 16, 'concurrent'),
-      })),
-    );
     await attemptPart(failures, 'decisions', () =>
       phase(durations, 'decisions', async () => {
         results.gate = await benchGate(runtime, tokens.writer, watcher, sizes.gate);
@@ -240,6 +238,44 @@ async function benchRuntime(
   } finally {
     await runtime.stop();
   }
+}
+
+/**
+ * Ingest with the reactions in the API's process and with each in its own worker, one after the other
+ * on a fresh runtime each (its own DynamoDB Local, so neither inherits the other's tables or JIT), each
+ * against its own bare-PutItem floor. The issue's targets are the out-of-process figures.
+ */
+async function benchIngestSideBySide(
+  sizes: RunSizes,
+  durations: Record<string, number>,
+  failures: Record<string, string>,
+): Promise<IngestResults | undefined> {
+  const token = 'bench-writer-token-000001';
+  const measured: Partial<Record<ReactionsMode, IngestFigures>> = {};
+  for (const reactions of ['in-process', 'workers'] as const) {
+    measured[reactions] = await attemptPart(failures, `ingest (${reactions})`, () =>
+      phase(durations, `ingest (${reactions})`, async () => {
+        const runtime = await startLocalRuntime({
+          port: 0,
+          dynamoDbPort: 0,
+          tokens: [{ token, tenant: 'bench', role: 'writer' }],
+          reactions,
+        });
+        try {
+          return {
+            sequential: await benchIngest(runtime, token, sizes.ingest, 1, `sequential, ${reactions}`),
+            concurrent16: await benchIngest(runtime, token, sizes.ingest, 16, `concurrent, ${reactions}`),
+          };
+        } finally {
+          await runtime.stop();
+        }
+      }),
+    );
+  }
+  const inProcess = measured['in-process'];
+  const workers = measured.workers;
+  if (workers) return { ...workers, reactions: 'workers', ...(inProcess ? { inProcess } : {}) };
+  return inProcess ? { ...inProcess, reactions: 'in-process' } : undefined;
 }
 
 interface RunSizes {

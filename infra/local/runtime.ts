@@ -12,6 +12,7 @@ import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
 import {
   type FunctionName,
   functions,
+  pipelineFunctions,
   routes,
   rules,
   type ScheduleSpec,
@@ -21,6 +22,7 @@ import {
 import { installFunctionHost, runAsFunction } from './access-enforcement.ts';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type BusRule, type EventBridgeEvent, type RunningEventBus, startEventBus } from './event-bus.ts';
+import { functionWorkers } from './function-workers.ts';
 import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ensureLedgerTables } from './ledger-tables-local.ts';
@@ -72,7 +74,15 @@ export interface LocalRuntimeOptions {
    * 0 turns the timer off (tests then call `runSchedule`). @default each schedule's own rate
    */
   readonly scheduleIntervalMs?: number | undefined;
+  /**
+   * Where the reactions run (the stream relay, every rule target, schedule and pipeline function): in
+   * this process beside the API, or each function in its own worker thread, as each is its own Lambda
+   * on AWS. The API's handlers and the token authorizer always run in this process. @default 'in-process'
+   */
+  readonly reactions?: ReactionsMode;
 }
+
+export type ReactionsMode = 'in-process' | 'workers';
 
 export interface LocalRuntime {
   readonly apiUrl: string;
@@ -84,6 +94,9 @@ export interface LocalRuntime {
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
   /** Runs a schedule now, as its timer would (`at` is the scheduled time). */
   runSchedule(name: string, at?: Date): Promise<unknown>;
+  readonly reactions: ReactionsMode;
+  /** The reactions' worker threads running now (none in-process, and none once stopped). */
+  reactionWorkers(): readonly { readonly function: string; readonly threadId: number }[];
   stop(): Promise<void>;
 }
 
@@ -93,6 +106,16 @@ export const LOCAL_TABLES = {
   eventsTable: 'release-ledger-events',
   stateTable: 'release-ledger-state',
 } as const;
+
+/** The functions no HTTP request runs: on AWS, DynamoDB Streams, EventBridge or CodePipeline invoke them. */
+export const reactionFunctions: readonly FunctionName[] = [
+  ...new Set<FunctionName>([
+    streamRelay.function,
+    ...rules.map((rule) => rule.target),
+    ...schedules.map((schedule) => schedule.function),
+    ...pipelineFunctions,
+  ]),
+].filter((name) => name !== 'tokenAuthorizer' && !routes.some((route) => route.function === name));
 
 /**
  * The whole system on one machine: DynamoDB Local, the tables, the same Lambda handlers behind an
@@ -108,7 +131,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   };
   try {
-    installFunctionHost({ enforceAccess: options.enforceAccess ?? true, log });
+    const enforceAccess = options.enforceAccess ?? true;
+    installFunctionHost({ enforceAccess, log });
     const dynamoDb: RunningDynamoDbLocal = await startDynamoDbLocal({
       port: options.dynamoDbPort === 0 ? undefined : (options.dynamoDbPort ?? 8000),
       dataDir: options.dataDir,
@@ -131,11 +155,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       }
       return loaded;
     };
-    const invoke = async (name: FunctionName, event: unknown) =>
-      (await handlerOf(name))(
-        event,
-        lambdaContext(name, ((functions[name] as { timeoutSeconds?: number }).timeoutSeconds ?? 10) * 1000),
-      );
+    const reactions = options.reactions ?? 'in-process';
+    const workers = reactions === 'workers' ? functionWorkers({ root: ROOT, enforceAccess, log }) : undefined;
+    // Stopped after the bus and the relay, whose in-flight deliveries still invoke them.
+    if (workers) cleanups.push(() => workers.stop());
+    const outOfProcess = new Set<FunctionName>(workers ? reactionFunctions : []);
+    const invoke = async (name: FunctionName, event: unknown) => {
+      const timeoutMs = ((functions[name] as { timeoutSeconds?: number }).timeoutSeconds ?? 10) * 1000;
+      if (workers && outOfProcess.has(name)) return workers.invoke(name, event, timeoutMs);
+      return (await handlerOf(name))(event, lambdaContext(name, timeoutMs));
+    };
 
     const ruleTargets: BusRule[] = rules.map((rule) => ({
       name: rule.name,
@@ -168,6 +197,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         options.checkpointKeyFile ??
         join(mkdtempSync(join(tmpdir(), 'release-ledger-key-')), 'checkpoint-ed25519.pem'),
     });
+
+    // Warm before anything reacts, as the bench needs them: a worker's start (tsx, the SDK, the handler)
+    // would otherwise land on the first events' latencies. It overlaps the tables' creation; a handler
+    // that cannot load fails the start.
+    const workersStarted = workers?.start(reactionFunctions);
+    workersStarted?.catch(() => undefined);
 
     const client = new DynamoDBClient({
       endpoint: dynamoDb.endpoint,
@@ -215,6 +250,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
       log(`seeded: the relay skips the ${skipped} stream records the seed wrote`);
     }
+    await workersStarted;
     const poller: RunningStreamPoller = process.env.NO_POLLER
       ? ({ stop: async () => undefined } as never)
       : startStreamPoller({
@@ -286,6 +322,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tables: LOCAL_TABLES,
       invoke,
       runSchedule,
+      reactions,
+      reactionWorkers: () => workers?.running() ?? [],
       stop,
     };
   } catch (error) {

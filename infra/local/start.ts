@@ -3,7 +3,14 @@ import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { RoleSchema, TenantSchema } from '../../domain/auth/roles.ts';
 import { generateToken } from '../../functions/adapters/dynamodb-token-store.ts';
-import { type LocalRuntime, startLocalRuntime, type TokenSpec } from './runtime.ts';
+import { type LocalRuntime, type ReactionsMode, startLocalRuntime, type TokenSpec } from './runtime.ts';
+
+/**
+ * Whichever the bench measures at least as fast for ingest ("Ingest" in bench/results): on this 2-core
+ * machine workers reached 0.67× the in-process events/s with 1 client and 0.55× with 16
+ * (bench/results/oop-quick), the workers' CPU competing with DynamoDB Local's for the same two cores.
+ */
+const DEFAULT_REACTIONS: ReactionsMode = 'in-process';
 
 const HELP = `Release Ledger local runtime: the whole system on this machine.
 
@@ -17,6 +24,9 @@ Environment:
   LEDGER_DATA_DIR       where data, dev tokens and the checkpoint signing key are kept (default .ledger/)
   LEDGER_TOKENS         JSON array of {"token","tenant","role"}, role writer | reader | admin;
                         without it, dev tokens for tenant "dev" are created, printed and kept in the data dir
+  LEDGER_REACTIONS      where the reactions (stream relay, gate, projector, rollback...) run: in-process
+                        (beside the API) or workers (a thread per function, as each is its own Lambda);
+                        default ${DEFAULT_REACTIONS}
 `;
 
 const TokensSchema = z.array(
@@ -26,6 +36,13 @@ const TokensSchema = z.array(
     role: RoleSchema,
   }),
 );
+
+function reactionsFrom(name: string): ReactionsMode {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return DEFAULT_REACTIONS;
+  if (raw !== 'in-process' && raw !== 'workers') fail(`${name} must be in-process or workers, got '${raw}'`);
+  return raw;
+}
 
 function portFrom(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -122,6 +139,7 @@ async function main(): Promise<void> {
       checkpointKeyFile: dataDir ? join(dataDir, 'checkpoint-ed25519.pem') : undefined,
       tokens,
       scheduleIntervalMs: intervalFrom('LEDGER_SCHEDULE_INTERVAL_MS'),
+      reactions: reactionsFrom('LEDGER_REACTIONS'),
       log: (line) => console.log(`  ${line}`),
     });
   } catch (error) {
@@ -142,6 +160,7 @@ async function main(): Promise<void> {
     `  API reference:    ${runtime.apiUrl}/docs   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)`,
     `  DynamoDB Local:   ${runtime.dynamoDbEndpoint}   (tables ${runtime.tables.eventsTable}, ${runtime.tables.stateTable})`,
     `  Event bus:        ${runtime.busEndpoint}   (EventBridge PutEvents)`,
+    `  Reactions:        ${runtime.reactions === 'workers' ? 'a worker thread per function (LEDGER_REACTIONS=workers)' : 'in the API process (LEDGER_REACTIONS=in-process)'}`,
     `  Data:             ${dataDir ?? 'in memory (LEDGER_IN_MEMORY=1)'}`,
   ];
   if (!process.env.LEDGER_TOKENS) {

@@ -18,7 +18,7 @@ interface Started {
 }
 
 /** Runs the same process `npm start` runs, with the documented environment. */
-async function start(env: Record<string, string>): Promise<Started> {
+async function start(env: Record<string, string>, timeoutMs = 90_000): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
     cwd: root,
@@ -32,7 +32,7 @@ async function start(env: Record<string, string>): Promise<Started> {
   child.stderr?.on('data', (chunk: Buffer) => {
     text += chunk.toString();
   });
-  await eventually(() => (text.includes('Release Ledger is running.') ? true : undefined), 90_000);
+  await eventually(() => (text.includes('Release Ledger is running.') ? true : undefined), timeoutMs);
   const pid = Number(/DynamoDB Local listening on \S+ \(pid (\d+)\)/.exec(text)?.[1]);
   return { child, output: () => text, apiUrl: `http://127.0.0.1:${port}`, dynamoDbPid: pid };
 }
@@ -107,5 +107,45 @@ describe('npm start', () => {
     ).toBe(1);
     expect(await stop(started, 'SIGTERM')).toBe(0);
     await eventually(() => (groupAlive(started.dynamoDbPid) ? undefined : true), 10_000);
+  });
+
+  it('runs the reactions in a worker per function with LEDGER_REACTIONS=workers and still exits 0', async () => {
+    const tokens = [{ token: 'ci-admin-token-0000001', tenant: 'ci', role: 'admin' }];
+    // Eleven workers each load the SDK and their handler: a slower start on a shared machine.
+    const started = await start(
+      { LEDGER_IN_MEMORY: '1', LEDGER_TOKENS: JSON.stringify(tokens), LEDGER_REACTIONS: 'workers' },
+      200_000,
+    );
+    expect(started.output()).toMatch(/Reactions: +a worker thread per function/);
+    const admin = apiClient(started.apiUrl, tokens[0]?.token);
+    const requested = cloudEvent('deployment.requested', {
+      deploymentId: 'w-1',
+      environment: 'staging',
+      releaseId: 'w-rel',
+      service: 'api',
+    });
+    expect((await admin('POST', '/v1/events', requested)).status).toBe(201);
+    const gate = await eventually(async () => {
+      const deployment = (await admin('GET', '/v1/deployments/w-1')).json.deployment;
+      return deployment?.gate.status === 'pending' ? undefined : deployment?.gate;
+    });
+    expect(gate.status).toMatch(/^(passed|failed)$/);
+    expect(await stop(started, 'SIGTERM')).toBe(0);
+    await eventually(() => (groupAlive(started.dynamoDbPid) ? undefined : true), 10_000);
+  }, 300_000);
+
+  it('refuses a LEDGER_REACTIONS it does not know before starting anything', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+      cwd: root,
+      env: { ...process.env, LEDGER_IN_MEMORY: '1', LEDGER_REACTIONS: 'threads' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+    expect(code).toBe(2);
+    expect(errors).toContain("LEDGER_REACTIONS must be in-process or workers, got 'threads'");
   });
 });
