@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { IncomingEvent } from '../../domain/ledger/ledger-event.ts';
+import type { UnverifiedCaller } from '../../domain/ports/event-store.ts';
+import { stateKeys } from './ledger-tables.ts';
+import { callStorage } from './storage-errors.ts';
+
+/** A submission waiting in a tenant's inbox to be sequenced by whichever writer wins the ledger head. */
+export interface InboxSubmission {
+  readonly events: readonly IncomingEvent[];
+  readonly caller: UnverifiedCaller | undefined;
+  readonly bytes: number;
+  /** The inbox item's sort key: when it was left (ms, zero-padded, so the inbox is oldest first) and a UUID. */
+  readonly inbox: string;
+}
+
+/**
+ * How long after it was left a submission is still taken by other writers. Its own writer gives up
+ * (and takes it back) after its append budget, seconds; only a writer that died leaves one behind, and
+ * such a leftover is sequenced within this window (its client, which got no answer, sees the event as a
+ * replay on retry, as after a crash past the commit) or never: the inbox is read from now minus this.
+ */
+const LIVE_MS = 60_000;
+/** Submissions one read of the inbox returns: several full transactions' worth. */
+const READ_LIMIT = 64;
+
+/**
+ * The tenant's append inbox (state table, `<tenant>#inbox` / `<time>#<uuid>`). Only writers that lost
+ * the race for the ledger head use it: each leaves its submission here, and the transaction that appends
+ * a submission deletes its item (conditioned on it still being there). So an item gone means appended,
+ * and a writer that takes its own item back (a conditional delete that succeeds) knows nobody can append
+ * it any more: a 503 after that is the truth, and a retry can never meet its first copy half-stored.
+ */
+export class DynamoDbAppendInbox {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly stateTable: string,
+  ) {}
+
+  /** Leaves a submission in the inbox; its key is new, so the put cannot overwrite anyone's. */
+  async leave(
+    tenant: string,
+    submission: Omit<InboxSubmission, 'inbox'>,
+    now = Date.now(),
+  ): Promise<InboxSubmission> {
+    const inbox = `${String(now).padStart(15, '0')}#${randomUUID()}`;
+    await callStorage(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.stateTable,
+          Item: {
+            ...stateKeys.inbox(tenant, inbox),
+            events: JSON.stringify(submission.events),
+            ...(submission.caller ? { caller: submission.caller } : {}),
+            bytes: submission.bytes,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return { ...submission, inbox };
+  }
+
+  /** The live submissions, oldest first, and whether `own` is still among them (one consistent read). */
+  async pending(
+    tenant: string,
+    own: string,
+    now = Date.now(),
+  ): Promise<{ readonly submissions: readonly InboxSubmission[]; readonly ownPending: boolean }> {
+    const { pk } = stateKeys.inbox(tenant, '');
+    const response = await callStorage(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.stateTable,
+          KeyConditionExpression: 'pk = :pk AND sk >= :since',
+          ExpressionAttributeValues: { ':pk': pk, ':since': String(now - LIVE_MS).padStart(15, '0') },
+          ConsistentRead: true,
+          Limit: READ_LIMIT,
+        }),
+      ),
+    );
+    const submissions = (response.Items ?? []).map(
+      (item): InboxSubmission => ({
+        events: JSON.parse(String(item.events)) as IncomingEvent[],
+        caller: item.caller as UnverifiedCaller | undefined,
+        bytes: Number(item.bytes),
+        inbox: String(item.sk),
+      }),
+    );
+    if (submissions.some((submission) => submission.inbox === own)) return { submissions, ownPending: true };
+    // Past a full page, its absence from the page proves nothing: ask for the item itself.
+    const ownPending = response.LastEvaluatedKey !== undefined && (await this.exists(tenant, own));
+    return { submissions, ownPending };
+  }
+
+  /**
+   * Takes a submission back before its writer answers anything but 'created': 'withdrawn' when it was
+   * still waiting (nobody can append it now), 'appended' when a transaction already did.
+   */
+  async withdraw(tenant: string, inbox: string): Promise<'withdrawn' | 'appended'> {
+    try {
+      await callStorage(() =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.stateTable,
+            Key: stateKeys.inbox(tenant, inbox),
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+        ),
+      );
+      return 'withdrawn';
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return 'appended';
+      throw error;
+    }
+  }
+
+  private async exists(tenant: string, inbox: string): Promise<boolean> {
+    const response = await callStorage(() =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.stateTable,
+          Key: stateKeys.inbox(tenant, inbox),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return response.Item !== undefined;
+  }
+}
