@@ -92,7 +92,7 @@ function writersSection(w: WritersResults): string {
     runs
       .map(
         (run) =>
-          `| ${strategy} | ${run.writers} | ${run.oneTenant.eventsPerSec} | ${run.oneTenant.p50Ms} ms | ${run.oneTenant.p99Ms} ms | ${run.oneTenant.gaveUp} | ${run.oneTenant.chainVerified ? 'yes' : '**no**'} | ${run.ownTenants.eventsPerSec} | ${run.ownTenants.p50Ms} ms | ${run.ownTenants.p99Ms} ms | ${run.ownTenants.gaveUp} | ${round2(run.oneTenant.eventsPerSec / run.ownTenants.eventsPerSec)} |`,
+          `| ${strategy} | ${run.writers} | ${run.oneTenant.eventsPerSec} | ${run.oneTenant.p50Ms} ms | ${run.oneTenant.p99Ms} ms | ${run.oneTenant.gaveUp} | ${run.oneTenant.transactions} (${run.oneTenant.cancelled}) | ${run.oneTenant.eventsPerCommit} | ${run.oneTenant.chainVerified ? 'yes' : '**no**'} | ${run.ownTenants.eventsPerSec} | ${run.ownTenants.p50Ms} ms | ${run.ownTenants.p99Ms} ms | ${run.ownTenants.gaveUp} | ${round2(run.oneTenant.eventsPerSec / run.ownTenants.eventsPerSec)} |`,
       )
       .join('\n');
   const targets = writersTargets(w.runs)
@@ -103,8 +103,8 @@ function writersSection(w: WritersResults): string {
     .join('; ');
   return `## Writers as Lambda runs them (N containers, each its own client and store, one event per append, ${w.windowSec} s each)
 
-| contention | writers | one tenant events/s | p50 | p99 | 503s | chain verifies | own tenants events/s | p50 | p99 | 503s | one ÷ own |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| contention | writers | one tenant events/s | p50 | p99 | 503s | transactions (cancelled) | events per commit | chain verifies | own tenants events/s | p50 | p99 | 503s | one ÷ own |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows(w.runs, w.strategy)}
 ${w.baseline ? rows(w.baseline.runs, `${w.baseline.strategy} (before)`) : ''}
 

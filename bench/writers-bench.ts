@@ -20,6 +20,11 @@ export interface WritersFigure {
   readonly gaveUp: number;
   /** Retries answered `replayed`: the event a 503 answered was stored after all (must stay 0). */
   readonly replayedAfterGiveUp: number;
+  /** TransactWriteItems sent, and how many were cancelled (a condition failed: the head had moved). */
+  readonly transactions: number;
+  readonly cancelled: number;
+  /** Appended events per committed transaction: what batching the inbox achieved. */
+  readonly eventsPerCommit: number;
   /** Only on the one-tenant layout: the tenant's ledger verified whole, seqs 1..appended without a gap. */
   readonly chainVerified?: boolean;
 }
@@ -115,6 +120,22 @@ async function runWriters(
   let replayedAfterGiveUp = 0;
   let appended = 0;
   const clients = Array.from({ length: writers }, () => new DynamoDBClient(clientConfig(endpoint)));
+  const sent = { transactions: 0, cancelled: 0 };
+  for (const client of clients) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!/^TransactWrite(Items)?Command$/.test(String(context.commandName))) return next(args);
+        sent.transactions += 1;
+        try {
+          return await next(args);
+        } catch (error) {
+          if ((error as Error).name === 'TransactionCanceledException') sent.cancelled += 1;
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'countTransactions' },
+    );
+  }
   const stores = clients.map(
     (client) =>
       new DynamoDbEventStore({
@@ -158,6 +179,8 @@ async function runWriters(
     p99Ms: round(percentile(latencies, 99)),
     gaveUp,
     replayedAfterGiveUp,
+    ...sent,
+    eventsPerCommit: round(appended / Math.max(1, sent.transactions - sent.cancelled)),
   };
 }
 

@@ -27,6 +27,8 @@ export interface InboxSubmission {
  * replay on retry, as after a crash past the commit) or never: the inbox is read from now minus this.
  */
 const LIVE_MS = 60_000;
+/** How often a writer asks to take its submission back while a transaction holds the item. */
+const WITHDRAW_ATTEMPTS = 8;
 /** Submissions one read of the inbox returns: several full transactions' worth. */
 const READ_LIMIT = 64;
 
@@ -104,20 +106,26 @@ export class DynamoDbAppendInbox {
    * still waiting (nobody can append it now), 'appended' when a transaction already did.
    */
   async withdraw(tenant: string, inbox: string): Promise<'withdrawn' | 'appended'> {
-    try {
-      await callStorage(() =>
-        this.client.send(
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.client.send(
           new DeleteCommand({
             TableName: this.stateTable,
             Key: stateKeys.inbox(tenant, inbox),
             ConditionExpression: 'attribute_exists(pk)',
           }),
-        ),
-      );
-      return 'withdrawn';
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return 'appended';
-      throw error;
+        );
+        return 'withdrawn';
+      } catch (error) {
+        const { name } = error as Error;
+        if (name === 'ConditionalCheckFailedException') return 'appended';
+        // DynamoDB refuses a write to an item a transaction in flight holds: that transaction may be the
+        // one appending this submission, so its fate is decided in milliseconds; ask again.
+        if (name !== 'TransactionConflictException' || attempt >= WITHDRAW_ATTEMPTS) {
+          return callStorage(() => Promise.reject(error));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+      }
     }
   }
 
