@@ -124,6 +124,17 @@ const MAX_INBOX_BYTES = 300 * 1024;
  * inbox delete, so this keeps the transaction well inside 100 items (a larger one is halved).
  */
 const MAX_INBOX_EVENTS = 12;
+/**
+ * After a conflict on a tenant, this container's next appends to it skip the direct try for this long:
+ * under sustained contention the try would only cost a cancelled transaction and cancel the inbox
+ * round it collided with. A lone writer never conflicts, so its path stays the direct one.
+ */
+const CONTENDED_MS = 1_000;
+/**
+ * How long a writer whose submission is not the oldest waiting lets the oldest one's writer append it
+ * before appending them itself (that writer may have died, or be slow): a few inbox rounds.
+ */
+const INBOX_PATIENCE_MS = 250;
 
 function submissionBytes(events: readonly IncomingEvent[]): number {
   return events.reduce(
@@ -163,6 +174,8 @@ export class DynamoDbEventStore implements EventStore {
   private readonly entries: DynamoDbLedgerEntries;
   private readonly contention: ContentionStrategy;
   private readonly inbox: DynamoDbAppendInbox;
+  /** When this container last lost the head of each tenant (see CONTENDED_MS). */
+  private readonly contendedAt = new Map<string, number>();
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.client = options.client;
@@ -203,6 +216,14 @@ export class DynamoDbEventStore implements EventStore {
     group: readonly Submission[],
   ): Promise<readonly PromiseSettledResult<AppendOutcome>[]> {
     const deadline = Date.now() + this.appendBudgetMs;
+    const [lone] = group;
+    const throughInbox =
+      this.contention === 'inbox' && lone && group.length === 1 && lone.bytes <= MAX_INBOX_BYTES
+        ? lone
+        : undefined;
+    if (throughInbox && Date.now() - (this.contendedAt.get(tenant) ?? -Infinity) < CONTENDED_MS) {
+      return [await settle(this.appendThroughInbox(tenant, throughInbox, deadline))];
+    }
     for (let attempt = 1; ; attempt += 1) {
       let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
       try {
@@ -229,9 +250,9 @@ export class DynamoDbEventStore implements EventStore {
         ];
       }
       if (outcome !== 'rebase') return outcome;
-      const [lone] = group;
-      if (this.contention === 'inbox' && lone && group.length === 1 && lone.bytes <= MAX_INBOX_BYTES) {
-        return [await settle(this.appendThroughInbox(tenant, lone, deadline))];
+      if (throughInbox) {
+        this.contendedAt.set(tenant, Date.now());
+        return [await settle(this.appendThroughInbox(tenant, throughInbox, deadline))];
       }
       if (Date.now() >= deadline) {
         const reason = new StorageUnavailableError(
@@ -262,9 +283,23 @@ export class DynamoDbEventStore implements EventStore {
         : answer();
     const passedOver = new Set<string>();
     let maxEvents = MAX_INBOX_EVENTS;
+    let waitingBehind: { readonly inbox: string; readonly since: number } | undefined;
     for (let attempt = 1; ; attempt += 1) {
       const { submissions, ownPending } = await this.inbox.pending(tenant, own.inbox);
       if (!ownPending) return this.appendedByOthers(tenant, own);
+      if (submissions.length > 1) this.contendedAt.set(tenant, Date.now());
+      // The oldest waiting submission's writer appends the round; the others wait for it to take theirs,
+      // so one transaction runs per round instead of every waiting writer's colliding.
+      // Patience runs from when that oldest one became the oldest, so a long queue is not mistaken for
+      // a dead writer.
+      const oldest = submissions.find((submission) => !passedOver.has(submission.inbox));
+      if (oldest && oldest.inbox !== own.inbox && Date.now() < deadline) {
+        if (waitingBehind?.inbox !== oldest.inbox) waitingBehind = { inbox: oldest.inbox, since: Date.now() };
+        if (Date.now() - waitingBehind.since < INBOX_PATIENCE_MS) {
+          await sleep(INBOX_POLL_MS / 2 + Math.random() * INBOX_POLL_MS);
+          continue;
+        }
+      }
       const group: Submission[] = [own];
       let events = own.events.length;
       for (const other of submissions) {
@@ -288,6 +323,7 @@ export class DynamoDbEventStore implements EventStore {
         continue;
       }
       if (outcome === 'rebase') {
+        this.contendedAt.set(tenant, Date.now());
         if (Date.now() < deadline) {
           await sleep(inboxBackoffMs(attempt));
           continue;
@@ -989,6 +1025,9 @@ function backoffMs(attempt: number): number {
 function inboxBackoffMs(attempt: number): number {
   return Math.random() * Math.min(50, 5 * attempt);
 }
+
+/** Between a waiting writer's looks at the inbox: about one round's transaction. */
+const INBOX_POLL_MS = 20;
 
 async function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
   try {
