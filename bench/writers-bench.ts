@@ -65,6 +65,10 @@ export async function benchWriters(
   await ensureLedgerTables(admin, tables);
   const strategy: ContentionStrategy = 'inbox';
   try {
+    // The JVM and the SDK clients warm up first: the first seconds of a fresh DynamoDB Local are slower.
+    for (const warm of [1, 16]) {
+      await runWriters(dynamoDb.endpoint, tables, warm, Math.min(3, windowSec), strategy, () => 'warm-up');
+    }
     const measure = async (using: ContentionStrategy) => {
       const runs: WritersRun[] = [];
       for (const writers of counts) {

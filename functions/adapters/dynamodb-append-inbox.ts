@@ -73,21 +73,9 @@ export class DynamoDbAppendInbox {
   async pending(
     tenant: string,
     own: string,
-    now = Date.now(),
   ): Promise<{ readonly submissions: readonly InboxSubmission[]; readonly ownPending: boolean }> {
-    const { pk } = stateKeys.inbox(tenant, '');
-    const response = await callStorage(() =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.stateTable,
-          KeyConditionExpression: 'pk = :pk AND sk >= :since',
-          ExpressionAttributeValues: { ':pk': pk, ':since': String(now - LIVE_MS).padStart(15, '0') },
-          ConsistentRead: true,
-          Limit: READ_LIMIT,
-        }),
-      ),
-    );
-    const submissions = (response.Items ?? []).map(
+    const { items, truncated } = await this.query(tenant, false);
+    const submissions = items.map(
       (item): InboxSubmission => ({
         events: JSON.parse(String(item.events)) as IncomingEvent[],
         caller: item.caller as UnverifiedCaller | undefined,
@@ -95,10 +83,51 @@ export class DynamoDbAppendInbox {
         inbox: String(item.sk),
       }),
     );
-    if (submissions.some((submission) => submission.inbox === own)) return { submissions, ownPending: true };
+    return { submissions, ownPending: await this.ownPending(tenant, own, submissions, truncated) };
+  }
+
+  /** Only the keys of the live submissions, oldest first: what a writer waiting its turn looks at. */
+  async queue(
+    tenant: string,
+    own: string,
+  ): Promise<{ readonly keys: readonly string[]; readonly ownPending: boolean }> {
+    const { items, truncated } = await this.query(tenant, true);
+    const keys = items.map((item) => String(item.sk));
+    const ownPending = await this.ownPending(
+      tenant,
+      own,
+      keys.map((inbox) => ({ inbox })),
+      truncated,
+    );
+    return { keys, ownPending };
+  }
+
+  private async query(tenant: string, keysOnly: boolean) {
+    const { pk } = stateKeys.inbox(tenant, '');
+    const response = await callStorage(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.stateTable,
+          KeyConditionExpression: 'pk = :pk AND sk >= :since',
+          ExpressionAttributeValues: { ':pk': pk, ':since': String(Date.now() - LIVE_MS).padStart(15, '0') },
+          ...(keysOnly ? { ProjectionExpression: 'sk' } : {}),
+          ConsistentRead: true,
+          Limit: READ_LIMIT,
+        }),
+      ),
+    );
+    return { items: response.Items ?? [], truncated: response.LastEvaluatedKey !== undefined };
+  }
+
+  private async ownPending(
+    tenant: string,
+    own: string,
+    found: readonly { readonly inbox: string }[],
+    truncated: boolean,
+  ): Promise<boolean> {
+    if (found.some((submission) => submission.inbox === own)) return true;
     // Past a full page, its absence from the page proves nothing: ask for the item itself.
-    const ownPending = response.LastEvaluatedKey !== undefined && (await this.exists(tenant, own));
-    return { submissions, ownPending };
+    return truncated && (await this.exists(tenant, own));
   }
 
   /**

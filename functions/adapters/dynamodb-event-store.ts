@@ -176,6 +176,8 @@ export class DynamoDbEventStore implements EventStore {
   private readonly inbox: DynamoDbAppendInbox;
   /** When this container last lost the head of each tenant (see CONTENDED_MS). */
   private readonly contendedAt = new Map<string, number>();
+  /** About how long one read-plan-write round takes from this container (a moving average, ms). */
+  private roundMs = 30;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.client = options.client;
@@ -227,7 +229,7 @@ export class DynamoDbEventStore implements EventStore {
     for (let attempt = 1; ; attempt += 1) {
       let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
       try {
-        outcome = await this.tryAppendGroup(tenant, group);
+        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
       } catch (error) {
         return group.map(() => ({ status: 'rejected', reason: error }));
       }
@@ -284,22 +286,31 @@ export class DynamoDbEventStore implements EventStore {
     const passedOver = new Set<string>();
     let maxEvents = MAX_INBOX_EVENTS;
     let waitingBehind: { readonly inbox: string; readonly since: number } | undefined;
+    let leading = false;
     for (let attempt = 1; ; attempt += 1) {
+      if (!leading) {
+        // The oldest waiting submission's writer appends the round; the others wait their turn (by
+        // their place in the queue, a round being about what this container's last one took), so one
+        // transaction runs per round instead of every waiting writer's colliding. Patience runs from
+        // when that oldest one became the oldest, so a long queue is not taken for a dead writer.
+        const { keys, ownPending } = await this.inbox.queue(tenant, own.inbox);
+        if (!ownPending) return this.appendedByOthers(tenant, own);
+        if (keys.length > 1) this.contendedAt.set(tenant, Date.now());
+        const queue = keys.filter((key) => !passedOver.has(key));
+        const [oldest] = queue;
+        if (oldest !== undefined && oldest !== own.inbox && Date.now() < deadline) {
+          if (waitingBehind?.inbox !== oldest) waitingBehind = { inbox: oldest, since: Date.now() };
+          if (Date.now() - waitingBehind.since < Math.max(INBOX_PATIENCE_MS, 5 * this.roundMs)) {
+            const place = Math.max(0, queue.indexOf(own.inbox));
+            const rounds = 1 + Math.floor(place / MAX_INBOX_EVENTS);
+            await sleep(this.roundMs * rounds * (0.75 + Math.random() / 2));
+            continue;
+          }
+        }
+        leading = true;
+      }
       const { submissions, ownPending } = await this.inbox.pending(tenant, own.inbox);
       if (!ownPending) return this.appendedByOthers(tenant, own);
-      if (submissions.length > 1) this.contendedAt.set(tenant, Date.now());
-      // The oldest waiting submission's writer appends the round; the others wait for it to take theirs,
-      // so one transaction runs per round instead of every waiting writer's colliding.
-      // Patience runs from when that oldest one became the oldest, so a long queue is not mistaken for
-      // a dead writer.
-      const oldest = submissions.find((submission) => !passedOver.has(submission.inbox));
-      if (oldest && oldest.inbox !== own.inbox && Date.now() < deadline) {
-        if (waitingBehind?.inbox !== oldest.inbox) waitingBehind = { inbox: oldest.inbox, since: Date.now() };
-        if (Date.now() - waitingBehind.since < INBOX_PATIENCE_MS) {
-          await sleep(INBOX_POLL_MS / 2 + Math.random() * INBOX_POLL_MS);
-          continue;
-        }
-      }
       const group: Submission[] = [own];
       let events = own.events.length;
       for (const other of submissions) {
@@ -310,7 +321,7 @@ export class DynamoDbEventStore implements EventStore {
       }
       let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
       try {
-        outcome = await this.tryAppendGroup(tenant, group);
+        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
       } catch (error) {
         return answerWithout(() => {
           throw error;
@@ -350,6 +361,16 @@ export class DynamoDbEventStore implements EventStore {
         if (answer?.status === 'fulfilled') return answer.value;
         throw answer?.reason ?? new Error('the inbox round gave no answer');
       });
+    }
+  }
+
+  /** Runs one read-plan-write round, keeping a moving average of how long rounds take here. */
+  private async timedRound<T>(round: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await round();
+    } finally {
+      this.roundMs = 0.8 * this.roundMs + 0.2 * Math.max(1, Date.now() - started);
     }
   }
 
@@ -1025,9 +1046,6 @@ function backoffMs(attempt: number): number {
 function inboxBackoffMs(attempt: number): number {
   return Math.random() * Math.min(50, 5 * attempt);
 }
-
-/** Between a waiting writer's looks at the inbox: about one round's transaction. */
-const INBOX_POLL_MS = 20;
 
 async function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
   try {
