@@ -311,6 +311,9 @@ export class DynamoDbEventStore implements EventStore {
       }
       const { submissions, ownPending } = await this.inbox.pending(tenant, own.inbox);
       if (!ownPending) return this.appendedByOthers(tenant, own);
+      // Other containers moved the head since this one's last commit: a guess from memory would only
+      // cost a cancelled transaction, so the round reads.
+      this.memory?.forget(tenant);
       const group: Submission[] = [own];
       let events = own.events.length;
       for (const other of submissions) {
