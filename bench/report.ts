@@ -6,6 +6,7 @@ import type { IngestResults, IngestRun } from './ingest-bench.ts';
 import type { MerkleRun } from './merkle-bench.ts';
 import type { MetricsRun } from './metrics-bench.ts';
 import type { LayoutName, LayoutRun } from './projection-layout-bench.ts';
+import { type WritersResults, type WritersRun, writersTargets } from './writers-bench.ts';
 
 export interface BenchResults {
   readonly machine: {
@@ -25,6 +26,8 @@ export interface BenchResults {
   /** Last breaching `metric.observed` posted → its `rollback.requested` readable (absent before issue 19). */
   readonly triggerRollback?: LatencyRun;
   readonly dashboard?: DashboardRun;
+  /** Independent writers on one tenant against the same writers on their own tenants (issue 16). */
+  readonly writers?: WritersResults;
   readonly metrics?: Record<string, MetricsRun>;
   /** `--projection memory`: the query against each storage layout of one in-memory fold. */
   readonly metricsLayouts?: Record<string, LayoutRun>;
@@ -57,6 +60,7 @@ ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run;
 ${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
     r.failures ? failuresSection(r.failures) : '',
     r.ingest ? ingestSection(r.ingest) : '',
+    r.writers ? writersSection(r.writers) : '',
     r.gate && r.rollback ? decisionsSection(r.gate, r.rollback, r.freshness, r.triggerRollback) : '',
     r.dashboard ? dashboardSection(r.dashboard) : '',
     r.metrics ? metricsSection(r.metrics) : '',
@@ -124,6 +128,33 @@ ${comparison}`;
 function ratio(run: IngestRun, other: IngestRun): string {
   return `${(run.eventsPerSec / other.eventsPerSec).toFixed(2)}×`;
 }
+
+function writersSection(w: WritersResults): string {
+  const rows = (runs: readonly WritersRun[], strategy: string) =>
+    runs
+      .map(
+        (run) =>
+          `| ${strategy} | ${run.writers} | ${run.oneTenant.eventsPerSec} | ${run.oneTenant.p50Ms} ms | ${run.oneTenant.p99Ms} ms | ${run.oneTenant.gaveUp} | ${run.oneTenant.transactions} (${run.oneTenant.cancelled}) | ${run.oneTenant.eventsPerCommit} | ${run.oneTenant.chainVerified ? 'yes' : '**no**'} | ${run.ownTenants.eventsPerSec} | ${run.ownTenants.p50Ms} ms | ${run.ownTenants.p99Ms} ms | ${run.ownTenants.gaveUp} | ${round2(run.oneTenant.eventsPerSec / run.ownTenants.eventsPerSec)} |`,
+      )
+      .join('\n');
+  const targets = writersTargets(w.runs)
+    .map(
+      (t) =>
+        `${t.writers} writers: ≥ 1 writer ${mark(t.atLeastOneWriter)}, ≥ ½ own tenants ${mark(t.atLeastHalfOwnTenants)}${t.writers === 16 ? `, no 503 ${mark(t.no503)}` : ''}`,
+    )
+    .join('; ');
+  return `## Writers as Lambda runs them (N containers, each its own client and store, one event per append, ${w.windowSec} s each)
+
+| contention | writers | one tenant events/s | p50 | p99 | 503s | transactions (cancelled) | events per commit | chain verifies | own tenants events/s | p50 | p99 | 503s | one ÷ own |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${rows(w.runs, w.strategy)}
+${w.baseline ? rows(w.baseline.runs, `${w.baseline.strategy} (before)`) : ''}
+
+Targets (one tenant, \`${w.strategy}\`): ${targets}.
+`;
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 function decisionsSection(
   gate: LatencyRun,

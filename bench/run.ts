@@ -20,6 +20,7 @@ import { attemptPart } from './parts.ts';
 import { benchProjectionLayouts } from './projection-layout-bench.ts';
 import { renderReport } from './report.ts';
 import { phase } from './stats.ts';
+import { benchWriters } from './writers-bench.ts';
 
 const HELP = `Release Ledger benchmarks, on the local runtime (never part of npm test).
 
@@ -29,7 +30,8 @@ Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 10
   --out <dir>     where to write latest.json and latest.md (default bench/results)
   --only <parts>  run only these parts, comma-separated: runtime (ingest with the reactions in the API's
                   process and in a worker per function, side by side; decisions, dashboard),
-                  metrics, merkle, bundles (default: all but merkle)
+                  writers (N independent writers on one tenant against N tenants, as Lambda runs
+                  them), metrics, merkle, bundles (default: all but merkle)
   --sizes <n,…>   history sizes for the metrics and merkle benchmarks (default 10000,100000,1000000;
                   quick: 10000); merkle: proofs, verification, tree build and append cost side by side
   --loader <how>  how the metrics benchmark stores histories: bulk (default; the append path's own
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
         queryRepetitions: 3,
         dashboardEvents: 10_000,
         dashboardLoads: 3,
+        writersWindowSec: 4,
       }
     : {
         ingest: 2000,
@@ -96,10 +99,13 @@ async function main(): Promise<void> {
         queryRepetitions: 5,
         dashboardEvents: 10_000,
         dashboardLoads: 5,
+        writersWindowSec: 15,
       };
   const histories = values.sizes ? values.sizes.split(',').map(Number) : sizes.histories;
-  const parts = new Set(values.only ? values.only.split(',') : ['runtime', 'metrics', 'bundles']);
-  const unknown = [...parts].filter((part) => !['runtime', 'metrics', 'merkle', 'bundles'].includes(part));
+  const parts = new Set(values.only ? values.only.split(',') : ['runtime', 'writers', 'metrics', 'bundles']);
+  const unknown = [...parts].filter(
+    (part) => !['runtime', 'writers', 'metrics', 'merkle', 'bundles'].includes(part),
+  );
   if (
     unknown.length > 0 ||
     !['bulk', 'append'].includes(values.loader) ||
@@ -128,6 +134,11 @@ async function main(): Promise<void> {
   // A part that cannot run (no browser, a port taken) is named in the results; the others still run.
   const failures: Record<string, string> = {};
   if (parts.has('runtime')) await benchRuntime(results, sizes, durationsSec, failures);
+  if (parts.has('writers')) {
+    results.writers = await attemptPart(failures, 'writers', () =>
+      phase(durationsSec, 'writers', () => benchWriters(sizes.writersWindowSec)),
+    );
+  }
   if (parts.has('metrics') && values.projection === 'memory') {
     results.metricsLayouts = await attemptPart(failures, 'metrics', () =>
       phase(durationsSec, 'metrics', () => benchProjectionLayouts(histories, sizes.queryRepetitions)),

@@ -149,6 +149,14 @@ const TOKEN_PREFIX = `${stateKeys.token('').pk}*`;
  */
 const NOT_TOKENS = { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [TOKEN_PREFIX] } };
 const ONLY_TOKENS = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [TOKEN_PREFIX] } };
+/**
+ * An append that lost the race for a tenant's head waits in the tenant's inbox (`<tenant>#inbox`); the
+ * transaction that appends it, or its own writer taking it back, deletes it. No other ledger item is
+ * ever deleted by an appending function.
+ */
+const ONLY_INBOX = {
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`*${stateKeys.inbox('', '').pk}`] },
+};
 /** The sealer's own resume point, a runtime checkpoint (not a tenant item). */
 const WATCH_INDEX = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [stateKeys.openWatches] } };
 const SEALER_CHECKPOINT = {
@@ -181,6 +189,7 @@ function grantsFor(kind: Access): Grant[] {
       return [
         allow([...READ, ...APPEND_EVENTS], [events]),
         allow([...READ, ...APPEND_STATE], [state], NOT_TOKENS),
+        allow(['dynamodb:DeleteItem'], [state], ONLY_INBOX),
         allow(ENCRYPT, [dataKey], VIA_DYNAMODB),
       ];
     case 'token-read':

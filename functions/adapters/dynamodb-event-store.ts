@@ -54,6 +54,7 @@ import {
   type UnverifiedCaller,
 } from '../../domain/ports/event-store.ts';
 import { AppendMemory } from './append-memory.ts';
+import { DynamoDbAppendInbox } from './dynamodb-append-inbox.ts';
 import { dynamoDbValueBytes } from './dynamodb-item-size.ts';
 import { DynamoDbLedgerEntries } from './dynamodb-ledger-entries.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -78,7 +79,18 @@ export interface DynamoDbEventStoreOptions {
    * @default true
    */
   readonly serializeInProcess?: boolean;
+  /**
+   * What an append does once it lost the race for the tenant's ledger head to another process (another
+   * Lambda container): 'inbox' leaves its submission in the tenant's inbox and from then on every writer
+   * that tries appends all waiting submissions in one transaction, so concurrency becomes batching and
+   * each writer finds its own appended or appends it; 'rebase' re-reads and retries alone, which under N
+   * contending containers spends most transactions on conflicts. The first try is direct either way.
+   * @default 'inbox'
+   */
+  readonly contention?: ContentionStrategy;
 }
+
+export type ContentionStrategy = 'inbox' | 'rebase';
 
 /** DynamoDB caps a transaction at 100 items and 4 MB. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -101,7 +113,28 @@ interface Submission {
   readonly caller: UnverifiedCaller | undefined;
   /** The estimated bytes its events add to a transaction (each is stored whole, original included). */
   readonly bytes: number;
+  /** Its inbox item's key, when it waits in the tenant's inbox: the transaction appending it deletes it. */
+  readonly inbox?: string | undefined;
 }
+
+/** A submission goes through the inbox only when one item (400 KB) holds it with room to spare. */
+const MAX_INBOX_BYTES = 300 * 1024;
+/**
+ * Events one inbox round appends: each brings its entry, pointers, idempotency record, stream head and
+ * inbox delete, so this keeps the transaction well inside 100 items (a larger one is halved).
+ */
+const MAX_INBOX_EVENTS = 12;
+/**
+ * After a conflict on a tenant, this container's next appends to it skip the direct try for this long:
+ * under sustained contention the try would only cost a cancelled transaction and cancel the inbox
+ * round it collided with. A lone writer never conflicts, so its path stays the direct one.
+ */
+const CONTENDED_MS = 1_000;
+/**
+ * How long a writer whose submission is not the oldest waiting lets the oldest one's writer append it
+ * before appending them itself (that writer may have died, or be slow): a few inbox rounds.
+ */
+const INBOX_PATIENCE_MS = 250;
 
 function submissionBytes(events: readonly IncomingEvent[]): number {
   return events.reduce(
@@ -139,6 +172,12 @@ export class DynamoDbEventStore implements EventStore {
   /** Only when this process serialises the tenant's appends; otherwise two appends would share a guess. */
   private readonly memory: AppendMemory | undefined;
   private readonly entries: DynamoDbLedgerEntries;
+  private readonly contention: ContentionStrategy;
+  private readonly inbox: DynamoDbAppendInbox;
+  /** When this container last lost the head of each tenant (see CONTENDED_MS). */
+  private readonly contendedAt = new Map<string, number>();
+  /** About how long one read-plan-write round takes from this container (a moving average, ms). */
+  private roundMs = 30;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.client = options.client;
@@ -149,6 +188,8 @@ export class DynamoDbEventStore implements EventStore {
     this.serializeInProcess = options.serializeInProcess ?? true;
     this.memory = this.serializeInProcess ? new AppendMemory() : undefined;
     this.entries = new DynamoDbLedgerEntries(options);
+    this.contention = options.contention ?? 'inbox';
+    this.inbox = new DynamoDbAppendInbox(options.client, options.stateTable);
     this.groupCommit = new GroupCommit({
       commit: (tenant, group) => this.appendGroup(tenant, group),
       fits: fitsGroup,
@@ -177,10 +218,18 @@ export class DynamoDbEventStore implements EventStore {
     group: readonly Submission[],
   ): Promise<readonly PromiseSettledResult<AppendOutcome>[]> {
     const deadline = Date.now() + this.appendBudgetMs;
+    const [lone] = group;
+    const throughInbox =
+      this.contention === 'inbox' && lone && group.length === 1 && lone.bytes <= MAX_INBOX_BYTES
+        ? lone
+        : undefined;
+    if (throughInbox && Date.now() - (this.contendedAt.get(tenant) ?? -Infinity) < CONTENDED_MS) {
+      return [await settle(this.appendThroughInbox(tenant, throughInbox, deadline))];
+    }
     for (let attempt = 1; ; attempt += 1) {
       let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
       try {
-        outcome = await this.tryAppendGroup(tenant, group);
+        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
       } catch (error) {
         return group.map(() => ({ status: 'rejected', reason: error }));
       }
@@ -203,6 +252,10 @@ export class DynamoDbEventStore implements EventStore {
         ];
       }
       if (outcome !== 'rebase') return outcome;
+      if (throughInbox) {
+        this.contendedAt.set(tenant, Date.now());
+        return [await settle(this.appendThroughInbox(tenant, throughInbox, deadline))];
+      }
       if (Date.now() >= deadline) {
         const reason = new StorageUnavailableError(
           `the ledger head kept moving for ${attempt} attempts; retry shortly`,
@@ -211,6 +264,139 @@ export class DynamoDbEventStore implements EventStore {
       }
       await sleep(backoffMs(attempt));
     }
+  }
+
+  /**
+   * An append that lost the race for the head: it waits in the tenant's inbox, and each round it either
+   * finds itself appended by the writer that won (its item gone), or appends itself together with every
+   * submission waiting beside it (up to a transaction's worth), in one transaction that deletes their
+   * items. A writer answers anything but 'created' only after taking its item back, so a submission
+   * answered 503, refused or replayed can never be appended later by somebody else.
+   */
+  private async appendThroughInbox(
+    tenant: string,
+    submission: Submission,
+    deadline: number,
+  ): Promise<AppendOutcome> {
+    const own = await this.inbox.leave(tenant, submission);
+    const answerWithout = async (answer: () => AppendOutcome | never): Promise<AppendOutcome> =>
+      (await this.inbox.withdraw(tenant, own.inbox)) === 'appended'
+        ? this.appendedByOthers(tenant, own)
+        : answer();
+    const passedOver = new Set<string>();
+    let maxEvents = MAX_INBOX_EVENTS;
+    let waitingBehind: { readonly inbox: string; readonly since: number } | undefined;
+    let leading = false;
+    for (let attempt = 1; ; attempt += 1) {
+      if (!leading) {
+        // The oldest waiting submission's writer appends the round; the others wait their turn (by
+        // their place in the queue, a round being about what this container's last one took), so one
+        // transaction runs per round instead of every waiting writer's colliding. Patience runs from
+        // when that oldest one became the oldest, so a long queue is not taken for a dead writer.
+        const { keys, ownPending } = await this.inbox.queue(tenant, own.inbox);
+        if (!ownPending) return this.appendedByOthers(tenant, own);
+        if (keys.length > 1) this.contendedAt.set(tenant, Date.now());
+        const queue = keys.filter((key) => !passedOver.has(key));
+        const [oldest] = queue;
+        if (oldest !== undefined && oldest !== own.inbox && Date.now() < deadline) {
+          if (waitingBehind?.inbox !== oldest) waitingBehind = { inbox: oldest, since: Date.now() };
+          if (Date.now() - waitingBehind.since < Math.max(INBOX_PATIENCE_MS, 5 * this.roundMs)) {
+            const place = Math.max(0, queue.indexOf(own.inbox));
+            const rounds = 1 + Math.floor(place / MAX_INBOX_EVENTS);
+            await sleep(this.roundMs * rounds * (0.75 + Math.random() / 2));
+            continue;
+          }
+        }
+        leading = true;
+      }
+      const { submissions, ownPending } = await this.inbox.pending(tenant, own.inbox);
+      if (!ownPending) return this.appendedByOthers(tenant, own);
+      // Other containers moved the head since this one's last commit: a guess from memory would only
+      // cost a cancelled transaction, so the round reads.
+      this.memory?.forget(tenant);
+      const group: Submission[] = [own];
+      let events = own.events.length;
+      for (const other of submissions) {
+        if (other.inbox === own.inbox || passedOver.has(other.inbox)) continue;
+        if (events + other.events.length > maxEvents || !fitsGroup(group, other)) continue;
+        group.push(other);
+        events += other.events.length;
+      }
+      let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
+      try {
+        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
+      } catch (error) {
+        return answerWithout(() => {
+          throw error;
+        });
+      }
+      if (outcome === 'split') {
+        // One of the others cannot share a transaction: take fewer, down to this submission alone.
+        maxEvents = Math.max(own.events.length, Math.floor(events / 2));
+        if (group.length === 2) passedOver.add(group[1]?.inbox ?? '');
+        continue;
+      }
+      if (outcome === 'rebase') {
+        this.contendedAt.set(tenant, Date.now());
+        if (Date.now() < deadline) {
+          await sleep(inboxBackoffMs(attempt));
+          continue;
+        }
+        return answerWithout(() => {
+          throw new StorageUnavailableError(
+            `the ledger head kept moving for ${attempt} inbox rounds; retry shortly`,
+          );
+        });
+      }
+      if ('revoked' in outcome) {
+        if (outcome.revoked.includes(0)) {
+          return answerWithout(() => {
+            throw new CallerRevokedError('the bearer token is not valid');
+          });
+        }
+        // Others whose tokens are gone are their own writers' to answer.
+        for (const index of outcome.revoked) passedOver.add(group[index]?.inbox ?? '');
+        continue;
+      }
+      const [answer] = outcome;
+      if (answer?.status === 'fulfilled' && answer.value.status === 'created') return answer.value;
+      return answerWithout(() => {
+        if (answer?.status === 'fulfilled') return answer.value;
+        throw answer?.reason ?? new Error('the inbox round gave no answer');
+      });
+    }
+  }
+
+  /** Runs one read-plan-write round, keeping a moving average of how long rounds take here. */
+  private async timedRound<T>(round: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await round();
+    } finally {
+      this.roundMs = 0.8 * this.roundMs + 0.2 * Math.max(1, Date.now() - started);
+    }
+  }
+
+  /** A submission another writer appended: its results, from the idempotency records that append wrote. */
+  private async appendedByOthers(tenant: string, submission: Submission): Promise<AppendOutcome> {
+    const keys = submission.events.map((event) => idempotencyKey(event.source, event.id));
+    const items = await this.batchGet(
+      this.stateTable,
+      [...new Set(keys)].map((key) => stateKeys.idempotency(tenant, key)),
+    );
+    const records = new Map(
+      items.map((item) => [String(item.pk).slice(`${tenant}#idem#`.length), item] as const),
+    );
+    const results = submission.events.map((event, at) => {
+      const record = records.get(keys[at] ?? '');
+      if (!record || record.payloadHash !== event.payloadHash) {
+        throw new LedgerIntegrityError(
+          `a submission left the inbox of ${tenant} without its event (${event.source}, ${event.id}) stored`,
+        );
+      }
+      return appendResultOf(record.result);
+    });
+    return { status: 'created', results };
   }
 
   /**
@@ -310,6 +496,8 @@ export class DynamoDbEventStore implements EventStore {
     };
     const recordedAt = this.clock().toISOString();
     const plan = planAppend(tenant, toAppend, state, recordedAt);
+    // The inbox items of the submissions this transaction appends leave with it, and only if still there.
+    const leaving = writing.flatMap(({ index }) => group[index]?.inbox ?? []);
     // Each unverified caller's token is checked once, in the transaction that writes its events.
     const callers = new Map<string, { caller: UnverifiedCaller; submissions: number[] }>();
     for (const { index, caller } of writing) {
@@ -328,6 +516,7 @@ export class DynamoDbEventStore implements EventStore {
         catalog,
         new Map([...deployments, ...resolved.deployments]),
         [...callers.values()].map(({ caller }) => caller),
+        leaving,
       );
     } catch (error) {
       if (group.length > 1) return 'split';
@@ -402,6 +591,7 @@ export class DynamoDbEventStore implements EventStore {
     catalog: ReleaseCatalog,
     deployments: ReadonlyMap<string, DeploymentFacts>,
     callers: readonly UnverifiedCaller[],
+    inboxItems: readonly string[] = [],
   ): TransactWriteCommandInput & { readonly writes: readonly LedgerWrite[] } {
     type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const tableName = (table: LedgerTable) => (table === 'events' ? this.eventsTable : this.stateTable);
@@ -449,7 +639,18 @@ export class DynamoDbEventStore implements EventStore {
         },
       };
     });
-    const items = [...callerChecks, ...ledgerItems];
+    // Last, so the cancellation reasons of the writes keep their positions; one that fails (taken back
+    // by its writer, or appended by someone else) means only that the inbox moved: a rebase re-reads it.
+    const inboxDeletes = inboxItems.map(
+      (key): Item => ({
+        Delete: {
+          TableName: this.stateTable,
+          Key: stateKeys.inbox(tenant, key),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      }),
+    );
+    const items = [...callerChecks, ...ledgerItems, ...inboxDeletes];
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
@@ -468,6 +669,7 @@ export class DynamoDbEventStore implements EventStore {
         expectedHead?.seq ?? 0,
         plan.entries[0]?.envelope.recordedAt,
         plan.entries.map((e) => e.idempotencyKey),
+        inboxItems,
       ]),
     ).slice(0, 36);
     return { TransactItems: items, ClientRequestToken: token, writes };
@@ -838,6 +1040,22 @@ export function decodeCursor(cursor: string): string {
 function backoffMs(attempt: number): number {
   const cap = Math.min(200, 4 * 2 ** Math.min(attempt, 6));
   return Math.random() * cap;
+}
+
+/**
+ * Between inbox rounds: the head moved because a round committed, most likely with this submission in
+ * it, so look again soon; the jitter spreads the writers that were not in it over the next round.
+ */
+function inboxBackoffMs(attempt: number): number {
+  return Math.random() * Math.min(50, 5 * attempt);
+}
+
+async function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  try {
+    return { status: 'fulfilled', value: await promise };
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -31,6 +31,8 @@ export const stateKeys = {
   idempotency: (tenant: string, key: string) => ({ pk: `${tenant}#idem#${key}`, sk: 'idem' }),
   release: (tenant: string, releaseId: string) => ({ pk: `${tenant}#release#${releaseId}`, sk: 'meta' }),
   releaseByServiceVersion: (tenant: string, key: string) => ({ pk: `${tenant}#relver#${key}`, sk: 'ref' }),
+  /** A submission waiting for whoever wins the ledger head (see dynamodb-append-inbox.ts). */
+  inbox: (tenant: string, key: string) => ({ pk: `${tenant}#inbox`, sk: key }),
   releaseList: (tenant: string) => `${tenant}#releases`,
   releaseListOfService: (tenant: string, service: string) => `${tenant}#releases#service#${service}`,
   gateBypassList: (tenant: string) => `${tenant}#gate-bypasses`,

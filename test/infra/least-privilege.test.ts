@@ -84,6 +84,7 @@ describe('least privilege', () => {
 
   it('keeps token records to the functions that manage them, and those functions to nothing else', () => {
     const onlyTokens = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['token#*'] } };
+    const onlyInbox = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#inbox'] } };
     const tokenFunctions = names.filter((n) =>
       (functionAccess[n] ?? []).some((a) => a === 'token-read' || a === 'token-admin'),
     );
@@ -99,6 +100,11 @@ describe('least privilege', () => {
       for (const statement of statementsOf(name).filter((s) => onTable(s, 'state'))) {
         // Appending for a caller whose grant was not re-read: a condition check on token records, and a
         // batch read of them for a replay or a conflict (which write nothing), no more.
+        // An appender deletes inbox items (its own submission taken back, or those it appended), no more.
+        if (JSON.stringify(statement.Condition) === JSON.stringify(onlyInbox)) {
+          expect(statement).toMatchObject({ Action: 'dynamodb:DeleteItem' });
+          continue;
+        }
         if (statement.Condition?.['ForAllValues:StringLike']) {
           expect(name).toBe('postEvents');
           expect(statement).toMatchObject({

@@ -1,0 +1,190 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { IncomingEvent } from '../../domain/ledger/ledger-event.ts';
+import { type AppendOutcome, StorageUnavailableError } from '../../domain/ports/event-store.ts';
+import {
+  DynamoDbEventStore,
+  type DynamoDbEventStoreOptions,
+} from '../../functions/adapters/dynamodb-event-store.ts';
+import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
+import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+import { incoming } from '../support/incoming-events.ts';
+
+let tables: TestTables;
+beforeAll(async () => {
+  tables = await createTestTables();
+});
+
+/** Runs before the n-th request of that kind a store sends (1-based): where a test injects its fault. */
+type Hooks = Partial<Record<'TransactWriteItems' | 'Query', Record<number, () => Promise<void>>>>;
+
+/**
+ * A store as a Lambda container builds it (its own client, the defaults), on a client that counts its
+ * requests and runs the hooks before chosen ones: another writer moving the head, or a pause.
+ */
+function container(hooks: Hooks = {}, options: Partial<DynamoDbEventStoreOptions> = {}) {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: tables.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  const sent: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, '');
+      sent[name] = (sent[name] ?? 0) + 1;
+      await hooks[name as keyof Hooks]?.[sent[name]]?.();
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectFaults' },
+  );
+  const store = new DynamoDbEventStore({
+    client,
+    eventsTable: tables.eventsTable,
+    stateTable: tables.stateTable,
+    ...options,
+  });
+  return { store, sent };
+}
+
+const testRun = (tenant: string, writer: number, n: number): IncomingEvent =>
+  incoming('tests.completed', { releaseId: `${tenant}-r${n % 3}`, suite: `w${writer}-${n}`, passed: true });
+
+async function inboxItems(tenant: string) {
+  const response = await tables.documentClient.send(
+    new QueryCommand({
+      TableName: tables.stateTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': stateKeys.inbox(tenant, '').pk },
+      ConsistentRead: true,
+    }),
+  );
+  return response.Items ?? [];
+}
+
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+describe('the append inbox (independent writers on one tenant, as separate Lambda containers)', () => {
+  it('appends every event of 32 containers writing one tenant at once, seqs gapless, chain intact', async () => {
+    const tenant = 'inbox-many';
+    const WRITERS = 32;
+    const EACH = 2;
+    const outcomes: AppendOutcome[] = [];
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, writer) => {
+        // A generous budget: a slow shared box must not turn this test of order into one of speed.
+        const { store } = container({}, { appendBudgetMs: 60_000 });
+        for (let n = 0; n < EACH; n += 1)
+          outcomes.push(await store.appendEvents(tenant, [testRun(tenant, writer, n)]));
+      }),
+    );
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(WRITERS * EACH).fill('created'));
+    const seqs = outcomes.flatMap((outcome) => outcome.results.map((result) => result.seq));
+    expect(seqs.sort((a, b) => a - b)).toEqual(oneTo(WRITERS * EACH));
+    const ledger = await tables.store().readLedger(tenant, 0, 1000);
+    expect(ledger.events.map((event) => event.seq)).toEqual(oneTo(WRITERS * EACH));
+    expect(new Set(ledger.events.map((event) => event.data.suite)).size).toBe(WRITERS * EACH);
+    // Every writer was answered with exactly what the ledger holds at its seq.
+    const bySeq = new Map(ledger.events.map((event) => [event.seq, event]));
+    for (const [result] of outcomes.map((outcome) => outcome.results)) {
+      expect(bySeq.get(result?.seq ?? 0)).toMatchObject({ id: result?.id, hash: result?.hash });
+    }
+    expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: WRITERS * EACH });
+    expect(await inboxItems(tenant)).toEqual([]);
+  }, 180_000);
+
+  it('stores each event once when three containers send it at the same moment, twice over', async () => {
+    const tenant = 'inbox-copies';
+    const EVENTS = 12;
+    const events = Array.from({ length: EVENTS }, (_, n) => testRun(tenant, 0, n));
+    const answers = await Promise.all(
+      [0, 1].flatMap(() =>
+        events.flatMap((event) =>
+          [0, 1, 2].map(() => container({}, { appendBudgetMs: 60_000 }).store.appendEvents(tenant, [event])),
+        ),
+      ),
+    );
+
+    const ledger = await tables.store().readLedger(tenant, 0, 1000);
+    expect(ledger.events.map((event) => event.seq)).toEqual(oneTo(EVENTS));
+    for (const event of events) {
+      const mine = answers.filter((answer) => answer.results[0]?.id === event.id);
+      expect(mine.filter((answer) => answer.status === 'created')).toHaveLength(1);
+      expect(new Set(mine.map((answer) => JSON.stringify(answer.results)))).toHaveProperty('size', 1);
+    }
+    expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: EVENTS });
+    expect(await inboxItems(tenant)).toEqual([]);
+  }, 180_000);
+
+  it('answers a waiting writer with the seq and hash another writer appended its event at', async () => {
+    const tenant = 'inbox-handoff';
+    const mover = container().store;
+    const sequencer = container().store;
+    await sequencer.appendEvents(tenant, [testRun(tenant, 1, 0)]);
+    let sequencerAppended: Promise<AppendOutcome> | undefined;
+    // The waiting writer's direct try loses to another container; once its submission waits in the
+    // inbox, and before it looks again, the sequencer (whose remembered head is stale by then, so it
+    // conflicts and goes through the inbox too) appends its own event and the waiting one together.
+    const waiting = container({
+      TransactWriteItems: { 1: async () => void (await mover.appendEvents(tenant, [testRun(tenant, 2, 0)])) },
+      Query: {
+        1: async () => {
+          sequencerAppended = sequencer.appendEvents(tenant, [testRun(tenant, 1, 1)]);
+          await sequencerAppended;
+        },
+      },
+    });
+
+    const answer = await waiting.store.appendEvents(tenant, [testRun(tenant, 3, 0)]);
+
+    const appended = await sequencerAppended;
+    expect(answer.status).toBe('created');
+    expect(appended?.status).toBe('created');
+    // Its only transaction was the direct try that lost: the sequencer's transaction carried its event.
+    expect(waiting.sent.TransactWriteItems).toBe(1);
+    const ledger = await tables.store().readLedger(tenant, 0, 100);
+    expect(ledger.events.map((event) => event.seq)).toEqual(oneTo(4));
+    const stored = ledger.events.find((event) => event.seq === answer.results[0]?.seq);
+    expect(stored).toMatchObject({ data: { suite: 'w3-0' }, hash: answer.results[0]?.hash });
+    // One transaction: the sequencer's event and the waiting one are neighbours, recorded at one instant.
+    const together = ledger.events.filter((event) =>
+      [appended?.results[0]?.seq, answer.results[0]?.seq].includes(event.seq),
+    );
+    expect(together.map((event) => event.seq)).toEqual([3, 4]);
+    expect(new Set(together.map((event) => event.recordedAt)).size).toBe(1);
+    expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: 4 });
+    expect(await inboxItems(tenant)).toEqual([]);
+  });
+
+  it('takes a submission back before answering 503, so nobody appends it later and its retry is created', async () => {
+    const tenant = 'inbox-give-up';
+    const mover = container().store;
+    const moveHead = (n: number) => async () =>
+      void (await mover.appendEvents(tenant, [testRun(tenant, 9, n)]));
+    // No budget: the first inbox round that loses the head answers 503.
+    const giving = container(
+      { TransactWriteItems: { 1: moveHead(0), 2: moveHead(1) } },
+      { appendBudgetMs: 0 },
+    );
+    const event = testRun(tenant, 1, 0);
+
+    await expect(giving.store.appendEvents(tenant, [event])).rejects.toBeInstanceOf(StorageUnavailableError);
+
+    expect(await inboxItems(tenant)).toEqual([]);
+    // Another container in the inbox path afterwards does not find it waiting.
+    const later = container({ TransactWriteItems: { 1: moveHead(2) } });
+    await later.store.appendEvents(tenant, [testRun(tenant, 2, 0)]);
+    const ledger = await tables.store().readLedger(tenant, 0, 100);
+    expect(ledger.events.map((stored) => stored.data.suite)).toEqual(['w9-0', 'w9-1', 'w9-2', 'w2-0']);
+
+    const retried = await giving.store.appendEvents(tenant, [event]);
+    expect(retried.status).toBe('created');
+    expect(retried.results[0]?.seq).toBe(5);
+    expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: 5 });
+  });
+});
