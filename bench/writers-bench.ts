@@ -38,7 +38,7 @@ export interface WritersRun {
 export interface WritersResults {
   /** Seconds each layout keeps its writers appending (the appends in flight at the end are waited for). */
   readonly windowSec: number;
-  /** The store as Lambda constructs it (its default contention strategy). */
+  /** The strategy measured against the baseline: the inbox (opt-in, `LEDGER_APPEND_CONTENTION=inbox`). */
   readonly strategy: ContentionStrategy;
   readonly runs: readonly WritersRun[];
   /** The same runs with the store rebasing alone on every conflict (the behaviour before issue 16). */

@@ -32,6 +32,11 @@ export interface FunctionConfig {
   readonly codePipelineEndpoint: string | undefined;
   /** GitHub's REST API, where GitHub App tokens and protection-rule reviews go (a stand-in in tests). */
   readonly githubApiUrl: string;
+  /**
+   * What an append does after losing the tenant's head to another container (`LEDGER_APPEND_CONTENTION`):
+   * `rebase` (default) or the opt-in `inbox`; see DynamoDbEventStoreOptions.contention.
+   */
+  readonly appendContention: 'inbox' | 'rebase';
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
@@ -53,6 +58,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     doraDefinitions: doraDefinitions(env),
     codePipelineEndpoint: env.LEDGER_CODEPIPELINE_ENDPOINT || undefined,
     githubApiUrl: env.LEDGER_GITHUB_API_URL || 'https://api.github.com',
+    appendContention: env.LEDGER_APPEND_CONTENTION === 'inbox' ? 'inbox' : 'rebase',
   };
 }
 

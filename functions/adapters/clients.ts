@@ -27,6 +27,7 @@ export const adapters = /* @__PURE__ */ perContainer((config): Adapters => {
       client,
       eventsTable: config.eventsTable,
       stateTable: config.stateTable,
+      contention: config.appendContention,
     }),
     tokenStore: new DynamoDbTokenStore({ client, stateTable: config.stateTable }),
   };

@@ -46,6 +46,8 @@ function container(hooks: Hooks = {}, options: Partial<DynamoDbEventStoreOptions
     client,
     eventsTable: tables.eventsTable,
     stateTable: tables.stateTable,
+    // Opt-in (LEDGER_APPEND_CONTENTION=inbox): these are the inbox's own guarantees.
+    contention: 'inbox',
     ...options,
   });
   return { store, sent };
