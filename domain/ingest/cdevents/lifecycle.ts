@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { NativeEventType } from '../../events/native-events.ts';
+import { OUTPUT_TYPES, TEST_CASE_TYPES, TRIGGER_TYPES } from './spec-content.ts';
 
 /**
  * Subject content of the CDEvents lifecycle types (0.4.x and 0.5.x) and how each maps onto a native
@@ -18,18 +19,7 @@ const strings = z.array(text, { error: required('an array of strings') });
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: required(`one of ${values.join(', ')}`) });
 
-const TRIGGER_TYPES = ['manual', 'pipeline', 'event', 'schedule', 'other'] as const;
 const Trigger = object({ type: oneOf(TRIGGER_TYPES).optional(), uri: text.optional() });
-const TEST_CASE_TYPES = [
-  'performance',
-  'functional',
-  'unit',
-  'security',
-  'compliance',
-  'integration',
-  'e2e',
-  'other',
-] as const;
 const TestCase = object({
   id: nonEmpty,
   version: text.optional(),
@@ -45,7 +35,6 @@ const TestSuite = object({
 });
 /** 0.4: pass|fail|cancel|error; 0.5: success|failure|cancel|error (each line's own list is checked in spec-content.ts). */
 const TEST_CASE_OUTCOMES = ['pass', 'success', 'fail', 'failure', 'cancel', 'error'] as const;
-const OUTPUT_TYPES = ['report', 'video', 'image', 'log', 'other'] as const;
 
 export interface LifecycleInput {
   readonly subjectId: string;

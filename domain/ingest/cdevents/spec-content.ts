@@ -38,13 +38,15 @@ const ref = closed({ id: nonEmpty, source: uriRef.optional() });
 /** testSuiteRun / testCaseRun references declare `source` as a plain string. */
 const runRef = closed({ id: nonEmpty, source: str.optional() });
 
-const TRIGGER_TYPES = ['manual', 'pipeline', 'event', 'schedule', 'other'] as const;
+/** The spec's enum (also used by the mapping's own schemas). */
+export const TRIGGER_TYPES = ['manual', 'pipeline', 'event', 'schedule', 'other'] as const;
 /** The one nested object the schemas leave open. */
 const trigger = z.looseObject(
   { type: oneOf(TRIGGER_TYPES).optional(), uri: uri.optional() },
   { error: required('an object') },
 );
-const TEST_CASE_TYPES = [
+/** The spec's enum (also used by the mapping's own schemas). */
+export const TEST_CASE_TYPES = [
   'performance',
   'functional',
   'unit',
@@ -70,7 +72,8 @@ const testSuite = closed({
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 const OUTCOMES_04 = ['pass', 'fail', 'cancel', 'error'] as const;
 const OUTCOMES_05 = ['success', 'failure', 'cancel', 'error'] as const;
-const OUTPUT_TYPES = ['report', 'video', 'image', 'log', 'other'] as const;
+/** The spec's enum (also used by the mapping's own schemas). */
+export const OUTPUT_TYPES = ['report', 'video', 'image', 'log', 'other'] as const;
 
 type Shape = Record<string, z.ZodType>;
 type Content = (line: SpecLine) => Shape;
