@@ -57,6 +57,7 @@ import { AppendMemory } from './append-memory.ts';
 import { DynamoDbAppendInbox } from './dynamodb-append-inbox.ts';
 import { dynamoDbValueBytes } from './dynamodb-item-size.ts';
 import { DynamoDbLedgerEntries } from './dynamodb-ledger-entries.ts';
+import { DynamoDbLedgerPages, toStoredEvent } from './dynamodb-ledger-pages.ts';
 import { GroupCommit } from './group-commit.ts';
 import { eventKeys, stateKeys } from './ledger-tables.ts';
 import { verifyLedgerSnapshot } from './ledger-verification.ts';
@@ -174,6 +175,7 @@ export class DynamoDbEventStore implements EventStore {
   /** Only when this process serialises the tenant's appends; otherwise two appends would share a guess. */
   private readonly memory: AppendMemory | undefined;
   private readonly entries: DynamoDbLedgerEntries;
+  private readonly pages: DynamoDbLedgerPages;
   private readonly contention: ContentionStrategy;
   private readonly inbox: DynamoDbAppendInbox;
   /** When this container last lost the head of each tenant (see CONTENDED_MS). */
@@ -190,6 +192,7 @@ export class DynamoDbEventStore implements EventStore {
     this.serializeInProcess = options.serializeInProcess ?? true;
     this.memory = this.serializeInProcess ? new AppendMemory() : undefined;
     this.entries = new DynamoDbLedgerEntries(options);
+    this.pages = new DynamoDbLedgerPages(options);
     this.contention = options.contention ?? 'rebase';
     this.inbox = new DynamoDbAppendInbox(options.client, options.stateTable);
     this.groupCommit = new GroupCommit({
@@ -812,21 +815,8 @@ export class DynamoDbEventStore implements EventStore {
     return found;
   }
 
-  async readLedger(tenant: string, afterSeq: number, limit: number): Promise<LedgerPage> {
-    const response = await callStorage(() =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.eventsTable,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          ExpressionAttributeValues: { ':pk': eventKeys.ledger(tenant), ':after': afterSeq },
-          ConsistentRead: true,
-          Limit: limit,
-        }),
-      ),
-    );
-    const events = (response.Items ?? []).map(toStoredEvent);
-    const last = events.at(-1);
-    return { events, next: response.LastEvaluatedKey && last ? last.seq : undefined };
+  readLedger(tenant: string, afterSeq: number, limit: number): Promise<LedgerPage> {
+    return this.pages.readLedger(tenant, afterSeq, limit);
   }
 
   async readStream(tenant: string, stream: StreamName): Promise<readonly StoredEvent[]> {
@@ -969,11 +959,6 @@ function appendResultOf(stored: unknown): AppendResult {
     eventHash: r.eventHash,
     recordedAt: r.recordedAt,
   };
-}
-
-function toStoredEvent(item: Record<string, unknown>): StoredEvent {
-  const envelope = JSON.parse(String(item.body)) as Omit<StoredEvent, 'hash' | 'eventHash'>;
-  return { ...envelope, hash: String(item.chainHash), eventHash: String(item.eventHash) };
 }
 
 function deploymentStream(deploymentId: string): StreamName {

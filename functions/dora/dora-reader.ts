@@ -31,12 +31,14 @@ import {
 import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
-import { adapters } from '../adapters/clients.ts';
+import { documentClient } from '../adapters/dynamodb-document-client.ts';
 import {
   type DoraCheckpoint,
   DynamoDbDoraStore,
   type QuarantinedEvent,
 } from '../adapters/dynamodb-dora-store.ts';
+import { DynamoDbLedgerPages } from '../adapters/dynamodb-ledger-pages.ts';
+import { readConfig } from '../config.ts';
 
 /** Where an answer came from, so a reader can tell how fresh it is. */
 export type DoraSource =
@@ -85,7 +87,8 @@ export interface DoraReader {
 export function doraReader(
   tenant: string,
   deps: {
-    eventStore: EventStore;
+    /** Only its ledger pages are read (the `asOf` replay). */
+    eventStore: Pick<EventStore, 'readLedger'>;
     doraStore: DynamoDbDoraStore;
     definitions: DoraDefinitions;
     /** Reads partly covered months by their days, as dora-2023.8 did (benchmarks compare). @default false */
@@ -252,7 +255,7 @@ function projectionSource(version: string, checkpoint: DoraCheckpoint, itemsRead
 
 /** The tenant's events recorded at or before `asOf` (all of them without it), in seq order. */
 async function recordedBy(
-  eventStore: EventStore,
+  eventStore: Pick<EventStore, 'readLedger'>,
   tenant: string,
   asOf: string | undefined,
 ): Promise<{ events: StoredEvent[]; seq: number }> {
@@ -274,9 +277,11 @@ async function recordedBy(
 
 /** The reader for a tenant over this container's clients and the configured definitions. */
 export function tenantDoraReader(tenant: string): DoraReader {
-  const { eventStore, dynamoDb, config } = adapters();
+  // Not `adapters()`: it builds the event store, whose append path would only weigh on this bundle.
+  const config = readConfig();
+  const dynamoDb = documentClient(config);
   return doraReader(tenant, {
-    eventStore,
+    eventStore: new DynamoDbLedgerPages({ client: dynamoDb, eventsTable: config.eventsTable }),
     doraStore: new DynamoDbDoraStore({ client: dynamoDb, stateTable: config.stateTable }),
     definitions: config.doraDefinitions,
   });
