@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingEvent } from '../../domain/ledger/ledger-event.ts';
 import { type AppendOutcome, StorageUnavailableError } from '../../domain/ports/event-store.ts';
@@ -24,24 +23,9 @@ type Hooks = Partial<Record<'TransactWriteItems' | 'Query', Record<number, () =>
  * requests and runs the hooks before chosen ones: another writer moving the head, or a pause.
  */
 function container(hooks: Hooks = {}, options: Partial<DynamoDbEventStoreOptions> = {}) {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: tables.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
-  const sent: Record<string, number> = {};
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName).replace(/Command$/, '');
-      sent[name] = (sent[name] ?? 0) + 1;
-      await hooks[name as keyof Hooks]?.[sent[name]]?.();
-      return next(args);
-    },
-    { step: 'initialize', name: 'injectFaults' },
-  );
+  const { client, sent } = tables.countingClient(async (operation, count) => {
+    await hooks[operation as keyof Hooks]?.[count]?.();
+  });
   const store = new DynamoDbEventStore({
     client,
     eventsTable: tables.eventsTable,

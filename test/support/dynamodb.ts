@@ -15,8 +15,11 @@ export interface TestTables {
   readonly stateTable: string;
   readonly endpoint: string;
   store(options?: Partial<DynamoDbEventStoreOptions>): DynamoDbEventStore;
-  /** A document client of its own that counts the requests it sends, by operation: round trips, not timings. */
-  countingClient(): { client: DynamoDBDocumentClient; sent: Record<string, number> };
+  /**
+   * A document client of its own that counts the requests it sends, by operation: round trips, not timings.
+   * `beforeSend` runs before each request with its operation and count (a test injects a fault there).
+   */
+  countingClient(beforeSend?: BeforeSend): { client: DynamoDBDocumentClient; sent: Record<string, number> };
   /** A store on a counting client. */
   countingStore(options?: Partial<DynamoDbEventStoreOptions>): {
     store: DynamoDbEventStore;
@@ -44,7 +47,7 @@ export async function createTestTables(): Promise<TestTables> {
     endpoint,
     ...names,
     store: (options = {}) => new DynamoDbEventStore({ client: documentClient, ...names, ...options }),
-    countingClient: () => countingClient(endpoint),
+    countingClient: (beforeSend) => countingClient(endpoint, beforeSend),
     countingStore: (options = {}) => {
       const { client: counted, sent } = countingClient(endpoint);
       return { store: new DynamoDbEventStore({ client: counted, ...names, ...options }), sent };
@@ -52,7 +55,13 @@ export async function createTestTables(): Promise<TestTables> {
   };
 }
 
-function countingClient(endpoint: string): { client: DynamoDBDocumentClient; sent: Record<string, number> } {
+/** Runs before a counting client's request: its operation (`TransactWriteItems`) and its count so far. */
+export type BeforeSend = (operation: string, count: number) => Promise<void> | void;
+
+function countingClient(
+  endpoint: string,
+  beforeSend?: BeforeSend,
+): { client: DynamoDBDocumentClient; sent: Record<string, number> } {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint,
@@ -66,6 +75,7 @@ function countingClient(endpoint: string): { client: DynamoDBDocumentClient; sen
     (next, context) => async (args) => {
       const name = String(context.commandName).replace(/Command$/, '');
       sent[name] = (sent[name] ?? 0) + 1;
+      await beforeSend?.(name, sent[name]);
       return next(args);
     },
     { step: 'initialize', name: 'countRequests' },
