@@ -158,7 +158,10 @@ describe('rollback triggers agreed before the deployment', () => {
       const found = (await ledger()).filter((e) => e.type.startsWith('alert.'));
       return found.length >= 2 ? found : undefined;
     });
-    expect(alerts.map((e) => [e.type, e.occurredAt, e.data])).toEqual([
+    // EventBridge does not order deliveries (nor does the local bus), so the OK may be appended first:
+    // the ledger keeps arrival order, and each alert carries when it happened.
+    const byOccurrence = [...alerts].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    expect(byOccurrence.map((e) => [e.type, e.occurredAt, e.data])).toEqual([
       [
         'alert.fired',
         '2026-12-03T10:00:00.000Z',
