@@ -11,6 +11,7 @@ import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { ensureLedgerTables } from '../infra/local/ledger-tables-local.ts';
 import { bulkLoad } from './bulk-load.ts';
 import { bulkProject } from './bulk-projection.ts';
+import { countRequests, type EngineFloor, engineFloor } from './engine-floor.ts';
 import { median, progress, round } from './stats.ts';
 import { syntheticHistory } from './synthetic-history.ts';
 
@@ -37,6 +38,8 @@ export interface MetricsRun {
   };
   readonly service: QueryRun;
   readonly tenant: QueryRun;
+  /** One request's cost on this engine, measured just before the queries. */
+  readonly engine?: EngineFloor;
 }
 
 export interface QueryRun {
@@ -44,6 +47,8 @@ export interface QueryRun {
   readonly itemsRead: number;
   /** DynamoDB item bytes of the projection items the query read (names and values). */
   readonly bytesRead?: number;
+  /** DynamoDB requests one projection query sent (every Query page and BatchGet round). */
+  readonly requests?: number;
   readonly recomputeMs: number;
   readonly speedup: number;
   readonly answersEqual: boolean;
@@ -94,6 +99,7 @@ export async function benchMetrics(
   const tables = { eventsTable: 'bench-events', stateTable: 'bench-state' };
   await ensureLedgerTables(client, tables);
   const eventStore = new DynamoDbEventStore({ client: documents, ...tables });
+  const sent = countRequests(client);
   const read = { bytes: 0 };
   const doraStore = new DynamoDbDoraStore({
     client: documents,
@@ -175,12 +181,15 @@ export async function benchMetrics(
         const recomputed: number[] = [];
         let itemsRead = 0;
         let bytesRead = 0;
+        let requests = 0;
         let equal = true;
         for (let i = 0; i < repetitions; i += 1) {
           read.bytes = 0;
+          sent.requests = 0;
           let t = performance.now();
           const fast = await reader.metrics(scope, window, 'month', undefined);
           projected.push(performance.now() - t);
+          requests = sent.requests;
           itemsRead = fast.source.kind === 'projection' ? fast.source.itemsRead : Number.NaN;
           bytesRead = read.bytes;
           if (i >= recomputeRepetitions) continue;
@@ -197,11 +206,13 @@ export async function benchMetrics(
           queryMs: round(queryMs),
           itemsRead,
           bytesRead,
+          requests,
           recomputeMs: round(recomputeMs),
           speedup: round(recomputeMs / queryMs, 1),
           answersEqual: equal,
         };
       };
+      const engine = await engineFloor(documents, tables.stateTable);
       results[String(size)] = {
         events: size,
         loader,
@@ -218,6 +229,7 @@ export async function benchMetrics(
               },
         service: await query({ service: 'svc-3' }),
         tenant: await query({}),
+        engine,
       };
       console.error(`  metrics ${size}: ${JSON.stringify(results[String(size)])}`);
     }

@@ -15,6 +15,7 @@ import { doraReader } from '../functions/dora/dora-reader.ts';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { ensureLedgerTables } from '../infra/local/ledger-tables-local.ts';
 import { batchWriter } from './batch-writer.ts';
+import { countRequests, type EngineFloor, engineFloor } from './engine-floor.ts';
 import { LedgerBulkPlanner } from './ledger-bulk-plan.ts';
 import { median, progress, round } from './stats.ts';
 import { syntheticHistory } from './synthetic-history.ts';
@@ -34,6 +35,8 @@ export interface LayoutQueryRun {
   readonly itemsRead: number;
   /** DynamoDB item bytes of every projection item the query read (names and values). */
   readonly bytesRead: number;
+  /** DynamoDB requests one query sent (every Query page and BatchGet round). */
+  readonly requests: number;
   /** Equal, field for field, to the domain's day-by-day recompute over the same in-memory fold. */
   readonly answersEqual: boolean;
 }
@@ -45,6 +48,8 @@ export interface LayoutRun {
   /** Projection items written per layout: the queried scopes' days, months and bins. */
   readonly documents: number;
   readonly layouts: Record<LayoutName, { readonly service: LayoutQueryRun; readonly tenant: LayoutQueryRun }>;
+  /** One request's cost on this engine, measured just before the queries. */
+  readonly engine: EngineFloor;
 }
 
 /** The document kinds a metrics query reads; the others (facts, cells) are never read by one. */
@@ -81,6 +86,7 @@ export async function benchProjectionLayouts(
   const definitions = DEFAULT_DORA_DEFINITIONS;
   const version = definitionsVersion(definitions);
   const read = { items: 0, bytes: 0 };
+  const sent = countRequests(client);
   const results: Record<string, LayoutRun> = {};
   try {
     for (const size of sizes) {
@@ -95,6 +101,7 @@ export async function benchProjectionLayouts(
         ({ key }) => QUERIED_KINDS.includes(key[0]) && scopes.has(key[1] as string),
       );
       const window = doraWindow(new Date(end.getTime() - 365 * 86_400_000).toISOString(), end.toISOString());
+      const engine = await engineFloor(documents, tables.stateTable);
       const layouts = {} as Record<LayoutName, { service: LayoutQueryRun; tenant: LayoutQueryRun }>;
       for (const [name, layout] of Object.entries(LAYOUTS) as [LayoutName, (typeof LAYOUTS)[LayoutName]][]) {
         const tenant = `layout-${size}-${name}`;
@@ -130,19 +137,22 @@ export async function benchProjectionLayouts(
           const times: number[] = [];
           let itemsRead = 0;
           let bytesRead = 0;
+          let requests = 0;
           let equal = true;
           for (let i = 0; i < repetitions; i += 1) {
             read.items = 0;
             read.bytes = 0;
+            sent.requests = 0;
             const t = performance.now();
             const answer = await reader.metrics(scope, window, 'month', undefined);
             times.push(performance.now() - t);
+            requests = sent.requests;
             itemsRead = answer.source.kind === 'projection' ? answer.source.itemsRead : Number.NaN;
             bytesRead = read.bytes;
             const { source: _source, ...metrics } = answer;
             equal &&= isDeepStrictEqual(metrics, expected);
           }
-          return { queryMs: round(median(times)), itemsRead, bytesRead, answersEqual: equal };
+          return { queryMs: round(median(times)), itemsRead, bytesRead, requests, answersEqual: equal };
         };
         layouts[name] = { service: await query(QUERIED_SCOPES[0] as DoraScope), tenant: await query({}) };
       }
@@ -151,6 +161,7 @@ export async function benchProjectionLayouts(
         foldSeconds: round(foldSeconds, 1),
         documents: docs.length,
         layouts,
+        engine,
       };
       console.error(`  projection layouts ${size}: ${JSON.stringify(results[String(size)])}`);
     }
