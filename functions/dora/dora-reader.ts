@@ -101,96 +101,130 @@ export function doraReader(
     const source: DoraSource = { kind: 'replay', asOf: asOf ?? null, seq, eventsRead: events.length };
     return { store: projectAll(events, definitions), source };
   };
+  const projected = definitionsVersion(definitions);
   return {
     async metrics(scope, window, bucket, asOf) {
-      const active = asOf ? undefined : await doraStore.activeVersion(tenant);
-      if (!active) {
-        const { store, source } = await replay(asOf);
-        const metrics = summarize(
-          scope,
-          window,
-          scopeRollups(store, scope, window),
-          bucket,
-          definitionsVersion(definitions),
-        );
-        return { ...withReleaseNumbers(metrics, releaseScopeRollups(store, scope, window)), source };
-      }
-      // Release numbers come from the scope's release rollups of the window's days, in every bucket.
-      const releases = doraStore.releaseScopeRollups(
-        tenant,
-        active.version,
-        scopeKey(scope),
-        window.firstDay,
-        window.lastDay,
-      );
-      if (bucket === 'month') {
-        const [monthly, releaseRollups] = await Promise.all([
-          monthlyMetrics(tenant, doraStore, active.version, scope, window, deps.endMonthsAsDays ?? false),
-          releases,
-        ]);
-        return {
-          ...withReleaseNumbers(monthly, releaseRollups),
-          source: withItems(monthly.source, releaseRollups.size),
-        };
-      }
-      const [{ rollups, itemsRead }, checkpoint, releaseRollups] = await Promise.all([
-        doraStore.scopeRollups(tenant, active.version, scopeKey(scope), window.firstDay, window.lastDay),
-        doraStore.checkpoint(tenant, active.version),
-        releases,
-      ]);
-      const metrics = summarize(scope, window, rollups, bucket, active.version);
-      return {
-        ...withReleaseNumbers(metrics, releaseRollups),
-        source: projectionSource(active.version, checkpoint, itemsRead + releaseRollups.size),
-      };
+      const read = asOf
+        ? undefined
+        : await readActive(doraStore, tenant, projected, (version, checkpoint) =>
+            projectedMetrics(tenant, doraStore, version, checkpoint, scope, window, bucket, deps),
+          );
+      if (read) return read;
+      const { store, source } = await replay(asOf);
+      const metrics = summarize(scope, window, scopeRollups(store, scope, window), bucket, projected);
+      return { ...withReleaseNumbers(metrics, releaseScopeRollups(store, scope, window)), source };
     },
     async evidence(metric, scope, window, { cursor, limit }, asOf) {
-      const active = asOf ? undefined : await doraStore.activeVersion(tenant);
-      if (isReleaseMetric(metric)) {
-        if (!active) {
-          const { store, source } = await replay(asOf);
-          const items = releaseEvidenceFor(metric, releaseCellsInWindow(store, window), scope);
-          return { items: items.slice(cursor, cursor + limit), total: items.length, source };
-        }
-        const [rollups, checkpoint] = await Promise.all([
-          doraStore.releaseScopeRollups(
-            tenant,
-            active.version,
-            scopeKey(scope),
-            window.firstDay,
-            window.lastDay,
-          ),
-          doraStore.checkpoint(tenant, active.version),
-        ]);
-        const plan = releaseEvidencePagePlan(metric, rollups, cursor, limit);
-        const cells = await doraStore.releaseCells(tenant, active.version, plan.days);
-        const items = releaseEvidenceFor(metric, cells, scope).slice(plan.skip, plan.skip + limit);
-        return {
-          items,
-          total: plan.total,
-          source: projectionSource(active.version, checkpoint, rollups.size + cells.length),
-        };
-      }
-      if (!active) {
-        const { store, source } = await replay(asOf);
-        const items = evidenceFor(metric, cellsInWindow(store, window), scope);
-        return { items: items.slice(cursor, cursor + limit), total: items.length, source };
-      }
-      // The scope's rollups count every day's items, so only the days of this page have their cells read.
-      const [{ rollups }, checkpoint] = await Promise.all([
-        doraStore.scopeRollups(tenant, active.version, scopeKey(scope), window.firstDay, window.lastDay),
-        doraStore.checkpoint(tenant, active.version),
-      ]);
-      const plan = evidencePagePlan(metric, rollups, scope.environment !== undefined, cursor, limit);
-      const cells = await doraStore.cells(tenant, active.version, plan.days);
-      const items = evidenceFor(metric, cells, scope).slice(plan.skip, plan.skip + limit);
-      return {
-        items,
-        total: plan.total,
-        source: projectionSource(active.version, checkpoint, rollups.size + cells.length),
-      };
+      const read = asOf
+        ? undefined
+        : await readActive(doraStore, tenant, projected, (version, checkpoint) =>
+            projectedEvidence(tenant, doraStore, version, checkpoint, metric, scope, window, cursor, limit),
+          );
+      if (read) return read;
+      const { store, source } = await replay(asOf);
+      const items = isReleaseMetric(metric)
+        ? releaseEvidenceFor(metric, releaseCellsInWindow(store, window), scope)
+        : evidenceFor(metric, cellsInWindow(store, window), scope);
+      return { items: items.slice(cursor, cursor + limit), total: items.length, source };
     },
   };
+}
+
+/**
+ * Reads the active projection without a round trip for its pointer: the version this code projects is
+ * read while the pointer and that version's checkpoint come back in one BatchGet. Only when another
+ * version is active (a rebuild not yet switched over) is the read made again for it. Undefined when no
+ * projection is active yet.
+ */
+async function readActive<T>(
+  doraStore: DynamoDbDoraStore,
+  tenant: string,
+  projected: string,
+  read: (version: string, checkpoint: Promise<DoraCheckpoint>) => Promise<T>,
+): Promise<T | undefined> {
+  const pointer = doraStore.activeWithCheckpoint(tenant, projected);
+  const speculative = read(
+    projected,
+    pointer.then(({ checkpoint }) => checkpoint),
+  );
+  // Discarded when another version is active; its failure then must not surface as unhandled.
+  speculative.catch(() => undefined);
+  const { active } = await pointer;
+  if (!active) return undefined;
+  if (active.version === projected) return speculative;
+  return read(active.version, doraStore.checkpoint(tenant, active.version));
+}
+
+async function projectedMetrics(
+  tenant: string,
+  doraStore: DynamoDbDoraStore,
+  version: string,
+  checkpoint: Promise<DoraCheckpoint>,
+  scope: DoraScope,
+  window: DoraWindow,
+  bucket: Bucket,
+  options: { readonly endMonthsAsDays?: boolean },
+): Promise<DoraMetricsWithReleases & { source: DoraSource }> {
+  // Release numbers come from the scope's release rollups of the window's days, in every bucket.
+  const releases = doraStore.releaseScopeRollups(
+    tenant,
+    version,
+    scopeKey(scope),
+    window.firstDay,
+    window.lastDay,
+  );
+  if (bucket === 'month') {
+    const [monthly, releaseRollups] = await Promise.all([
+      monthlyMetrics(tenant, doraStore, version, checkpoint, scope, window, options.endMonthsAsDays ?? false),
+      releases,
+    ]);
+    return {
+      ...withReleaseNumbers(monthly, releaseRollups),
+      source: withItems(monthly.source, releaseRollups.size),
+    };
+  }
+  const [{ rollups, itemsRead }, read, releaseRollups] = await Promise.all([
+    doraStore.scopeRollups(tenant, version, scopeKey(scope), window.firstDay, window.lastDay),
+    checkpoint,
+    releases,
+  ]);
+  const metrics = summarize(scope, window, rollups, bucket, version);
+  return {
+    ...withReleaseNumbers(metrics, releaseRollups),
+    source: projectionSource(version, read, itemsRead + releaseRollups.size),
+  };
+}
+
+async function projectedEvidence(
+  tenant: string,
+  doraStore: DynamoDbDoraStore,
+  version: string,
+  checkpoint: Promise<DoraCheckpoint>,
+  metric: DoraMetricName | ReleaseMetricName,
+  scope: DoraScope,
+  window: DoraWindow,
+  cursor: number,
+  limit: number,
+): Promise<{ items: (EvidenceItem | ReleaseEvidenceItem)[]; total: number; source: DoraSource }> {
+  if (isReleaseMetric(metric)) {
+    const [rollups, read] = await Promise.all([
+      doraStore.releaseScopeRollups(tenant, version, scopeKey(scope), window.firstDay, window.lastDay),
+      checkpoint,
+    ]);
+    const plan = releaseEvidencePagePlan(metric, rollups, cursor, limit);
+    const cells = await doraStore.releaseCells(tenant, version, plan.days);
+    const items = releaseEvidenceFor(metric, cells, scope).slice(plan.skip, plan.skip + limit);
+    return { items, total: plan.total, source: projectionSource(version, read, rollups.size + cells.length) };
+  }
+  // The scope's rollups count every day's items, so only the days of this page have their cells read.
+  const [{ rollups }, read] = await Promise.all([
+    doraStore.scopeRollups(tenant, version, scopeKey(scope), window.firstDay, window.lastDay),
+    checkpoint,
+  ]);
+  const plan = evidencePagePlan(metric, rollups, scope.environment !== undefined, cursor, limit);
+  const cells = await doraStore.cells(tenant, version, plan.days);
+  const items = evidenceFor(metric, cells, scope).slice(plan.skip, plan.skip + limit);
+  return { items, total: plan.total, source: projectionSource(version, read, rollups.size + cells.length) };
 }
 
 /**
@@ -201,20 +235,21 @@ async function monthlyMetrics(
   tenant: string,
   doraStore: DynamoDbDoraStore,
   version: string,
+  checkpoint: Promise<DoraCheckpoint>,
   scope: DoraScope,
   window: DoraWindow,
   endMonthsAsDays: boolean,
 ): Promise<DoraMetrics & { source: DoraSource }> {
   const key = scopeKey(scope);
   const plan = monthlyPlan(window, endMonthsAsDays);
-  const [months, dayParts, checkpoint] = await Promise.all([
+  const [months, dayParts, read] = await Promise.all([
     plan.months.length === 0
       ? new Map<string, MonthRollup>()
       : doraStore.monthRollups(tenant, version, key, plan.months[0] as string, plan.months.at(-1) as string),
     Promise.all(
       plan.dayRanges.map((range) => doraStore.scopeRollups(tenant, version, key, range.first, range.last)),
     ),
-    doraStore.checkpoint(tenant, version),
+    checkpoint,
   ]);
   const days = new Map(dayParts.flatMap((part) => [...part.rollups]));
   const bins = new Map<string, readonly number[]>();
@@ -228,7 +263,7 @@ async function monthlyMetrics(
     if (missing.length === 0) {
       return {
         ...metrics,
-        source: projectionSource(version, checkpoint, months.size + days.size + bins.size),
+        source: projectionSource(version, read, months.size + days.size + bins.size),
       };
     }
     const found = await doraStore.load(tenant, version, missing);

@@ -162,10 +162,25 @@ describe('the DORA projector on DynamoDB Local', () => {
     expect(partial.seq).toBeGreaterThan(0);
     expect(partial.seq).toBeLessThan(events.length);
     expect(await dora.activeVersion('swap')).toMatchObject({ version: oldVersion });
+    // A reader running the new code reads the new version speculatively, then the active old one.
+    const window = doraWindow('2026-01-01T00:00:00Z', '2026-01-11T00:00:00Z');
+    const fromOld = await doraReader('swap', deps(events)).metrics({}, window, 'month', undefined);
+    const midSwap = await doraReader('swap', deps(events, changed)).metrics({}, window, 'month', undefined);
+    expect(midSwap.source).toMatchObject({ kind: 'projection', version: oldVersion, seq: events.length });
+    expect(midSwap).toEqual(fromOld);
 
     const finished = await catchUp('swap', deps(events, changed));
     expect(finished).toMatchObject({ caughtUp: true, seq: events.length, version: newVersion });
     expect(await dora.activeVersion('swap')).toMatchObject({ version: newVersion });
+    for (const definitions of [DEFAULT_DORA_DEFINITIONS, changed]) {
+      const metrics = await doraReader('swap', deps(events, definitions)).metrics(
+        {},
+        window,
+        'day',
+        undefined,
+      );
+      expect(metrics.source).toMatchObject({ kind: 'projection', version: newVersion, seq: events.length });
+    }
   });
 
   it('pages evidence reading only the cells of the page’s days, counted from the scope’s rollups', async () => {
