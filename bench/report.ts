@@ -281,7 +281,7 @@ function layoutsSection(runs: Record<string, LayoutRun>): string {
 No ledger in DynamoDB (\`--projection memory\`): the synthetic history is folded in memory by the
 projection's own fold, only the queried scopes' day, month and bin rollups are written (once per layout,
 own tenant), and each answer is compared with the domain's recompute over the same in-memory events.
-dora-2023.8: sample lists as JSON text, partly covered months read by their days; dora-2023.9: binary
+dora-2023.8: sample lists as JSON text, partly covered months read by their days; dora-2023.10: binary
 lists, a mostly covered end month read as its month less the days outside. ${folds}.
 
 | events | layout | scope | query (median) | requests | items read | bytes read | same answer as recompute |
