@@ -27,6 +27,11 @@ export interface InboxSubmission {
  * replay on retry, as after a crash past the commit) or never: the inbox is read from now minus this.
  */
 const LIVE_MS = 60_000;
+/**
+ * How long the sequencer lease lasts unless renewed: long enough that a busy holder renews it rarely,
+ * short enough that writers behind a holder that died wait little more than this before one takes over.
+ */
+export const LEASE_MS = 2_000;
 /** How often a writer asks to take its submission back while a transaction holds the item. */
 const WITHDRAW_ATTEMPTS = 8;
 /** Submissions one read of the inbox returns: several full transactions' worth. */
@@ -84,6 +89,11 @@ export class DynamoDbAppendInbox {
       }),
     );
     return { submissions, ownPending: await this.ownPending(tenant, own, submissions, truncated) };
+  }
+
+  /** The key of a submission's item and of the tenant's sequencer lease: what a waiting writer looks at. */
+  static lookKeys(tenant: string, inbox: string) {
+    return { inbox: stateKeys.inbox(tenant, inbox), lease: stateKeys.sequencer(tenant) };
   }
 
   /** Only the keys of the live submissions, oldest first: what a writer waiting its turn looks at. */
@@ -155,6 +165,76 @@ export class DynamoDbAppendInbox {
         }
         await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
       }
+    }
+  }
+
+  /**
+   * Takes the tenant's sequencer lease when nobody holds it or its holder let it run out (died, or
+   * stalled): only the holder runs inbox rounds, so N waiting writers cost one transaction per round
+   * instead of N colliding ones, and they wait without reading the inbox. The lease is for speed only:
+   * two holders at once (clocks apart, a stalled one waking) still cannot fork the chain, because every
+   * round's transaction is conditioned on the ledger head and on each inbox item it removes.
+   * `roundMs` tells the waiting writers how often to look.
+   */
+  async acquireLease(tenant: string, owner: string, roundMs: number, now = Date.now()): Promise<boolean> {
+    return this.putLease(tenant, owner, roundMs, now, 'attribute_not_exists(pk) OR #until < :now', {
+      ':now': now,
+    });
+  }
+
+  /** Extends a lease this writer still holds; false when it ran out and somebody else took it. */
+  async renewLease(tenant: string, owner: string, roundMs: number, now = Date.now()): Promise<boolean> {
+    return this.putLease(tenant, owner, roundMs, now, '#owner = :owner', { ':owner': owner });
+  }
+
+  /** Hands the lease back at once, so a waiting writer takes it at its next look instead of at expiry. */
+  async releaseLease(tenant: string, owner: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.stateTable,
+          Key: stateKeys.sequencer(tenant),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch {
+      // Taken over already, or storage failed: either way the lease runs out by itself within LEASE_MS.
+    }
+  }
+
+  private async putLease(
+    tenant: string,
+    owner: string,
+    roundMs: number,
+    now: number,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await callStorage(() =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.stateTable,
+            Item: {
+              ...stateKeys.sequencer(tenant),
+              owner,
+              until: now + LEASE_MS,
+              roundMs: Math.round(roundMs),
+            },
+            ConditionExpression: condition,
+            ExpressionAttributeNames: condition.includes('#until')
+              ? { '#until': 'until' }
+              : { '#owner': 'owner' },
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
     }
   }
 

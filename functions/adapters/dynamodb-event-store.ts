@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -54,7 +55,7 @@ import {
   type UnverifiedCaller,
 } from '../../domain/ports/event-store.ts';
 import { AppendMemory } from './append-memory.ts';
-import { DynamoDbAppendInbox } from './dynamodb-append-inbox.ts';
+import { DynamoDbAppendInbox, LEASE_MS } from './dynamodb-append-inbox.ts';
 import { dynamoDbValueBytes } from './dynamodb-item-size.ts';
 import { DynamoDbLedgerEntries } from './dynamodb-ledger-entries.ts';
 import { DynamoDbLedgerPages, toStoredEvent } from './dynamodb-ledger-pages.ts';
@@ -134,10 +135,18 @@ const MAX_INBOX_EVENTS = 12;
  */
 const CONTENDED_MS = 1_000;
 /**
- * How long a writer whose submission is not the oldest waiting lets the oldest one's writer append it
- * before appending them itself (that writer may have died, or be slow): a few inbox rounds.
+ * How long the sequencer goes on appending others' submissions once its own is in: a handful of rounds,
+ * so the lease changes hands (costing the waiting writers a look to notice) a few times a second,
+ * while the holder's own answer is delayed by no more than this.
  */
-const INBOX_PATIENCE_MS = 250;
+const LEAD_ON_MS = 250;
+
+/** An inbox submission's answer that may only be given once its writer has taken its item back. */
+type InboxAnswer = { readonly withdrawThen: () => AppendOutcome | Promise<AppendOutcome> };
+
+function isRetryableFailure(error: unknown): boolean {
+  return error instanceof StorageUnavailableError || isRetryableStorageError(error);
+}
 
 function submissionBytes(events: readonly IncomingEvent[]): number {
   return events.reduce(
@@ -182,6 +191,8 @@ export class DynamoDbEventStore implements EventStore {
   private readonly contendedAt = new Map<string, number>();
   /** About how long one read-plan-write round takes from this container (a moving average, ms). */
   private roundMs = 30;
+  /** How long the tenant's sequencer said its rounds take, last time this container looked (ms). */
+  private sequencerRoundMs = 30;
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.client = options.client;
@@ -221,11 +232,16 @@ export class DynamoDbEventStore implements EventStore {
   private async appendGroup(
     tenant: string,
     group: readonly Submission[],
+    inboxAllowed = true,
   ): Promise<readonly PromiseSettledResult<AppendOutcome>[]> {
     const deadline = Date.now() + this.appendBudgetMs;
     const [lone] = group;
     const throughInbox =
-      this.contention === 'inbox' && lone && group.length === 1 && lone.bytes <= MAX_INBOX_BYTES
+      inboxAllowed &&
+      this.contention === 'inbox' &&
+      lone &&
+      group.length === 1 &&
+      lone.bytes <= MAX_INBOX_BYTES
         ? lone
         : undefined;
     if (throughInbox && Date.now() - (this.contendedAt.get(tenant) ?? -Infinity) < CONTENDED_MS) {
@@ -272,11 +288,13 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   /**
-   * An append that lost the race for the head: it waits in the tenant's inbox, and each round it either
-   * finds itself appended by the writer that won (its item gone), or appends itself together with every
-   * submission waiting beside it (up to a transaction's worth), in one transaction that deletes their
-   * items. A writer answers anything but 'created' only after taking its item back, so a submission
-   * answered 503, refused or replayed can never be appended later by somebody else.
+   * An append that lost the race for the head: it waits in the tenant's inbox until the writer holding
+   * the tenant's sequencer lease appends it together with whatever else waits there (up to a
+   * transaction's worth, oldest first, in one transaction that deletes their items), or until the lease
+   * is free and it takes the lease and sequences the inbox itself. Waiting costs one look (one BatchGet:
+   * its inbox item, its idempotency records, the lease) per round it expects to wait, paced by its place
+   * in the queue. A writer answers anything but 'created' only after taking its item back, so a
+   * submission answered 503, refused or replayed can never be appended later by somebody else.
    */
   private async appendThroughInbox(
     tenant: string,
@@ -284,92 +302,238 @@ export class DynamoDbEventStore implements EventStore {
     deadline: number,
   ): Promise<AppendOutcome> {
     const own = await this.inbox.leave(tenant, submission);
-    const answerWithout = async (answer: () => AppendOutcome | never): Promise<AppendOutcome> =>
-      (await this.inbox.withdraw(tenant, own.inbox)) === 'appended'
-        ? this.appendedByOthers(tenant, own)
-        : answer();
+    let settled: Awaited<ReturnType<DynamoDbEventStore['waitInInbox']>>;
+    try {
+      settled = await this.waitInInbox(tenant, own, deadline);
+    } catch (error) {
+      settled = {
+        withdrawThen: () => {
+          throw error;
+        },
+      };
+    }
+    if (!('withdrawThen' in settled)) return settled;
+    return (await this.inbox.withdraw(tenant, own.inbox)) === 'appended'
+      ? this.appendedByOthers(tenant, own)
+      : settled.withdrawThen();
+  }
+
+  /** The waiting (and, lease in hand, sequencing) of one inbox submission; see appendThroughInbox. */
+  private async waitInInbox(
+    tenant: string,
+    own: Submission & { readonly inbox: string },
+    deadline: number,
+  ): Promise<AppendOutcome | InboxAnswer> {
+    const owner = randomUUID();
     const passedOver = new Set<string>();
+    // One read of the queue's keys gives this submission's place: the rounds ahead of it.
+    const { keys, ownPending } = await this.inbox.queue(tenant, own.inbox);
+    if (!ownPending) return this.appendedByOthers(tenant, own);
+    if (keys.length > 1) this.contendedAt.set(tenant, Date.now());
+    const place = Math.max(0, keys.indexOf(own.inbox));
+    let wait = place === 0 ? 0 : this.sequencerRoundMs * (1 + Math.floor(place / MAX_INBOX_EVENTS));
+    for (;;) {
+      if (wait > 0) await sleep(wait * (0.75 + Math.random() / 2));
+      const seen = await this.lookAtInbox(tenant, own);
+      if (!seen.pending) return seen.appended ?? this.appendedByOthers(tenant, own);
+      if (seen.recorded) {
+        // One of its events is stored already (a retry of an earlier append, or a conflicting copy): a
+        // round settles it without writing it, so it is this writer's to answer, alone, once withdrawn.
+        const { inbox: _, ...alone } = own;
+        return { withdrawThen: () => this.appendAlone(tenant, alone) };
+      }
+      const now = Date.now();
+      if (seen.lease && seen.lease.until >= now) {
+        this.sequencerRoundMs = Math.max(1, seen.lease.roundMs);
+        if (now >= deadline) {
+          return {
+            withdrawThen: () => {
+              throw new StorageUnavailableError(
+                'the tenant is busy: this append waited its whole budget in the inbox; retry shortly',
+              );
+            },
+          };
+        }
+        wait = this.sequencerRoundMs;
+        continue;
+      }
+      if (!(await this.inbox.acquireLease(tenant, owner, this.roundMs, now))) {
+        wait = this.sequencerRoundMs / 2;
+        continue;
+      }
+      const led = await this.sequenceInbox(tenant, own, owner, deadline, passedOver);
+      if (led !== 'lost') return led;
+      wait = this.sequencerRoundMs;
+    }
+  }
+
+  /**
+   * Inbox rounds under the sequencer lease: each appends the oldest waiting submissions (this writer's
+   * own first, until it is appended) in one transaction. Once its own is in, the holder goes on for
+   * LEAD_ON_MS while others wait, so the lease changes hands a few times a second rather than every
+   * round, then hands it back. 'lost' when the lease ran out and another writer holds it now.
+   */
+  private async sequenceInbox(
+    tenant: string,
+    own: Submission & { readonly inbox: string },
+    owner: string,
+    deadline: number,
+    passedOver: Set<string>,
+  ): Promise<AppendOutcome | InboxAnswer | 'lost'> {
+    let leaseUntil = Date.now() + LEASE_MS;
     let maxEvents = MAX_INBOX_EVENTS;
-    let waitingBehind: { readonly inbox: string; readonly since: number } | undefined;
-    let leading = false;
-    for (let attempt = 1; ; attempt += 1) {
-      if (!leading) {
-        // The oldest waiting submission's writer appends the round; the others wait their turn (by
-        // their place in the queue, a round being about what this container's last one took), so one
-        // transaction runs per round instead of every waiting writer's colliding. Patience runs from
-        // when that oldest one became the oldest, so a long queue is not taken for a dead writer.
-        const { keys, ownPending } = await this.inbox.queue(tenant, own.inbox);
-        if (!ownPending) return this.appendedByOthers(tenant, own);
-        if (keys.length > 1) this.contendedAt.set(tenant, Date.now());
-        const queue = keys.filter((key) => !passedOver.has(key));
-        const [oldest] = queue;
-        if (oldest !== undefined && oldest !== own.inbox && Date.now() < deadline) {
-          if (waitingBehind?.inbox !== oldest) waitingBehind = { inbox: oldest, since: Date.now() };
-          if (Date.now() - waitingBehind.since < Math.max(INBOX_PATIENCE_MS, 5 * this.roundMs)) {
-            const place = Math.max(0, queue.indexOf(own.inbox));
-            const rounds = 1 + Math.floor(place / MAX_INBOX_EVENTS);
-            await sleep(this.roundMs * rounds * (0.75 + Math.random() / 2));
+    let answered: AppendOutcome | undefined;
+    let leadOnUntil = Number.POSITIVE_INFINITY;
+    const done = (outcome: AppendOutcome) => {
+      answered = outcome;
+      leadOnUntil = Date.now() + LEAD_ON_MS;
+    };
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        if (Date.now() > leaseUntil - LEASE_MS / 2) {
+          if (!(await this.inbox.renewLease(tenant, owner, this.roundMs))) return answered ?? 'lost';
+          leaseUntil = Date.now() + LEASE_MS;
+        }
+        const { submissions, ownPending } = await this.inbox.pending(tenant, own.inbox);
+        if (!answered && !ownPending) done(await this.appendedByOthers(tenant, own));
+        // Other containers may have moved the head since this one's last commit: a guess from memory
+        // would only cost a cancelled transaction, so the round reads.
+        this.memory?.forget(tenant);
+        const group: Submission[] = answered ? [] : [own];
+        let events = answered ? 0 : own.events.length;
+        for (const other of submissions) {
+          if (other.inbox === own.inbox || passedOver.has(other.inbox)) continue;
+          if (events + other.events.length > maxEvents || !fitsGroup(group, other)) continue;
+          group.push(other);
+          events += other.events.length;
+        }
+        if (answered && (group.length === 0 || Date.now() >= leadOnUntil)) return answered;
+        if (group.length > 1) this.contendedAt.set(tenant, Date.now());
+        let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
+        try {
+          outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
+        } catch (error) {
+          if (!answered) throw error;
+          // Another writer's submission that cannot be stored even alone is its own writer's to answer.
+          if (group.length === 1 && !isRetryableFailure(error)) {
+            passedOver.add(group[0]?.inbox ?? '');
             continue;
           }
+          return answered;
         }
-        leading = true;
-      }
-      const { submissions, ownPending } = await this.inbox.pending(tenant, own.inbox);
-      if (!ownPending) return this.appendedByOthers(tenant, own);
-      // Other containers moved the head since this one's last commit: a guess from memory would only
-      // cost a cancelled transaction, so the round reads.
-      this.memory?.forget(tenant);
-      const group: Submission[] = [own];
-      let events = own.events.length;
-      for (const other of submissions) {
-        if (other.inbox === own.inbox || passedOver.has(other.inbox)) continue;
-        if (events + other.events.length > maxEvents || !fitsGroup(group, other)) continue;
-        group.push(other);
-        events += other.events.length;
-      }
-      let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
-      try {
-        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
-      } catch (error) {
-        return answerWithout(() => {
-          throw error;
-        });
-      }
-      if (outcome === 'split') {
-        // One of the others cannot share a transaction: take fewer, down to this submission alone.
-        maxEvents = Math.max(own.events.length, Math.floor(events / 2));
-        if (group.length === 2) passedOver.add(group[1]?.inbox ?? '');
-        continue;
-      }
-      if (outcome === 'rebase') {
-        this.contendedAt.set(tenant, Date.now());
-        if (Date.now() < deadline) {
-          await sleep(inboxBackoffMs(attempt));
+        if (outcome === 'split') {
+          // One of them cannot share a transaction: take fewer, down to one submission alone.
+          maxEvents = Math.max(answered ? 1 : own.events.length, Math.floor(events / 2));
+          if (!answered && group.length === 2) passedOver.add(group[1]?.inbox ?? '');
           continue;
         }
-        return answerWithout(() => {
-          throw new StorageUnavailableError(
-            `the ledger head kept moving for ${attempt} inbox rounds; retry shortly`,
-          );
-        });
-      }
-      if ('revoked' in outcome) {
-        if (outcome.revoked.includes(0)) {
-          return answerWithout(() => {
-            throw new CallerRevokedError('the bearer token is not valid');
-          });
+        if (outcome === 'rebase') {
+          this.contendedAt.set(tenant, Date.now());
+          if (answered) return answered;
+          if (Date.now() < deadline) {
+            await sleep(inboxBackoffMs(attempt));
+            continue;
+          }
+          return {
+            withdrawThen: () => {
+              throw new StorageUnavailableError(
+                `the ledger head kept moving for ${attempt} inbox rounds; retry shortly`,
+              );
+            },
+          };
         }
-        // Others whose tokens are gone are their own writers' to answer.
-        for (const index of outcome.revoked) passedOver.add(group[index]?.inbox ?? '');
-        continue;
+        if ('revoked' in outcome) {
+          if (!answered && outcome.revoked.includes(0)) {
+            return {
+              withdrawThen: () => {
+                throw new CallerRevokedError('the bearer token is not valid');
+              },
+            };
+          }
+          // Others whose tokens are gone are their own writers' to answer.
+          for (const index of outcome.revoked) passedOver.add(group[index]?.inbox ?? '');
+          continue;
+        }
+        // A submission settled without being written (replayed, refused) stays in the inbox for its
+        // own writer to take back and answer: never offer it to a transaction again.
+        outcome.forEach((result, index) => {
+          if (result.status !== 'fulfilled' || result.value.status !== 'created')
+            passedOver.add(group[index]?.inbox ?? '');
+        });
+        if (answered) continue;
+        const [answer] = outcome;
+        if (answer?.status === 'fulfilled' && answer.value.status === 'created') {
+          done(answer.value);
+          continue;
+        }
+        return {
+          withdrawThen: () => {
+            if (answer?.status === 'fulfilled') return answer.value;
+            throw answer?.reason ?? new Error('the inbox round gave no answer');
+          },
+        };
       }
-      const [answer] = outcome;
-      if (answer?.status === 'fulfilled' && answer.value.status === 'created') return answer.value;
-      return answerWithout(() => {
-        if (answer?.status === 'fulfilled') return answer.value;
-        throw answer?.reason ?? new Error('the inbox round gave no answer');
-      });
+    } finally {
+      await this.inbox.releaseLease(tenant, owner);
     }
+  }
+
+  /**
+   * What a waiting writer sees in one BatchGet: whether its inbox item is still there, the idempotency
+   * records of its events (so once its item is gone, the answer is at hand without another read) and
+   * the sequencer lease.
+   */
+  private async lookAtInbox(
+    tenant: string,
+    own: Submission & { readonly inbox: string },
+  ): Promise<{
+    readonly pending: boolean;
+    readonly recorded: boolean;
+    readonly appended: AppendOutcome | undefined;
+    readonly lease: { readonly until: number; readonly roundMs: number } | undefined;
+  }> {
+    const keys = own.events.map((event) => idempotencyKey(event.source, event.id));
+    const look = DynamoDbAppendInbox.lookKeys(tenant, own.inbox);
+    const items = await this.batchGet(this.stateTable, [
+      look.inbox,
+      look.lease,
+      ...[...new Set(keys)].map((key) => stateKeys.idempotency(tenant, key)),
+    ]);
+    const item = (key: { pk: string; sk: string }) =>
+      items.find((found) => found.pk === key.pk && found.sk === key.sk);
+    const records = new Map(
+      items.flatMap((found) =>
+        String(found.pk).startsWith(`${tenant}#idem#`)
+          ? [[String(found.pk).slice(`${tenant}#idem#`.length), found] as const]
+          : [],
+      ),
+    );
+    const lease = item(look.lease);
+    const pending = item(look.inbox) !== undefined;
+    // The records were read beside the item, not atomically with it: trust them only when they all
+    // match this submission's events; otherwise appendedByOthers reads them again.
+    const complete = own.events.every(
+      (event, at) => records.get(keys[at] ?? '')?.payloadHash === event.payloadHash,
+    );
+    return {
+      pending,
+      recorded: records.size > 0,
+      appended:
+        !pending && complete
+          ? {
+              status: 'created',
+              results: own.events.map((_, at) => appendResultOf(records.get(keys[at] ?? '')?.result)),
+            }
+          : undefined,
+      lease: lease ? { until: Number(lease.until), roundMs: Number(lease.roundMs) } : undefined,
+    };
+  }
+
+  /** A submission answered on its own, without the inbox: what a lone append in rebase mode does. */
+  private async appendAlone(tenant: string, submission: Submission): Promise<AppendOutcome> {
+    const [settled] = await this.appendGroup(tenant, [submission], false);
+    if (settled?.status === 'fulfilled') return settled.value;
+    throw settled?.reason;
   }
 
   /** Runs one read-plan-write round, keeping a moving average of how long rounds take here. */

@@ -33,6 +33,8 @@ export const stateKeys = {
   releaseByServiceVersion: (tenant: string, key: string) => ({ pk: `${tenant}#relver#${key}`, sk: 'ref' }),
   /** A submission waiting for whoever wins the ledger head (see dynamodb-append-inbox.ts). */
   inbox: (tenant: string, key: string) => ({ pk: `${tenant}#inbox`, sk: key }),
+  /** Which writer sequences the tenant's inbox for the next second or two (a lease; see dynamodb-append-inbox.ts). */
+  sequencer: (tenant: string) => ({ pk: `${tenant}#sequencer`, sk: 'lease' }),
   releaseList: (tenant: string) => `${tenant}#releases`,
   releaseListOfService: (tenant: string, service: string) => `${tenant}#releases#service#${service}`,
   gateBypassList: (tenant: string) => `${tenant}#gate-bypasses`,
