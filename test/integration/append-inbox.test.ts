@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingEvent } from '../../domain/ledger/ledger-event.ts';
 import { type AppendOutcome, StorageUnavailableError } from '../../domain/ports/event-store.ts';
@@ -52,6 +52,13 @@ async function inboxItems(tenant: string) {
   return response.Items ?? [];
 }
 
+async function sequencerLease(tenant: string) {
+  const response = await tables.documentClient.send(
+    new GetCommand({ TableName: tables.stateTable, Key: stateKeys.sequencer(tenant), ConsistentRead: true }),
+  );
+  return response.Item;
+}
+
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe('the append inbox (independent writers on one tenant, as separate Lambda containers)', () => {
@@ -82,6 +89,8 @@ describe('the append inbox (independent writers on one tenant, as separate Lambd
     }
     expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: WRITERS * EACH });
     expect(await inboxItems(tenant)).toEqual([]);
+    // The last sequencer handed its lease back rather than leaving the next burst to wait for expiry.
+    expect(await sequencerLease(tenant)).toBeUndefined();
   }, 180_000);
 
   it('stores each event once when three containers send it at the same moment, twice over', async () => {
@@ -105,6 +114,7 @@ describe('the append inbox (independent writers on one tenant, as separate Lambd
     }
     expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: EVENTS });
     expect(await inboxItems(tenant)).toEqual([]);
+    expect(await sequencerLease(tenant)).toBeUndefined();
   }, 180_000);
 
   it('answers a waiting writer with the seq and hash another writer appended its event at', async () => {
@@ -172,5 +182,35 @@ describe('the append inbox (independent writers on one tenant, as separate Lambd
     expect(retried.status).toBe('created');
     expect(retried.results[0]?.seq).toBe(5);
     expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: 5 });
+  });
+
+  it('takes over the lease of a sequencer that died holding it, once the lease runs out', async () => {
+    const tenant = 'inbox-dead-sequencer';
+    const mover = container().store;
+    await mover.appendEvents(tenant, [testRun(tenant, 9, 0)]);
+    // A container that took the lease and then vanished (killed at its timeout): nobody renews or
+    // releases it, so it only runs out.
+    const leasedAt = Date.now();
+    await tables.documentClient.send(
+      new PutCommand({
+        TableName: tables.stateTable,
+        Item: { ...stateKeys.sequencer(tenant), owner: 'dead-container', until: leasedAt + 600, roundMs: 50 },
+      }),
+    );
+    // Its direct try loses the head, so it must go through the inbox, where the dead lease stands.
+    const waiting = container({
+      TransactWriteItems: { 1: async () => void (await mover.appendEvents(tenant, [testRun(tenant, 9, 1)])) },
+    });
+
+    const answer = await waiting.store.appendEvents(tenant, [testRun(tenant, 1, 0)]);
+
+    expect(answer.status).toBe('created');
+    expect(answer.results[0]?.seq).toBe(3);
+    // It could only have been appended by a sequencer: it waited the lease out, then became one.
+    expect(Date.now()).toBeGreaterThanOrEqual(leasedAt + 600);
+    expect(waiting.sent.TransactWriteItems).toBe(2);
+    expect(await sequencerLease(tenant)).toBeUndefined();
+    expect(await inboxItems(tenant)).toEqual([]);
+    expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: 3 });
   });
 });
