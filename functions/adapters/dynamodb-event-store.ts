@@ -127,7 +127,7 @@ const MAX_INBOX_BYTES = 300 * 1024;
  * Events one inbox round appends: each brings its entry, pointers, idempotency record, stream head and
  * inbox delete, so this keeps the transaction well inside 100 items (a larger one is halved).
  */
-const MAX_INBOX_EVENTS = 12;
+const MAX_INBOX_EVENTS = 16;
 /**
  * After a conflict on a tenant, this container's next appends to it skip the direct try for this long:
  * under sustained contention the try would only cost a cancelled transaction and cancel the inbox
@@ -139,7 +139,7 @@ const CONTENDED_MS = 1_000;
  * so the lease changes hands (costing the waiting writers a look to notice) a few times a second,
  * while the holder's own answer is delayed by no more than this.
  */
-const LEAD_ON_MS = 250;
+const LEAD_ON_MS = 500;
 
 /** An inbox submission's answer that may only be given once its writer has taken its item back. */
 type InboxAnswer = { readonly withdrawThen: () => AppendOutcome | Promise<AppendOutcome> };
@@ -250,7 +250,9 @@ export class DynamoDbEventStore implements EventStore {
     for (let attempt = 1; ; attempt += 1) {
       let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
       try {
-        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
+        // In inbox mode a direct try stands back while a sequencer holds the tenant: otherwise a writer
+        // that remembers the head (and so never reads) wins every race and cancels every inbox round.
+        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group, throughInbox !== undefined));
       } catch (error) {
         return group.map(() => ({ status: 'rejected', reason: error }));
       }
@@ -305,6 +307,8 @@ export class DynamoDbEventStore implements EventStore {
     let settled: Awaited<ReturnType<DynamoDbEventStore['waitInInbox']>>;
     try {
       settled = await this.waitInInbox(tenant, own, deadline);
+      // However long the wait took, the tenant was contended: the next append goes to the inbox too.
+      this.contendedAt.set(tenant, Date.now());
     } catch (error) {
       settled = {
         withdrawThen: () => {
@@ -357,7 +361,7 @@ export class DynamoDbEventStore implements EventStore {
         wait = this.sequencerRoundMs;
         continue;
       }
-      if (!(await this.inbox.acquireLease(tenant, owner, this.roundMs, now))) {
+      if (!(await this.inbox.acquireLease(tenant, owner, this.sequencerRoundMs, now))) {
         wait = this.sequencerRoundMs / 2;
         continue;
       }
@@ -391,9 +395,10 @@ export class DynamoDbEventStore implements EventStore {
     try {
       for (let attempt = 1; ; attempt += 1) {
         if (Date.now() > leaseUntil - LEASE_MS / 2) {
-          if (!(await this.inbox.renewLease(tenant, owner, this.roundMs))) return answered ?? 'lost';
+          if (!(await this.inbox.renewLease(tenant, owner, this.sequencerRoundMs))) return answered ?? 'lost';
           leaseUntil = Date.now() + LEASE_MS;
         }
+        const roundStarted = Date.now();
         const { submissions, ownPending } = await this.inbox.pending(tenant, own.inbox);
         if (!answered && !ownPending) done(await this.appendedByOthers(tenant, own));
         // Other containers may have moved the head since this one's last commit: a guess from memory
@@ -407,11 +412,19 @@ export class DynamoDbEventStore implements EventStore {
           group.push(other);
           events += other.events.length;
         }
-        if (answered && (group.length === 0 || Date.now() >= leadOnUntil)) return answered;
+        if (answered && Date.now() >= leadOnUntil) return answered;
+        if (answered && group.length === 0) {
+          // Nothing waits yet, but writers that lost a direct try are about to arrive: handing the
+          // lease back now would cost the next one an acquire and the rest a round of looks.
+          await sleep(Math.max(5, this.sequencerRoundMs / 4));
+          continue;
+        }
         if (group.length > 1) this.contendedAt.set(tenant, Date.now());
         let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
         try {
           outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
+          // The waiting writers pace their looks by this: a whole round, the queue's read included.
+          this.sequencerRoundMs = 0.7 * this.sequencerRoundMs + 0.3 * (Date.now() - roundStarted);
         } catch (error) {
           if (!answered) throw error;
           // Another writer's submission that cannot be stored even alone is its own writer's to answer.
@@ -575,6 +588,7 @@ export class DynamoDbEventStore implements EventStore {
   private async tryAppendGroup(
     tenant: string,
     group: readonly Submission[],
+    yieldToSequencer = false,
   ): Promise<
     readonly PromiseSettledResult<AppendOutcome>[] | 'rebase' | 'split' | { readonly revoked: number[] }
   > {
@@ -686,6 +700,7 @@ export class DynamoDbEventStore implements EventStore {
         new Map([...deployments, ...resolved.deployments]),
         [...callers.values()].map(({ caller }) => caller),
         leaving,
+        yieldToSequencer ? Date.now() : undefined,
       );
     } catch (error) {
       if (group.length > 1) return 'split';
@@ -761,6 +776,7 @@ export class DynamoDbEventStore implements EventStore {
     deployments: ReadonlyMap<string, DeploymentFacts>,
     callers: readonly UnverifiedCaller[],
     inboxItems: readonly string[] = [],
+    noSequencerAt: number | undefined = undefined,
   ): TransactWriteCommandInput & { readonly writes: readonly LedgerWrite[] } {
     type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const tableName = (table: LedgerTable) => (table === 'events' ? this.eventsTable : this.stateTable);
@@ -819,7 +835,24 @@ export class DynamoDbEventStore implements EventStore {
         },
       }),
     );
-    const items = [...callerChecks, ...ledgerItems, ...inboxDeletes];
+    // Also after the writes: a live sequencer lease fails this check, which classifies as a rebase.
+    // A fairness check only: a transaction with no room left for it goes without.
+    const sequencerCheck: Item[] =
+      noSequencerAt === undefined ||
+      callerChecks.length + ledgerItems.length + inboxDeletes.length >= MAX_TRANSACTION_ITEMS
+        ? []
+        : [
+            {
+              ConditionCheck: {
+                TableName: this.stateTable,
+                Key: stateKeys.sequencer(tenant),
+                ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
+                ExpressionAttributeNames: { '#until': 'until' },
+                ExpressionAttributeValues: { ':now': noSequencerAt },
+              },
+            },
+          ];
+    const items = [...callerChecks, ...ledgerItems, ...inboxDeletes, ...sequencerCheck];
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
@@ -839,6 +872,7 @@ export class DynamoDbEventStore implements EventStore {
         plan.entries[0]?.envelope.recordedAt,
         plan.entries.map((e) => e.idempotencyKey),
         inboxItems,
+        noSequencerAt ?? null,
       ]),
     ).slice(0, 36);
     return { TransactItems: items, ClientRequestToken: token, writes };

@@ -159,7 +159,9 @@ describe('the append inbox (independent writers on one tenant, as separate Lambd
 
   it('takes a submission back before answering 503, so nobody appends it later and its retry is created', async () => {
     const tenant = 'inbox-give-up';
-    const mover = container().store;
+    // A writer that does not stand back for the lease (a container still on the rebase strategy, as
+    // during a rollout): the only way the head moves under a live sequencer's round.
+    const mover = container({}, { contention: 'rebase' }).store;
     const moveHead = (n: number) => async () =>
       void (await mover.appendEvents(tenant, [testRun(tenant, 9, n)]));
     // No budget: the first inbox round that loses the head answers 503.
@@ -186,7 +188,7 @@ describe('the append inbox (independent writers on one tenant, as separate Lambd
 
   it('takes over the lease of a sequencer that died holding it, once the lease runs out', async () => {
     const tenant = 'inbox-dead-sequencer';
-    const mover = container().store;
+    const mover = container({}, { contention: 'rebase' }).store;
     await mover.appendEvents(tenant, [testRun(tenant, 9, 0)]);
     // A container that took the lease and then vanished (killed at its timeout): nobody renews or
     // releases it, so it only runs out.
@@ -212,5 +214,31 @@ describe('the append inbox (independent writers on one tenant, as separate Lambd
     expect(await sequencerLease(tenant)).toBeUndefined();
     expect(await inboxItems(tenant)).toEqual([]);
     expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: 3 });
+  });
+
+  it('stands back from a live sequencer: a direct try while another container holds the lease waits its turn', async () => {
+    const tenant = 'inbox-stand-back';
+    await tables.store().appendEvents(tenant, [testRun(tenant, 9, 0)]);
+    // Another container is sequencing this tenant (then vanishes, so nobody appends on its behalf).
+    const leasedAt = Date.now();
+    await tables.documentClient.send(
+      new PutCommand({
+        TableName: tables.stateTable,
+        Item: { ...stateKeys.sequencer(tenant), owner: 'busy-container', until: leasedAt + 400, roundMs: 40 },
+      }),
+    );
+    const writer = container();
+
+    const answer = await writer.store.appendEvents(tenant, [testRun(tenant, 1, 0)]);
+
+    // Nothing else moved the head, yet the direct try was cancelled: the lease stood, so the writer
+    // queued behind it and appended only once it could hold the lease itself.
+    expect(answer.status).toBe('created');
+    expect(answer.results[0]?.seq).toBe(2);
+    expect(writer.sent.TransactWriteItems).toBe(2);
+    expect(Date.now()).toBeGreaterThanOrEqual(leasedAt + 400);
+    expect(await inboxItems(tenant)).toEqual([]);
+    expect(await sequencerLease(tenant)).toBeUndefined();
+    expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: 2 });
   });
 });
