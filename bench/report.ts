@@ -7,7 +7,12 @@ import type { IngestResults, IngestRun } from './ingest-bench.ts';
 import type { MerkleRun } from './merkle-bench.ts';
 import type { MetricsRun } from './metrics-bench.ts';
 import type { LayoutName, LayoutRun } from './projection-layout-bench.ts';
-import { type WritersResults, type WritersRun, writersTargets } from './writers-bench.ts';
+import {
+  type TransactionCost,
+  type WritersResults,
+  type WritersRun,
+  writersTargets,
+} from './writers-bench.ts';
 
 export interface BenchResults {
   readonly machine: {
@@ -17,6 +22,8 @@ export interface BenchResults {
     date: string;
     commit: string;
     mode: string;
+    /** Which commit and date each part's figures come from (a `--merge` run keeps earlier parts). */
+    parts?: Record<string, { commit: string; date: string; mode: string }>;
   };
   /** Each part is absent when a run skipped it (`--only`). */
   readonly ingest?: IngestResults;
@@ -58,7 +65,7 @@ export function renderReport(r: BenchResults): string {
 
 Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, commit \`${r.machine.commit}\`,
 ${r.machine.date} (${r.machine.mode} run). Medians and percentiles over the run; ratios measured side by side.
-${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
+${partsLine(r.machine.parts)}${r.durationsSec ? `\n${durationsLine(r.durationsSec)}\n` : ''}`,
     r.failures ? failuresSection(r.failures) : '',
     r.ingest ? ingestSection(r.ingest) : '',
     r.writers ? writersSection(r.writers) : '',
@@ -152,6 +159,19 @@ ${rows(w.runs, w.strategy)}
 ${w.baseline ? rows(w.baseline.runs, `${w.baseline.strategy} (before)`) : ''}
 
 Targets (one tenant, \`${w.strategy}\`): ${targets}.
+${w.transactionCost ? transactionCostTable(w.transactionCost) : ''}`;
+}
+
+function transactionCostTable(costs: readonly TransactionCost[]): string {
+  const best = Math.max(...costs.map((cost) => cost.eventsPerSec));
+  return `
+The engine's ceiling for one tenant, same run: one store appending batches back to back on the idle
+engine, one transaction per batch (a tenant's chain admits one commit at a time). At best
+**${best} events/s** per tenant on this engine, before any waiting writer's reads.
+
+| events per transaction | items | p50 | per item | events/s at most |
+|---|---|---|---|---|
+${costs.map((cost) => `| ${cost.events} | ${cost.items} | ${cost.msP50} ms | ${cost.msPerItem} ms | ${cost.eventsPerSec} |`).join('\n')}
 `;
 }
 
@@ -304,4 +324,14 @@ function bundlesSection(bundles: Record<string, BundleRun>): string {
 |---|---|---|---|
 ${rows}
 `;
+}
+
+/** Only when the parts come from more than one run: then each names its own commit and date. */
+function partsLine(parts: BenchResults['machine']['parts']): string {
+  const stamps = Object.entries(parts ?? {});
+  if (new Set(stamps.map(([, stamp]) => `${stamp.commit} ${stamp.date}`)).size <= 1) return '';
+  const list = stamps.map(
+    ([part, stamp]) => `${part} at \`${stamp.commit}\` (${stamp.date.slice(0, 10)}, ${stamp.mode})`,
+  );
+  return `Parts measured in separate runs (\`--merge\`): ${list.join('; ')}.\n`;
 }

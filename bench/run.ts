@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,9 @@ const HELP = `Release Ledger benchmarks, on the local runtime (never part of npm
 Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 100000]
 
   --quick         reduced counts and repetitions (a few minutes), for checking a change
+  --merge         keep what <out>/latest.json holds for the parts not run now (with --only): a full run
+                  takes over an hour, so one part can be re-measured after a change; each part's commit
+                  and date are recorded under machine.parts
   --out <dir>     where to write latest.json and latest.md (default bench/results)
   --only <parts>  run only these parts, comma-separated: runtime (ingest with the reactions in the API's
                   process and in a worker per function, side by side; decisions, dashboard),
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
+      merge: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       sizes: { type: 'string' },
       only: { type: 'string' },
@@ -185,8 +189,13 @@ async function main(): Promise<void> {
 
   const outDir = resolve(values.out);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(outDir, 'latest.md'), renderReport(results as never));
+  const latest = join(outDir, 'latest.json');
+  const written =
+    values.merge && existsSync(latest)
+      ? mergeResults(JSON.parse(readFileSync(latest, 'utf8')) as Record<string, unknown>, results, parts)
+      : withPartsRecorded(results, parts);
+  writeFileSync(latest, `${JSON.stringify(written, null, 2)}\n`);
+  writeFileSync(join(outDir, 'latest.md'), renderReport(written as never));
   console.error(`wrote ${join(outDir, 'latest.json')} and latest.md`);
   const failed = Object.keys(failures);
   if (failed.length > 0) console.error(`not measured (reasons in the results): ${failed.join(', ')}`);
@@ -287,6 +296,81 @@ async function benchIngestSideBySide(
   const workers = measured.workers;
   if (workers) return { ...workers, reactions: 'workers', ...(inProcess ? { inProcess } : {}) };
   return inProcess ? { ...inProcess, reactions: 'in-process' } : undefined;
+}
+
+/** The result keys and failure (= top-level phase) names each part writes: what a merge replaces. */
+const PART_KEYS: Record<string, { readonly keys: readonly string[]; readonly failures: readonly string[] }> =
+  {
+    runtime: {
+      keys: ['ingest', 'gate', 'rollback', 'triggerRollback', 'freshness', 'dashboard'],
+      failures: ['ingest (in-process)', 'ingest (workers)', 'runtime start', 'decisions', 'dashboard'],
+    },
+    writers: { keys: ['writers'], failures: ['writers'] },
+    metrics: { keys: ['metrics', 'metricsLayouts', 'projection'], failures: ['metrics'] },
+    merkle: { keys: ['merkle'], failures: ['merkle'] },
+    bundles: { keys: ['bundles'], failures: ['bundles'] },
+  };
+
+type PartStamp = { readonly commit: string; readonly date: string; readonly mode: string };
+
+function withPartsRecorded(results: Record<string, unknown>, parts: ReadonlySet<string>) {
+  const machine = results.machine as PartStamp;
+  const stamp = { commit: machine.commit, date: machine.date, mode: machine.mode };
+  return {
+    ...results,
+    machine: { ...machine, parts: Object.fromEntries([...parts].map((part) => [part, stamp])) },
+  };
+}
+
+/**
+ * The earlier results with the parts run now replaced: figures from different commits side by side,
+ * so every part names the commit and date it was measured at, and the machine line the newest.
+ */
+function mergeResults(
+  earlier: Record<string, unknown>,
+  now: Record<string, unknown>,
+  parts: ReadonlySet<string>,
+): Record<string, unknown> {
+  const earlierMachine = earlier.machine as PartStamp & { parts?: Record<string, PartStamp> };
+  const earlierStamp = {
+    commit: earlierMachine.commit,
+    date: earlierMachine.date,
+    mode: earlierMachine.mode,
+  };
+  const earlierParts =
+    earlierMachine.parts ??
+    Object.fromEntries(
+      Object.entries(PART_KEYS)
+        .filter(([, { keys }]) => keys.some((key) => key in earlier))
+        .map(([part]) => [part, earlierStamp]),
+    );
+  const merged: Record<string, unknown> = { ...earlier };
+  const failures = { ...((earlier.failures ?? {}) as Record<string, string>) };
+  for (const part of parts) {
+    for (const key of PART_KEYS[part]?.keys ?? []) delete merged[key];
+    for (const name of PART_KEYS[part]?.failures ?? []) delete failures[name];
+  }
+  Object.assign(failures, now.failures ?? {});
+  const recorded = withPartsRecorded(now, parts);
+  const earlierDurations = (earlier.durationsSec ?? {}) as Record<string, number>;
+  const nowDurations = now.durationsSec as Record<string, number>;
+  // The total of the parts as last measured: each part's top-level phases (named as its failures are;
+  // nested phases such as the dashboard's seeding are inside them) are replaced by this run's.
+  const replaced = [...parts]
+    .flatMap((part) => PART_KEYS[part]?.failures ?? [])
+    .reduce((sum, phaseName) => sum + (earlierDurations[phaseName] ?? 0), 0);
+  const total = Math.round(((earlierDurations.total ?? 0) - replaced + (nowDurations.total ?? 0)) * 10) / 10;
+  const { failures: __, ...nowFigures } = recorded as Record<string, unknown>;
+  return {
+    ...merged,
+    ...nowFigures,
+    ...(Object.keys(failures).length > 0 ? { failures } : { failures: undefined }),
+    machine: {
+      ...(recorded.machine as object),
+      parts: { ...earlierParts, ...(recorded.machine as { parts: object }).parts },
+    },
+    durationsSec: { ...earlierDurations, ...nowDurations, total },
+  };
 }
 
 interface RunSizes {

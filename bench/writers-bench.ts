@@ -43,6 +43,22 @@ export interface WritersResults {
   readonly runs: readonly WritersRun[];
   /** The same runs with the store rebasing alone on every conflict (the behaviour before issue 16). */
   readonly baseline?: { readonly strategy: ContentionStrategy; readonly runs: readonly WritersRun[] };
+  /**
+   * The engine's ceiling for one tenant, measured in the same run: a tenant's appends are one linear
+   * chain, so at best one transaction at a time, and a transaction's cost here grows with its items.
+   */
+  readonly transactionCost?: readonly TransactionCost[];
+}
+
+/** One transaction of `events` events appended alone on an idle engine: what a sequencer round costs. */
+export interface TransactionCost {
+  readonly events: number;
+  /** Items in the transaction (entries, pointers, idempotency records, stream heads, tenant head). */
+  readonly items: number;
+  readonly msP50: number;
+  readonly msPerItem: number;
+  /** The most one tenant could append per second in back-to-back transactions of this size. */
+  readonly eventsPerSec: number;
 }
 
 export const WRITER_COUNTS = [1, 4, 16, 64] as const;
@@ -69,6 +85,11 @@ export async function benchWriters(
     for (const warm of [1, 16, 64]) {
       await runWriters(dynamoDb.endpoint, tables, warm, Math.min(3, windowSec), strategy, () => 'warm-up');
     }
+    const transactionCost = await measureTransactionCost(
+      dynamoDb.endpoint,
+      tables,
+      windowSec >= 10 ? 40 : 15,
+    );
     const verifier = new DynamoDbEventStore({ client: DynamoDBDocumentClient.from(admin), ...tables });
     const measure = async (using: ContentionStrategy, writers: number): Promise<WritersRun> => {
       const label = `${using}-${writers}`;
@@ -103,7 +124,7 @@ export async function benchWriters(
       if (compareWith) baselineRuns.push(await measure(compareWith, writers));
     }
     const baseline = compareWith ? { strategy: compareWith, runs: baselineRuns } : undefined;
-    return { windowSec, strategy, runs, ...(baseline ? { baseline } : {}) };
+    return { windowSec, strategy, runs, ...(baseline ? { baseline } : {}), transactionCost };
   } finally {
     admin.destroy();
     await dynamoDb.stop();
@@ -185,6 +206,59 @@ async function runWriters(
     ...sent,
     eventsPerCommit: round(appended / Math.max(1, sent.transactions - sent.cancelled)),
   };
+}
+
+/**
+ * Batches of 1–16 events (16 is the inbox's round) appended one after another by one store on an idle
+ * engine, each batch one transaction: the median cost per transaction, and what it allows per second.
+ */
+async function measureTransactionCost(
+  endpoint: string,
+  tables: { eventsTable: string; stateTable: string },
+  samples: number,
+): Promise<TransactionCost[]> {
+  const client = new DynamoDBClient(clientConfig(endpoint));
+  let items = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (/^TransactWrite(Items)?Command$/.test(String(context.commandName))) {
+        items = ((args.input as { TransactItems?: unknown[] }).TransactItems ?? []).length;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'countTransactionItems' },
+  );
+  const store = new DynamoDbEventStore({
+    client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    ...tables,
+  });
+  const costs: TransactionCost[] = [];
+  try {
+    for (const events of [1, 4, 8, 16]) {
+      const tenant = `transaction-cost-${events}`;
+      const times: number[] = [];
+      for (let sample = -3; sample < samples; sample += 1) {
+        const batch = Array.from({ length: events }, (_, i) =>
+          benchEvent(`${tenant}-${sample}-${i}`, sample * events + i),
+        );
+        const started = performance.now();
+        await store.appendEvents(tenant, batch);
+        if (sample >= 0) times.push(performance.now() - started);
+      }
+      const msP50 = percentile(times, 50);
+      costs.push({
+        events,
+        items,
+        msP50: round(msP50),
+        msPerItem: round(msP50 / items),
+        eventsPerSec: round((events * 1000) / msP50, 1),
+      });
+      process.stderr.write(`  transaction of ${events} events (${items} items): p50 ${round(msP50)} ms\n`);
+    }
+    return costs;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** A CI job's test run, as ingest hands it to the store: its own stream, one of 50 releases. */
