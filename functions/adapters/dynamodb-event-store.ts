@@ -141,6 +141,13 @@ const CONTENDED_MS = 1_000;
  */
 const LEAD_ON_MS = 500;
 
+/**
+ * What a transaction says about the tenant's sequencer lease: 'yield' (a direct try, standing back while
+ * a lease is live), the holder's round (rewriting the lease with its round time; it fails once another
+ * writer holds the lease), or nothing (the rebase strategy).
+ */
+type SequencerGuard = 'yield' | { readonly owner: string; readonly roundMs: number } | undefined;
+
 /** An inbox submission's answer that may only be given once its writer has taken its item back. */
 type InboxAnswer = { readonly withdrawThen: () => AppendOutcome | Promise<AppendOutcome> };
 
@@ -252,7 +259,9 @@ export class DynamoDbEventStore implements EventStore {
       try {
         // In inbox mode a direct try stands back while a sequencer holds the tenant: otherwise a writer
         // that remembers the head (and so never reads) wins every race and cancels every inbox round.
-        outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group, throughInbox !== undefined));
+        outcome = await this.timedRound(() =>
+          this.tryAppendGroup(tenant, group, throughInbox ? 'yield' : undefined),
+        );
       } catch (error) {
         return group.map(() => ({ status: 'rejected', reason: error }));
       }
@@ -422,9 +431,13 @@ export class DynamoDbEventStore implements EventStore {
         if (group.length > 1) this.contendedAt.set(tenant, Date.now());
         let outcome: Awaited<ReturnType<DynamoDbEventStore['tryAppendGroup']>>;
         try {
-          outcome = await this.timedRound(() => this.tryAppendGroup(tenant, group));
-          // The waiting writers pace their looks by this: a whole round, the queue's read included.
-          this.sequencerRoundMs = 0.7 * this.sequencerRoundMs + 0.3 * (Date.now() - roundStarted);
+          // The round's transaction also publishes, in the lease, the round time the waiting writers pace
+          // their looks by (and fails if another writer holds the lease now): no request of its own.
+          outcome = await this.timedRound(() =>
+            this.tryAppendGroup(tenant, group, { owner, roundMs: this.sequencerRoundMs }),
+          );
+          // A whole round, the queue's read included.
+          this.sequencerRoundMs = 0.5 * this.sequencerRoundMs + 0.5 * (Date.now() - roundStarted);
         } catch (error) {
           if (!answered) throw error;
           // Another writer's submission that cannot be stored even alone is its own writer's to answer.
@@ -588,7 +601,7 @@ export class DynamoDbEventStore implements EventStore {
   private async tryAppendGroup(
     tenant: string,
     group: readonly Submission[],
-    yieldToSequencer = false,
+    sequencer: SequencerGuard = undefined,
   ): Promise<
     readonly PromiseSettledResult<AppendOutcome>[] | 'rebase' | 'split' | { readonly revoked: number[] }
   > {
@@ -700,7 +713,7 @@ export class DynamoDbEventStore implements EventStore {
         new Map([...deployments, ...resolved.deployments]),
         [...callers.values()].map(({ caller }) => caller),
         leaving,
-        yieldToSequencer ? Date.now() : undefined,
+        sequencer,
       );
     } catch (error) {
       if (group.length > 1) return 'split';
@@ -776,7 +789,7 @@ export class DynamoDbEventStore implements EventStore {
     deployments: ReadonlyMap<string, DeploymentFacts>,
     callers: readonly UnverifiedCaller[],
     inboxItems: readonly string[] = [],
-    noSequencerAt: number | undefined = undefined,
+    sequencer: SequencerGuard = undefined,
   ): TransactWriteCommandInput & { readonly writes: readonly LedgerWrite[] } {
     type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const tableName = (table: LedgerTable) => (table === 'events' ? this.eventsTable : this.stateTable);
@@ -835,24 +848,45 @@ export class DynamoDbEventStore implements EventStore {
         },
       }),
     );
-    // Also after the writes: a live sequencer lease fails this check, which classifies as a rebase.
-    // A fairness check only: a transaction with no room left for it goes without.
-    const sequencerCheck: Item[] =
-      noSequencerAt === undefined ||
-      callerChecks.length + ledgerItems.length + inboxDeletes.length >= MAX_TRANSACTION_ITEMS
+    // After the writes, so a failure classifies as a rebase. A direct try in inbox mode checks that no
+    // sequencer holds the tenant; a sequencer's round rewrites its lease with its round time, failing if
+    // another writer has taken the tenant over. Both are pacing and fairness only (the head's condition
+    // keeps the chain linear), so a transaction with no room left goes without.
+    const now = Date.now();
+    const roomForGuard =
+      callerChecks.length + ledgerItems.length + inboxDeletes.length < MAX_TRANSACTION_ITEMS;
+    const sequencerItems: Item[] =
+      sequencer === undefined || !roomForGuard
         ? []
-        : [
-            {
-              ConditionCheck: {
-                TableName: this.stateTable,
-                Key: stateKeys.sequencer(tenant),
-                ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
-                ExpressionAttributeNames: { '#until': 'until' },
-                ExpressionAttributeValues: { ':now': noSequencerAt },
+        : sequencer === 'yield'
+          ? [
+              {
+                ConditionCheck: {
+                  TableName: this.stateTable,
+                  Key: stateKeys.sequencer(tenant),
+                  ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
+                  ExpressionAttributeNames: { '#until': 'until' },
+                  ExpressionAttributeValues: { ':now': now },
+                },
               },
-            },
-          ];
-    const items = [...callerChecks, ...ledgerItems, ...inboxDeletes, ...sequencerCheck];
+            ]
+          : [
+              {
+                Put: {
+                  TableName: this.stateTable,
+                  Item: {
+                    ...stateKeys.sequencer(tenant),
+                    owner: sequencer.owner,
+                    until: now + LEASE_MS,
+                    roundMs: Math.round(sequencer.roundMs),
+                  },
+                  ConditionExpression: '#owner = :owner',
+                  ExpressionAttributeNames: { '#owner': 'owner' },
+                  ExpressionAttributeValues: { ':owner': sequencer.owner },
+                },
+              },
+            ];
+    const items = [...callerChecks, ...ledgerItems, ...inboxDeletes, ...sequencerItems];
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new BatchTooLargeError(
         `this batch needs ${items.length} storage items in one transaction; DynamoDB allows ${MAX_TRANSACTION_ITEMS}. Send fewer events per batch.`,
@@ -872,7 +906,7 @@ export class DynamoDbEventStore implements EventStore {
         plan.entries[0]?.envelope.recordedAt,
         plan.entries.map((e) => e.idempotencyKey),
         inboxItems,
-        noSequencerAt ?? null,
+        sequencer === undefined ? null : sequencer === 'yield' ? now : [sequencer.owner, now],
       ]),
     ).slice(0, 36);
     return { TransactItems: items, ClientRequestToken: token, writes };

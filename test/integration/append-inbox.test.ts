@@ -241,4 +241,41 @@ describe('the append inbox (independent writers on one tenant, as separate Lambd
     expect(await sequencerLease(tenant)).toBeUndefined();
     expect(await tables.store().verifyLedger(tenant)).toMatchObject({ ok: true, checked: 2 });
   });
+
+  it('commits no round of a sequencer whose lease another writer has taken over', async () => {
+    const tenant = 'inbox-fenced';
+    const mover = container({}, { contention: 'rebase' }).store;
+    // Its direct try loses the head, so it takes the lease; just before its round is sent, another
+    // writer holds the lease (as after a pause longer than the lease, when the lease ran out).
+    const fenced = container(
+      {
+        TransactWriteItems: {
+          1: async () => void (await mover.appendEvents(tenant, [testRun(tenant, 9, 0)])),
+          2: async () =>
+            void (await tables.documentClient.send(
+              new PutCommand({
+                TableName: tables.stateTable,
+                Item: {
+                  ...stateKeys.sequencer(tenant),
+                  owner: 'usurper',
+                  until: Date.now() + 60_000,
+                  roundMs: 40,
+                },
+              }),
+            )),
+        },
+      },
+      { appendBudgetMs: 0 },
+    );
+
+    await expect(fenced.store.appendEvents(tenant, [testRun(tenant, 1, 0)])).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
+
+    // The round was cancelled by its own lease check, so only the other writer's event is stored.
+    const ledger = await tables.store().readLedger(tenant, 0, 100);
+    expect(ledger.events.map((stored) => stored.data.suite)).toEqual(['w9-0']);
+    expect(await sequencerLease(tenant)).toMatchObject({ owner: 'usurper' });
+    expect(await inboxItems(tenant)).toEqual([]);
+  });
 });
