@@ -1,4 +1,8 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { canonicalJson } from '../domain/ledger/canonical-json.ts';
+import { sha256Hex } from '../domain/ledger/hash-chain.ts';
+import { DynamoDbEventStore } from '../functions/adapters/dynamodb-event-store.ts';
 import type { LocalRuntime, ReactionsMode } from '../infra/local/runtime.ts';
 import { percentile, progress, round, timedPool } from './stats.ts';
 
@@ -10,6 +14,18 @@ export interface IngestRun {
   readonly floorEventsPerSec: number;
   /** floor ÷ ours: how many times slower the full handler path is than the bare write. */
   readonly overheadRatio: number;
+  /**
+   * The same events straight into the store (`appendEvents`, no HTTP, no authorizer, no handler), same
+   * count and concurrency, with the reactions still running: what the append transaction alone costs.
+   * Absent in results written before it was measured.
+   */
+  readonly storeOnly?: {
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly eventsPerSec: number;
+    /** floor ÷ store only. */
+    readonly overheadRatio: number;
+  };
 }
 
 /** One client appending one event at a time, and 16 at once. */
@@ -64,6 +80,7 @@ export async function benchIngest(
   });
   const elapsed = (performance.now() - started) / 1000;
   const floor = await floorPutItems(runtime.dynamoDbEndpoint, count, clients, runId);
+  const storeOnly = await storeAppends(runtime, count, clients, runId);
   const eventsPerSec = count / elapsed;
   return {
     p50Ms: round(percentile(latencies, 50)),
@@ -71,6 +88,49 @@ export async function benchIngest(
     eventsPerSec: round(eventsPerSec, 1),
     floorEventsPerSec: round(floor, 1),
     overheadRatio: round(floor / eventsPerSec),
+    storeOnly: { ...storeOnly, overheadRatio: round(floor / storeOnly.eventsPerSec) },
+  };
+}
+
+/** The same events through one store of the runtime's tables, as the ingest handler's store appends. */
+async function storeAppends(runtime: LocalRuntime, count: number, clients: number, runId: string) {
+  const client = new DynamoDBClient({
+    endpoint: runtime.dynamoDbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const store = new DynamoDbEventStore({
+    client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    ...runtime.tables,
+  });
+  const source = 'https://bench.local/ingest';
+  const started = performance.now();
+  const latencies = await timedPool(count, clients, async (index) => {
+    const id = `${runId}-store-${index}`;
+    const data = {
+      releaseId: `bench-release-${index % 50}`,
+      suite: `suite-${index}`,
+      passed: true,
+      total: 120,
+    };
+    const payload = { specversion: '1.0', id, source, type: 'tests.completed', data };
+    await store.appendEvents('bench-store-only', [
+      {
+        source,
+        id,
+        type: 'tests.completed',
+        data,
+        original: { format: 'cloudevent', payload },
+        payloadHash: sha256Hex(canonicalJson(payload)),
+      },
+    ]);
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  client.destroy();
+  return {
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    eventsPerSec: round(count / elapsed, 1),
   };
 }
 

@@ -110,10 +110,17 @@ function ingestSection(ingest: IngestResults): string {
       : '— (held out of process)';
     return `| ${clients} | ${reactions} | ${run.p50Ms} ms | ${run.p99Ms} ms | ${run.eventsPerSec} | ${run.floorEventsPerSec} | ${run.overheadRatio} | ${verdict} |`;
   };
+  const storeRow = (clients: 1 | 16, reactions: string, run: IngestRun) =>
+    run.storeOnly
+      ? [
+          `| ${clients} | ${reactions}, **store only** (appendEvents, no HTTP) | ${run.storeOnly.p50Ms} ms | ${run.storeOnly.p99Ms} ms | ${run.storeOnly.eventsPerSec} | ${run.floorEventsPerSec} | ${run.storeOnly.overheadRatio} | — (the transaction alone) |`,
+        ]
+      : [];
   const rows = ([1, 16] as const).flatMap((clients) =>
-    modes.map(({ reactions, figures, targets }) =>
-      row(clients, reactions, clients === 1 ? figures.sequential : figures.concurrent16, targets),
-    ),
+    modes.flatMap(({ reactions, figures, targets }) => {
+      const run = clients === 1 ? figures.sequential : figures.concurrent16;
+      return [row(clients, reactions, run, targets), ...(targets ? storeRow(clients, reactions, run) : [])];
+    }),
   );
   const inProcess = ingest.inProcess;
   const comparison =
@@ -142,7 +149,7 @@ function writersSection(w: WritersResults): string {
     runs
       .map(
         (run) =>
-          `| ${strategy} | ${run.writers} | ${run.oneTenant.eventsPerSec} | ${run.oneTenant.p50Ms} ms | ${run.oneTenant.p99Ms} ms | ${run.oneTenant.gaveUp} | ${run.oneTenant.transactions} (${run.oneTenant.cancelled}) | ${run.oneTenant.eventsPerCommit} | ${run.oneTenant.chainVerified ? 'yes' : '**no**'} | ${run.ownTenants.eventsPerSec} | ${run.ownTenants.p50Ms} ms | ${run.ownTenants.p99Ms} ms | ${run.ownTenants.gaveUp} | ${round2(run.oneTenant.eventsPerSec / run.ownTenants.eventsPerSec)} |`,
+          `| ${strategy} | ${run.writers} | ${run.oneTenant.eventsPerSec} | ${run.oneTenant.p50Ms} ms | ${run.oneTenant.p99Ms} ms | ${run.oneTenant.gaveUp} | ${run.oneTenant.transactions} (${run.oneTenant.cancelled}) | ${run.oneTenant.eventsPerCommit} | ${run.oneTenant.requestsPerEvent ?? '—'} | ${run.ownTenants.requestsPerEvent ?? '—'} | ${run.oneTenant.chainVerified ? 'yes' : '**no**'} | ${run.ownTenants.eventsPerSec} | ${run.ownTenants.p50Ms} ms | ${run.ownTenants.p99Ms} ms | ${run.ownTenants.gaveUp} | ${round2(run.oneTenant.eventsPerSec / run.ownTenants.eventsPerSec)} |`,
       )
       .join('\n');
   const targets = writersTargets(w.runs)
@@ -153,8 +160,8 @@ function writersSection(w: WritersResults): string {
     .join('; ');
   return `## Writers as Lambda runs them (N containers, each its own client and store, one event per append, ${w.windowSec} s each)
 
-| contention | writers | one tenant events/s | p50 | p99 | 503s | transactions (cancelled) | events per commit | chain verifies | own tenants events/s | p50 | p99 | 503s | one ÷ own |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| contention | writers | one tenant events/s | p50 | p99 | 503s | transactions (cancelled) | events per commit | requests per event (one tenant) | requests per event (own tenants) | chain verifies | own tenants events/s | p50 | p99 | 503s | one ÷ own |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows(w.runs, w.strategy)}
 ${w.baseline ? rows(w.baseline.runs, `${w.baseline.strategy} (before)`) : ''}
 

@@ -25,6 +25,11 @@ export interface WritersFigure {
   readonly cancelled: number;
   /** Appended events per committed transaction: what batching the inbox achieved. */
   readonly eventsPerCommit: number;
+  /**
+   * Every request the writers sent (reads, puts, transactions, lease writes) per appended event: on an
+   * engine whose requests/s is the limit, events/s falls as this rises. Absent in older results.
+   */
+  readonly requestsPerEvent?: number;
   /** Only on the one-tenant layout: the tenant's ledger verified whole, seqs 1..appended without a gap. */
   readonly chainVerified?: boolean;
 }
@@ -145,9 +150,11 @@ async function runWriters(
   let appended = 0;
   const clients = Array.from({ length: writers }, () => new DynamoDBClient(clientConfig(endpoint)));
   const sent = { transactions: 0, cancelled: 0 };
+  let requests = 0;
   for (const client of clients) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
+        requests += 1;
         if (!/^TransactWrite(Items)?Command$/.test(String(context.commandName))) return next(args);
         sent.transactions += 1;
         try {
@@ -205,6 +212,7 @@ async function runWriters(
     replayedAfterGiveUp,
     ...sent,
     eventsPerCommit: round(appended / Math.max(1, sent.transactions - sent.cancelled)),
+    requestsPerEvent: round(requests / Math.max(1, appended)),
   };
 }
 

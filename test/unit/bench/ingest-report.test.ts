@@ -57,4 +57,20 @@ describe('the ingest report', () => {
     );
     expect(report).not.toContain('a worker per function |');
   });
+
+  it('shows the store alone beside the HTTP path it is part of, held to no target', () => {
+    const report = renderReport({
+      machine,
+      ingest: {
+        reactions: 'workers',
+        sequential: run({ storeOnly: { p50Ms: 6, p99Ms: 9, eventsPerSec: 160, overheadRatio: 1.56 } }),
+        concurrent16: run({}),
+      },
+    } as BenchResults);
+
+    expect(report).toContain(
+      '| 1 | a worker per function, **store only** (appendEvents, no HTTP) | 6 ms | 9 ms | 160 | 250 | 1.56 | — (the transaction alone) |',
+    );
+    expect(report).not.toContain('| 16 | a worker per function, **store only**');
+  });
 });
