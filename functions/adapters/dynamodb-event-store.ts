@@ -196,6 +196,8 @@ export class DynamoDbEventStore implements EventStore {
   private readonly inbox: DynamoDbAppendInbox;
   /** When this container last lost the head of each tenant (see CONTENDED_MS). */
   private readonly contendedAt = new Map<string, number>();
+  /** When this container last saw another writer's live sequencer lease on each tenant. */
+  private readonly sequencerSeenAt = new Map<string, number>();
   /** About how long one read-plan-write round takes from this container (a moving average, ms). */
   private roundMs = 30;
   /** How long the tenant's sequencer said its rounds take, last time this container looked (ms). */
@@ -339,12 +341,19 @@ export class DynamoDbEventStore implements EventStore {
   ): Promise<AppendOutcome | InboxAnswer> {
     const owner = randomUUID();
     const passedOver = new Set<string>();
-    // One read of the queue's keys gives this submission's place: the rounds ahead of it.
-    const { keys, ownPending } = await this.inbox.queue(tenant, own.inbox);
-    if (!ownPending) return this.appendedByOthers(tenant, own);
-    if (keys.length > 1) this.contendedAt.set(tenant, Date.now());
-    const place = Math.max(0, keys.indexOf(own.inbox));
-    let wait = place === 0 ? 0 : this.sequencerRoundMs * (1 + Math.floor(place / MAX_INBOX_EVENTS));
+    let wait: number;
+    if (Date.now() - (this.sequencerSeenAt.get(tenant) ?? -Infinity) < CONTENDED_MS) {
+      // A sequencer was at work moments ago: it will most likely take this submission in its next
+      // round, so the first look waits one round, and a read of the queue would only add a request.
+      wait = this.sequencerRoundMs;
+    } else {
+      // One read of the queue's keys gives this submission's place: the rounds ahead of it.
+      const { keys, ownPending } = await this.inbox.queue(tenant, own.inbox);
+      if (!ownPending) return this.appendedByOthers(tenant, own);
+      if (keys.length > 1) this.contendedAt.set(tenant, Date.now());
+      const place = Math.max(0, keys.indexOf(own.inbox));
+      wait = place === 0 ? 0 : this.sequencerRoundMs * (1 + Math.floor(place / MAX_INBOX_EVENTS));
+    }
     for (;;) {
       if (wait > 0) await sleep(wait * (0.75 + Math.random() / 2));
       const seen = await this.lookAtInbox(tenant, own);
@@ -358,6 +367,7 @@ export class DynamoDbEventStore implements EventStore {
       const now = Date.now();
       if (seen.lease && seen.lease.until >= now) {
         this.sequencerRoundMs = Math.max(1, seen.lease.roundMs);
+        this.sequencerSeenAt.set(tenant, now);
         if (now >= deadline) {
           return {
             withdrawThen: () => {
