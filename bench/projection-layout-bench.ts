@@ -2,12 +2,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_DORA_DEFINITIONS, definitionsVersion } from '../domain/dora/definitions.ts';
-import { doraWindow, scopeRollups, summarize } from '../domain/dora/dora-metrics.ts';
-import { projectEvents } from '../domain/dora/projection.ts';
-import { MemoryProjectionStore, type ProjectionKind } from '../domain/dora/projection-store.ts';
-import { releaseScopeRollups, withReleaseNumbers } from '../domain/dora/release-metrics.ts';
-import { type DoraScope, scopeKey } from '../domain/dora/rollups.ts';
-import type { IncomingEvent, StoredEvent } from '../domain/ledger/ledger-event.ts';
 import { DynamoDbDoraStore, type SampleEncoding } from '../functions/adapters/dynamodb-dora-store.ts';
 import { DynamoDbEventStore } from '../functions/adapters/dynamodb-event-store.ts';
 import { stateKeys } from '../functions/adapters/ledger-tables.ts';
@@ -16,9 +10,14 @@ import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { ensureLedgerTables } from '../infra/local/ledger-tables-local.ts';
 import { batchWriter } from './batch-writer.ts';
 import { countRequests, type EngineFloor, engineFloor } from './engine-floor.ts';
-import { LedgerBulkPlanner } from './ledger-bulk-plan.ts';
+import {
+  type FoldedForQueries,
+  oneYearWindow,
+  QUERIED_SCOPES,
+  type QueriedScope,
+} from './fold-for-queries.ts';
+import { foldInWorker } from './fold-worker.ts';
 import { median, progress, round } from './stats.ts';
-import { syntheticHistory } from './synthetic-history.ts';
 
 /**
  * The layouts compared: dora-2023.8 (sample lists as JSON text, partly covered months read by their
@@ -48,30 +47,36 @@ export interface LayoutRun {
   /** Projection items written per layout: the queried scopes' days, months and bins. */
   readonly documents: number;
   readonly layouts: Record<LayoutName, { readonly service: LayoutQueryRun; readonly tenant: LayoutQueryRun }>;
-  /** One request's cost on this engine, measured just before the queries. */
+  /** One request's cost on this engine, measured once, after every size's documents were written. */
   readonly engine: EngineFloor;
+  /** Timed queries per size, layout and scope (each the median of these). */
+  readonly repetitions?: number;
+  /** Every size's queries timed in turns against the same engine (from 2026-12-06; before, size by size,
+   * each after its own fold, in the heap that still held it). */
+  readonly queriesInTurns?: boolean;
 }
 
-/** The document kinds a metrics query reads; the others (facts, cells) are never read by one. */
-const QUERIED_KINDS: readonly ProjectionKind[] = ['scope', 'month', 'mbin', 'rscope'];
-const QUERIED_SCOPES: readonly DoraScope[] = [{ service: 'svc-3' }, {}];
-const FOLD_BATCH = 100;
-const EVENTS_PER_APPEND = 10;
+/** Folds at once: one per core, the largest first so the small ones finish beside it. */
+const FOLDS_AT_ONCE = 2;
 
 /**
- * `--projection memory`: no ledger in DynamoDB. The synthetic history is planned as the append path
- * would store it (ledger-bulk-plan.ts), folded in memory by the projection's own pure fold, and only
- * the documents of the queried scopes a metrics query reads (day, month, bin and release-day rollups)
- * are written, once in each layout, to their own tenant. Each
- * one-year monthly query is then timed against that projection, and its answer checked against the
- * domain's recompute over the same in-memory events (`summarize` over the fold's day rollups: what
- * `computeDora` answers) instead of re-reading the ledger. So 1M events fit a short session: no
- * ledger load (~14 GB of DynamoDB Local), no ledger re-read; the query path itself is the real one.
+ * `--projection memory`: no ledger in DynamoDB. Each synthetic history is planned as the append path
+ * would store it (ledger-bulk-plan.ts), folded by the projection's own pure fold in a worker thread of
+ * its own (fold-worker.ts), which answers only the documents of the queried scopes a metrics query
+ * reads (day, month, bin and release-day rollups) and the domain's recompute for them (`summarize`
+ * over the fold's day rollups: what `computeDora` answers). Those are written once in each layout, to
+ * their own tenant, and only then are the queries timed: every size's, in turns (a round of each size,
+ * layout and scope, repeated), so all sizes meet the same engine and the same heap, and none meets the
+ * millions of documents of a 1M fold (until 2026-12-06 that fold was in the querying heap, and every
+ * request at 1M cost about twice what it did at 100k). So 1M events fit a short session: no ledger
+ * load (~14 GB of DynamoDB Local), no ledger re-read; the query path itself is the real one.
  */
 export async function benchProjectionLayouts(
   sizes: readonly number[],
   repetitions: number,
 ): Promise<Record<string, LayoutRun>> {
+  const endMs = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  const folded = await foldAll(sizes, endMs);
   const dynamoDb = await startDynamoDbLocal({ javaOptions: ['-Xmx4g'] });
   const client = new DynamoDBClient({
     endpoint: dynamoDb.endpoint,
@@ -87,22 +92,11 @@ export async function benchProjectionLayouts(
   const version = definitionsVersion(definitions);
   const read = { items: 0, bytes: 0 };
   const sent = countRequests(client);
-  const results: Record<string, LayoutRun> = {};
+  const window = oneYearWindow(endMs);
   try {
+    const cases: QueryCase[] = [];
     for (const size of sizes) {
-      const end = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
-      const started = performance.now();
-      const store = foldInMemory(size, end);
-      const foldSeconds = (performance.now() - started) / 1000;
-      // Only the two queried scopes' documents: a query reads its scope's partitions by key, so the
-      // other scopes' items (and the facts and cells, never read by a metrics query) change nothing.
-      const scopes = new Set(QUERIED_SCOPES.map(scopeKey));
-      const docs = [...store.docs.values()].filter(
-        ({ key }) => QUERIED_KINDS.includes(key[0]) && scopes.has(key[1] as string),
-      );
-      const window = doraWindow(new Date(end.getTime() - 365 * 86_400_000).toISOString(), end.toISOString());
-      const engine = await engineFloor(documents, tables.stateTable);
-      const layouts = {} as Record<LayoutName, { service: LayoutQueryRun; tenant: LayoutQueryRun }>;
+      const { docs, expected } = folded.get(size) as FoldedForQueries;
       for (const [name, layout] of Object.entries(LAYOUTS) as [LayoutName, (typeof LAYOUTS)[LayoutName]][]) {
         const tenant = `layout-${size}-${name}`;
         const doraStore = new DynamoDbDoraStore({
@@ -129,32 +123,53 @@ export async function benchProjectionLayouts(
           definitions,
           endMonthsAsDays: layout.endMonthsAsDays,
         });
-        const query = async (scope: DoraScope): Promise<LayoutQueryRun> => {
-          const expected = withReleaseNumbers(
-            summarize(scope, window, scopeRollups(store, scope, window), 'month', version),
-            releaseScopeRollups(store, scope, window),
-          );
-          const times: number[] = [];
-          let itemsRead = 0;
-          let bytesRead = 0;
-          let requests = 0;
-          let equal = true;
-          for (let i = 0; i < repetitions; i += 1) {
-            read.items = 0;
-            read.bytes = 0;
-            sent.requests = 0;
-            const t = performance.now();
-            const answer = await reader.metrics(scope, window, 'month', undefined);
-            times.push(performance.now() - t);
-            requests = sent.requests;
-            itemsRead = answer.source.kind === 'projection' ? answer.source.itemsRead : Number.NaN;
-            bytesRead = read.bytes;
-            const { source: _source, ...metrics } = answer;
-            equal &&= isDeepStrictEqual(metrics, expected);
-          }
-          return { queryMs: round(median(times)), itemsRead, bytesRead, requests, answersEqual: equal };
+        for (const scope of Object.keys(QUERIED_SCOPES) as QueriedScope[]) {
+          cases.push({
+            size,
+            layout: name,
+            scope,
+            reader,
+            expected: expected[scope],
+            times: [],
+            equal: true,
+          });
+        }
+      }
+    }
+    const engine = await engineFloor(documents, tables.stateTable);
+    const measured = new Map<QueryCase, Omit<LayoutQueryRun, 'queryMs' | 'answersEqual'>>();
+    const timed = progress(`timing ${cases.length} queries in turns`, repetitions + 1);
+    // Round 0 is not timed: each reader's first query pays for connections and compilation once.
+    for (let turn = 0; turn <= repetitions; turn += 1) {
+      for (const query of cases) {
+        read.items = 0;
+        read.bytes = 0;
+        sent.requests = 0;
+        const started = performance.now();
+        const answer = await query.reader.metrics(QUERIED_SCOPES[query.scope], window, 'month', undefined);
+        const ms = performance.now() - started;
+        if (turn > 0) query.times.push(ms);
+        const { source, ...metrics } = answer;
+        query.equal &&= isDeepStrictEqual(metrics, query.expected);
+        measured.set(query, {
+          itemsRead: source.kind === 'projection' ? source.itemsRead : Number.NaN,
+          bytesRead: read.bytes,
+          requests: sent.requests,
+        });
+      }
+      timed(turn + 1);
+    }
+    const results: Record<string, LayoutRun> = {};
+    for (const size of sizes) {
+      const { foldSeconds, docs } = folded.get(size) as FoldedForQueries;
+      const layouts = {} as Record<LayoutName, Record<QueriedScope, LayoutQueryRun>>;
+      for (const query of cases.filter((c) => c.size === size)) {
+        layouts[query.layout] ??= {} as Record<QueriedScope, LayoutQueryRun>;
+        layouts[query.layout][query.scope] = {
+          queryMs: round(median(query.times)),
+          ...(measured.get(query) as Omit<LayoutQueryRun, 'queryMs' | 'answersEqual'>),
+          answersEqual: query.equal,
         };
-        layouts[name] = { service: await query(QUERIED_SCOPES[0] as DoraScope), tenant: await query({}) };
       }
       results[String(size)] = {
         events: size,
@@ -162,42 +177,55 @@ export async function benchProjectionLayouts(
         documents: docs.length,
         layouts,
         engine,
+        repetitions,
+        queriesInTurns: true,
       };
       console.error(`  projection layouts ${size}: ${JSON.stringify(results[String(size)])}`);
     }
+    return results;
   } finally {
     client.destroy();
     await dynamoDb.stop();
   }
-  return results;
 }
 
-/** The synthetic history, stored as the append path would store it, folded in batches as the projector does. */
-function foldInMemory(size: number, end: Date): MemoryProjectionStore {
-  const planner = new LedgerBulkPlanner('layouts', () => end);
-  const store = new MemoryProjectionStore();
-  const tick = progress(`folding ${size} events in memory`, size);
-  let pending: StoredEvent[] = [];
-  let batch: IncomingEvent[] = [];
-  let done = 0;
-  const fold = (final: boolean) => {
-    while (pending.length >= FOLD_BATCH || (final && pending.length > 0)) {
-      projectEvents(store, pending.slice(0, FOLD_BATCH), DEFAULT_DORA_DEFINITIONS);
-      pending = pending.slice(FOLD_BATCH);
+interface QueryCase {
+  readonly size: number;
+  readonly layout: LayoutName;
+  readonly scope: QueriedScope;
+  readonly reader: ReturnType<typeof doraReader>;
+  readonly expected: FoldedForQueries['expected'][QueriedScope];
+  readonly times: number[];
+  equal: boolean;
+}
+
+/** Every size folded in a worker of its own, FOLDS_AT_ONCE at a time, largest first, with one progress line. */
+async function foldAll(sizes: readonly number[], endMs: number): Promise<Map<number, FoldedForQueries>> {
+  const done = new Map(sizes.map((size) => [size, 0]));
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const tick = progress(`folding ${sizes.join(', ')} events in ${FOLDS_AT_ONCE} workers`, total);
+  const queue = [...sizes].sort((a, b) => b - a);
+  const folded = new Map<number, FoldedForQueries>();
+  const next = async (): Promise<void> => {
+    for (let size = queue.shift(); size !== undefined; size = queue.shift()) {
+      const one = size;
+      // The 1M fold holds ~5M documents: the 12 GB the bench script gives Node (it ran in that heap before).
+      const heapMb = Math.max(2048, Math.min(12_288, Math.ceil(one / 1000) * 16));
+      folded.set(
+        one,
+        await foldInWorker(
+          { size: one, endMs },
+          {
+            heapMb,
+            onProgress: (count) => {
+              done.set(one, count);
+              tick([...done.values()].reduce((sum, n) => sum + n, 0));
+            },
+          },
+        ),
+      );
     }
   };
-  for (const event of syntheticHistory(size, end)) {
-    batch.push(event);
-    if (batch.length === EVENTS_PER_APPEND) {
-      pending.push(...planner.append(batch).stored);
-      batch = [];
-      done += EVENTS_PER_APPEND;
-      fold(false);
-      tick(done);
-    }
-  }
-  if (batch.length > 0) pending.push(...planner.append(batch).stored);
-  fold(true);
-  tick(size);
-  return store;
+  await Promise.all(Array.from({ length: Math.min(FOLDS_AT_ONCE, sizes.length) }, next));
+  return folded;
 }

@@ -268,7 +268,13 @@ ${queryTargets(Object.values(metrics).map((m) => ({ events: m.events, service: m
  * every size) judged on the run's figures, beside what one request costs on the engine that served them.
  */
 function queryTargets(
-  runs: readonly { events: number; service: number; tenant: number; engine?: EngineFloor | undefined }[],
+  runs: readonly {
+    events: number;
+    service: number;
+    tenant: number;
+    engine?: EngineFloor | undefined;
+    queriesInTurns?: boolean | undefined;
+  }[],
 ): string {
   const at = (events: number) => runs.find((run) => run.events === events);
   const million = at(1_000_000);
@@ -284,7 +290,13 @@ function queryTargets(
       (run) =>
         `${run.events}: GetItem p50 ${run.engine?.getItemMsP50} ms, four at once ${run.engine?.parallel4MsP50} ms`,
     );
-  return `Query targets: ${flat}; ${service}.${engines.length > 0 ? ` One request on this engine, measured before each size's queries: ${engines.join('; ')}.` : ''}
+  const sameEngine = runs.length > 0 && runs.every((run) => run.queriesInTurns);
+  const engineLine = sameEngine
+    ? ` One request on this engine, measured once before the queries: GetItem p50 ${runs[0]?.engine?.getItemMsP50} ms, four at once ${runs[0]?.engine?.parallel4MsP50} ms.`
+    : engines.length > 0
+      ? ` One request on this engine, measured before each size's queries: ${engines.join('; ')}.`
+      : '';
+  return `Query targets: ${flat}; ${service}.${engineLine}
 `;
 }
 
@@ -310,12 +322,16 @@ projection's own fold, only the queried scopes' day, month and bin rollups are w
 own tenant), and each answer is compared with the domain's recompute over the same in-memory events.
 dora-2023.8: sample lists as JSON text, partly covered months read by their days; dora-2023.10: binary
 lists, a mostly covered end month read as its month less the days outside. ${folds}.
-
+${
+  Object.values(runs).every((run) => run.queriesInTurns)
+    ? `Each size is folded in a worker thread of its own (two at a time), which hands back only the queried documents and the recompute's answers, so no fold is in the heap that times the queries; every size's queries are then timed in turns against the same engine (${Object.values(runs)[0]?.repetitions} turns after an untimed one; medians).\n`
+    : 'Each size was folded and queried in turn, in the same heap: the larger folds slowed every request of their own queries.\n'
+}
 | events | layout | scope | query (median) | requests | items read | bytes read | same answer as recompute |
 |---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-${queryTargets(Object.values(runs).map((run) => ({ events: run.events, service: run.layouts['dora-2023.10'].service.queryMs, tenant: run.layouts['dora-2023.10'].tenant.queryMs, engine: run.engine })))}`;
+${queryTargets(Object.values(runs).map((run) => ({ events: run.events, service: run.layouts['dora-2023.10'].service.queryMs, tenant: run.layouts['dora-2023.10'].tenant.queryMs, engine: run.engine, queriesInTurns: run.queriesInTurns })))}`;
 }
 
 function bundlesSection(bundles: Record<string, BundleRun>): string {

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
         histories: [10_000],
         appendSample: 2_000,
         queryRepetitions: 3,
+        layoutRepetitions: 3,
         dashboardEvents: 10_000,
         dashboardLoads: 3,
         writersWindowSec: 4,
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
         histories: [10_000, 100_000, 1_000_000],
         appendSample: 10_000,
         queryRepetitions: 5,
+        // Every size's queries in turns, ~50 ms each: more turns cost seconds and steady the medians.
+        layoutRepetitions: 15,
         dashboardEvents: 10_000,
         dashboardLoads: 5,
         writersWindowSec: 15,
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
   }
   if (parts.has('metrics') && values.projection === 'memory') {
     results.metricsLayouts = await attemptPart(failures, 'metrics', () =>
-      phase(durationsSec, 'metrics', () => benchProjectionLayouts(histories, sizes.queryRepetitions)),
+      phase(durationsSec, 'metrics', () => benchProjectionLayouts(histories, sizes.layoutRepetitions)),
     );
   } else if (parts.has('metrics')) {
     results.metrics = await attemptPart(failures, 'metrics', () =>
