@@ -48,12 +48,13 @@ Usage: npm run bench [-- --quick] [-- --out <dir>] [-- --only metrics --sizes 10
                   runs, it is timed on the appended sample and the rest is bulk-built) or bulk (the
                   projection's fold in memory, documents bulk-written; item-for-item what the
                   projector writes, see test/integration/bulk-projection.test.ts), or memory: NO
-                  LEDGER IN DYNAMODB — the synthetic history is folded in memory and only the
-                  documents the queried scopes' metrics queries read (day, month and bin rollups of
-                  one service and of the whole tenant) are written, once per storage layout (dora-2023.8:
-                  JSON sample lists, dora-2023.10: binary), each on its own tenant; queries are timed
-                  against each, and answers checked against the domain's recompute over the same
-                  in-memory events (not a re-read of the ledger). Minutes at 1M instead of an hour.
+                  LEDGER IN DYNAMODB — each size's synthetic history is folded in memory, in a worker
+                  thread of its own (two at a time), and only the documents the queried scopes' metrics
+                  queries read (day, month and bin rollups of one service and of the whole tenant) are
+                  written, once per storage layout (dora-2023.8: JSON sample lists, dora-2023.10:
+                  binary), each on its own tenant; every size's queries are then timed in turns, and
+                  answers checked against the domain's recompute over the same in-memory events (not a
+                  re-read of the ledger). About 40 minutes at 1M (the fold), no ledger load.
 
 A 1M history needs about 24 GB of memory: DynamoDB Local holds ~6M items (~14 GB) and the recompute
 reads every event (the bench script gives Node a 12 GB heap). It takes about an hour here.
