@@ -27,7 +27,6 @@ const EVENTS_PER_APPEND = 10;
 
 /** What a metrics query of one history needs, and nothing of the fold it came from. */
 export interface FoldedForQueries {
-  readonly events: number;
   readonly foldSeconds: number;
   /** Only the queried scopes' documents: a query reads its scope's partitions by key, so the other
    * scopes' items (and the facts and cells, never read by a metrics query) change nothing. */
@@ -92,7 +91,6 @@ export function foldForQueries(
       releaseScopeRollups(store, scope, window),
     );
   return {
-    events: size,
     foldSeconds,
     docs,
     expected: { service: answer(QUERIED_SCOPES.service), tenant: answer(QUERIED_SCOPES.tenant) },

@@ -56,7 +56,7 @@ export interface LayoutRun {
   readonly queriesInTurns?: boolean;
 }
 
-/** Folds at once: one per core, the largest first so the small ones finish beside it. */
+/** Folds at once: this machine's two cores; the 1M fold's 12 GB heap leaves room for one more beside it. */
 const FOLDS_AT_ONCE = 2;
 
 /**
@@ -132,12 +132,12 @@ export async function benchProjectionLayouts(
             expected: expected[scope],
             times: [],
             equal: true,
+            read: { itemsRead: 0, bytesRead: 0, requests: 0 },
           });
         }
       }
     }
     const engine = await engineFloor(documents, tables.stateTable);
-    const measured = new Map<QueryCase, Omit<LayoutQueryRun, 'queryMs' | 'answersEqual'>>();
     const timed = progress(`timing ${cases.length} queries in turns`, repetitions + 1);
     // Round 0 is not timed: each reader's first query pays for connections and compilation once.
     for (let turn = 0; turn <= repetitions; turn += 1) {
@@ -151,11 +151,11 @@ export async function benchProjectionLayouts(
         if (turn > 0) query.times.push(ms);
         const { source, ...metrics } = answer;
         query.equal &&= isDeepStrictEqual(metrics, query.expected);
-        measured.set(query, {
+        query.read = {
           itemsRead: source.kind === 'projection' ? source.itemsRead : Number.NaN,
           bytesRead: read.bytes,
           requests: sent.requests,
-        });
+        };
       }
       timed(turn + 1);
     }
@@ -167,7 +167,7 @@ export async function benchProjectionLayouts(
         layouts[query.layout] ??= {} as Record<QueriedScope, LayoutQueryRun>;
         layouts[query.layout][query.scope] = {
           queryMs: round(median(query.times)),
-          ...(measured.get(query) as Omit<LayoutQueryRun, 'queryMs' | 'answersEqual'>),
+          ...query.read,
           answersEqual: query.equal,
         };
       }
@@ -197,6 +197,8 @@ interface QueryCase {
   readonly expected: FoldedForQueries['expected'][QueriedScope];
   readonly times: number[];
   equal: boolean;
+  /** What the latest query read (the same every turn: the documents do not change). */
+  read: Pick<LayoutQueryRun, 'itemsRead' | 'bytesRead' | 'requests'>;
 }
 
 /** Every size folded in a worker of its own, FOLDS_AT_ONCE at a time, largest first, with one progress line. */
