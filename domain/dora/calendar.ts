@@ -14,7 +14,11 @@ export function addDays(day: string, days: number): string {
 /** Days from `first` to `last`, both included. */
 export function daysBetween(first: string, last: string): string[] {
   const out: string[] = [];
-  for (let day = first; day <= last; day = addDays(day, 1)) out.push(day);
+  // One parse, then whole days in milliseconds: a year's window is listed on every metrics query.
+  const lastMs = Date.parse(`${last}T00:00:00Z`);
+  for (let ms = Date.parse(`${first}T00:00:00Z`); ms <= lastMs; ms += DAY_MS) {
+    out.push(new Date(ms).toISOString().slice(0, 10));
+  }
   return out;
 }
 

@@ -11,7 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { CellDoc } from '../../domain/dora/cell-evidence.ts';
-import type { MonthRollup } from '../../domain/dora/month-rollups.ts';
+import type { MonthRollup, SampleField } from '../../domain/dora/month-rollups.ts';
 import type { ProjectionChange } from '../../domain/dora/projection.ts';
 import { keyId, type ProjectionKey } from '../../domain/dora/projection-store.ts';
 import type { ReleaseCellDoc, ReleaseRollup } from '../../domain/dora/release-exposure.ts';
@@ -589,10 +589,18 @@ export class DynamoDbDoraStore {
     scopeKey: string,
     firstDay: string,
     lastDay: string,
+    /** Only these sample lists are read; the others read as empty (see `onlyLists`). @default all */
+    lists?: readonly SampleField[],
   ): Promise<{ rollups: Map<string, Rollup>; itemsRead: number }> {
     const rollups = new Map<string, Rollup>();
-    for await (const item of this.query(stateKeys.doraScope(tenant, version, scopeKey), firstDay, lastDay)) {
-      rollups.set(String(item.sk), decodeStored(item) as Rollup);
+    const only = lists && onlyLists('scope', lists);
+    for await (const item of this.query(
+      stateKeys.doraScope(tenant, version, scopeKey),
+      firstDay,
+      lastDay,
+      only,
+    )) {
+      rollups.set(String(item.sk), decodedWith(item, only) as Rollup);
     }
     return { rollups, itemsRead: rollups.size };
   }
@@ -604,11 +612,14 @@ export class DynamoDbDoraStore {
     scopeKey: string,
     firstMonth: string,
     lastMonth: string,
+    /** Only these fields' bin counts are read; the others read as empty (see `onlyLists`). @default all */
+    lists?: readonly SampleField[],
   ): Promise<Map<string, MonthRollup>> {
     const months = new Map<string, MonthRollup>();
     const pk = stateKeys.doraMonths(tenant, version, scopeKey);
-    for await (const item of this.query(pk, firstMonth, lastMonth)) {
-      months.set(String(item.sk), decodeStored(item) as MonthRollup);
+    const only = lists && onlyLists('month', lists);
+    for await (const item of this.query(pk, firstMonth, lastMonth, only)) {
+      months.set(String(item.sk), decodedWith(item, only) as MonthRollup);
     }
     return months;
   }
@@ -660,16 +671,32 @@ export class DynamoDbDoraStore {
     }
   }
 
-  private async *query(pk: string, from?: string, to?: string) {
+  private async *query(pk: string, from?: string, to?: string, only?: ListsRead) {
     let startKey: Record<string, unknown> | undefined;
+    const projection = only && {
+      ProjectionExpression: ['#pk', '#sk', '#doc', ...only.read.map((_, i) => `#lists.#l${i}`)].join(', '),
+      ExpressionAttributeNames: {
+        '#pk': 'pk',
+        '#sk': 'sk',
+        '#doc': 'doc',
+        '#lists': 'lists',
+        ...Object.fromEntries(only.read.map((path, i) => [`#l${i}`, path])),
+      },
+    };
     do {
       const response = await callStorage(() =>
         this.client.send(
           new QueryCommand({
             TableName: this.table,
-            KeyConditionExpression: from ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+            KeyConditionExpression: from ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
             ConsistentRead: true,
             ExpressionAttributeValues: from ? { ':pk': pk, ':from': from, ':to': to } : { ':pk': pk },
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              ...(from || projection ? { '#sk': 'sk' } : {}),
+              ...projection?.ExpressionAttributeNames,
+            },
+            ...(projection ? { ProjectionExpression: projection.ProjectionExpression } : {}),
             ExclusiveStartKey: startKey,
           }),
         ),
@@ -763,6 +790,30 @@ export function decodeStored(item: Record<string, unknown>): unknown {
     doc = path === '$' ? decodeList(bytes) : withPath(doc, path.split('.'), decodeList(bytes));
   }
   return doc;
+}
+
+/** The list paths of a partial read: those read, and those that then read as empty lists. */
+interface ListsRead {
+  readonly read: readonly string[];
+  readonly empty: readonly string[];
+}
+
+/**
+ * A read of only some of a document kind's sample lists. A metrics query needs one of the two lead-time
+ * lists (by service, or by environment for an environment's scope), and a busy tenant's lead lists are
+ * most of its day and month items' bytes: the other is left in storage. What is left out reads as an
+ * empty list, whether it was stored in binary or (when short) inside the JSON text, so a partly read
+ * document never depends on how its lists happened to be stored.
+ */
+function onlyLists(kind: 'scope' | 'month', fields: readonly SampleField[]): ListsRead {
+  const paths = LIST_PATHS[kind] ?? [];
+  const wanted = new Set(fields.map((field) => (kind === 'month' ? `bins.${field}` : field)));
+  return { read: paths.filter((path) => wanted.has(path)), empty: paths.filter((path) => !wanted.has(path)) };
+}
+
+function decodedWith(item: Record<string, unknown>, only: ListsRead | undefined): unknown {
+  const doc = decodeStored(item);
+  return only ? only.empty.reduce((at, path) => withPath(at, path.split('.'), []), doc) : doc;
 }
 
 /** A copy of `doc` with the value at `names` replaced, every other field in its place. */

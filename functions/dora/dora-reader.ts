@@ -14,7 +14,7 @@ import {
   evidenceFor,
   evidencePagePlan,
 } from '../../domain/dora/evidence.ts';
-import type { MonthRollup } from '../../domain/dora/month-rollups.ts';
+import type { MonthRollup, SampleField } from '../../domain/dora/month-rollups.ts';
 import { monthlyPlan, summarizeMonthly } from '../../domain/dora/monthly-summary.ts';
 import { keyId } from '../../domain/dora/projection-store.ts';
 import {
@@ -184,7 +184,14 @@ async function projectedMetrics(
     };
   }
   const [{ rollups, itemsRead }, read, releaseRollups] = await Promise.all([
-    doraStore.scopeRollups(tenant, version, scopeKey(scope), window.firstDay, window.lastDay),
+    doraStore.scopeRollups(
+      tenant,
+      version,
+      scopeKey(scope),
+      window.firstDay,
+      window.lastDay,
+      metricsLists(scope),
+    ),
     checkpoint,
     releases,
   ]);
@@ -242,12 +249,22 @@ async function monthlyMetrics(
 ): Promise<DoraMetrics & { source: DoraSource }> {
   const key = scopeKey(scope);
   const plan = monthlyPlan(window, endMonthsAsDays);
+  const lists = metricsLists(scope);
   const [months, dayParts, read] = await Promise.all([
     plan.months.length === 0
       ? new Map<string, MonthRollup>()
-      : doraStore.monthRollups(tenant, version, key, plan.months[0] as string, plan.months.at(-1) as string),
+      : doraStore.monthRollups(
+          tenant,
+          version,
+          key,
+          plan.months[0] as string,
+          plan.months.at(-1) as string,
+          lists,
+        ),
     Promise.all(
-      plan.dayRanges.map((range) => doraStore.scopeRollups(tenant, version, key, range.first, range.last)),
+      plan.dayRanges.map((range) =>
+        doraStore.scopeRollups(tenant, version, key, range.first, range.last, lists),
+      ),
     ),
     checkpoint,
   ]);
@@ -270,6 +287,14 @@ async function monthlyMetrics(
     // A bin the month counts but storage lacks would loop forever: count it as empty and go on.
     for (const k of missing) bins.set(keyId(k), (found.get(keyId(k)) as number[] | undefined) ?? []);
   }
+}
+
+/**
+ * The sample lists a scope's metrics use: its lead times by environment when it names one, else by
+ * service (never both), its recoveries and its alert ratios. The other lead list is not read.
+ */
+function metricsLists(scope: DoraScope): readonly SampleField[] {
+  return [scope.environment !== undefined ? 'leadEnvironment' : 'leadService', 'recovery', 'alertRatios'];
 }
 
 function withItems(source: DoraSource, more: number): DoraSource {

@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DORA_DEFINITIONS, definitionsVersion } from '../../domain/dora/definitions.ts';
 import { cellsInWindow, computeDora, doraWindow, projectAll } from '../../domain/dora/dora-metrics.ts';
@@ -119,6 +119,61 @@ describe('the DORA projector on DynamoDB Local', () => {
     expect(JSON.stringify(cells)).toContain('"matchedBy":"artifactRevision"');
     expect(JSON.stringify(cells)).toContain('"matchedBy":"version"');
     expect(JSON.stringify(cells)).toContain('"changeId":"pr-0","startRule":"change.first_commit"');
+  });
+
+  it('reads only the sample lists a query asks for; the others read as empty, however they were stored', async () => {
+    const version = 'partial-lists';
+    const many = Array.from({ length: 200 }, (_, i) => 3_600 + i * 7);
+    const day = {
+      deployments: 3,
+      leadService: many,
+      leadEnvironment: [5, 9],
+      recovery: [120],
+      alertRatios: [0.5],
+    };
+    const month = {
+      deployments: 3,
+      deployDays: 1,
+      bins: {
+        leadService: many.map((value, i) => [i, value] as const),
+        leadEnvironment: [[4, 2] as const],
+        recovery: [],
+        alertRatios: [],
+      },
+    };
+    const put = (key: Parameters<DynamoDbDoraStore['documentItem']>[2], value: unknown) =>
+      tables.documentClient.send(
+        new PutCommand({
+          TableName: tables.stateTable,
+          Item: dora.documentItem('lists', version, key, value),
+        }),
+      );
+    await put(['scope', scopeKey({}), '2026-03-02'], day);
+    await put(['month', scopeKey({}), '2026-03'], month);
+
+    // The long list is stored in binary, the short ones inside the JSON text: both are left out alike.
+    const byEnvironment = await dora.scopeRollups(
+      'lists',
+      version,
+      scopeKey({}),
+      '2026-03-01',
+      '2026-03-31',
+      ['leadEnvironment', 'recovery'],
+    );
+    expect(byEnvironment.rollups.get('2026-03-02')).toEqual({
+      ...day,
+      leadService: [],
+      alertRatios: [],
+    });
+    const byService = await dora.monthRollups('lists', version, scopeKey({}), '2026-03', '2026-03', [
+      'leadService',
+    ]);
+    expect(byService.get('2026-03')).toEqual({
+      ...month,
+      bins: { ...month.bins, leadEnvironment: [] },
+    });
+    const whole = await dora.scopeRollups('lists', version, scopeKey({}), '2026-03-01', '2026-03-31');
+    expect(whole.rollups.get('2026-03-02')).toEqual(day);
   });
 
   it('reads one item per day of the window, however long the history', async () => {
