@@ -84,6 +84,18 @@ function binOfNonNegative(v: number): number {
   return EXACT_BELOW + (e - Math.log2(EXACT_BELOW)) * BINS_PER_DOUBLING + within;
 }
 
+/** Values grouped by their bin, each group in the values' order. */
+export function samplesByBin(values: readonly number[]): Map<number, number[]> {
+  const byBin = new Map<number, number[]>();
+  for (const value of values) {
+    const bin = binOf(value);
+    const list = byBin.get(bin);
+    if (list) list.push(value);
+    else byBin.set(bin, [value]);
+  }
+  return byBin;
+}
+
 /**
  * The month document after a day of the scope moved from `before` to `after` (the day's rollups), and
  * the samples that moved, grouped by field and bin: what to merge into (sign 1) or remove from (−1)
@@ -103,13 +115,7 @@ export function moveMonth(
   const samples: { field: SampleField; bin: number; values: number[] }[] = [];
   const bins = {} as Record<SampleField, (readonly [number, number])[]>;
   for (const field of sampleFields) {
-    const moved = new Map<number, number[]>();
-    for (const value of delta[field] ?? []) {
-      const bin = binOf(value);
-      const list = moved.get(bin);
-      if (list) list.push(value);
-      else moved.set(bin, [value]);
-    }
+    const moved = samplesByBin(delta[field] ?? []);
     const counts = new Map(month.bins[field] ?? []);
     for (const [bin, values] of moved) {
       counts.set(bin, (counts.get(bin) ?? 0) + sign * values.length);

@@ -7,7 +7,7 @@ import {
   type PeriodCounts,
   type SampleStats,
 } from './dora-metrics.ts';
-import { binOf, type MonthRollup, type SampleField } from './month-rollups.ts';
+import { type MonthRollup, type SampleField, samplesByBin } from './month-rollups.ts';
 import { subtractSorted } from './percentiles.ts';
 import type { ProjectionKey } from './projection-store.ts';
 import type { DoraScope, Rollup } from './rollups.ts';
@@ -208,62 +208,110 @@ function sampleStats(
   inputs: MonthlyInputs,
   ask: (month: string, field: SampleField, bin: number) => void,
 ): SampleStats {
-  const counts = new Map<number, number>();
+  const dayBins = days.map((day) => binnedSamples(day, field));
+  const minusBins = minus.map((day) => binnedSamples(day, field));
+  // Bins are small integers (about 1,500 cover every double), so the period's counts are summed into
+  // one dense array over the bins it spans: a busy scope's month has hundreds of bins, and summing
+  // them in a Map, then sorting, was most of a monthly query's own CPU.
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
   for (const { doc } of months) {
-    for (const [bin, count] of doc.bins[field] ?? []) counts.set(bin, (counts.get(bin) ?? 0) + count);
-  }
-  for (const [docs, sign] of [
-    [days, 1],
-    [minus, -1],
-  ] as const) {
-    for (const day of docs) {
-      for (const [bin, values] of binnedSamples(day, field)) {
-        counts.set(bin, (counts.get(bin) ?? 0) + sign * values.length);
-      }
+    const pairs = doc.bins[field] ?? [];
+    const first = pairs[0];
+    const last = pairs.at(-1);
+    if (first && last) {
+      low = Math.min(low, first[0]);
+      high = Math.max(high, last[0]);
     }
   }
-  const ordered = [...counts].filter(([, count]) => count > 0).sort((a, b) => a[0] - b[0]);
-  const n = ordered.reduce((total, [, count]) => total + count, 0);
+  for (const byBin of [...dayBins, ...minusBins]) {
+    for (const bin of byBin.keys()) {
+      low = Math.min(low, bin);
+      high = Math.max(high, bin);
+    }
+  }
+  if (low > high) return { median: null, p90: null, samples: 0 };
+  const counts = new Float64Array(high - low + 1);
+  for (const { doc } of months) {
+    for (const [bin, count] of doc.bins[field] ?? []) counts[bin - low] = (counts[bin - low] ?? 0) + count;
+  }
+  for (const [byBins, sign] of [
+    [dayBins, 1],
+    [minusBins, -1],
+  ] as const) {
+    for (const byBin of byBins) {
+      for (const [bin, values] of byBin) counts[bin - low] = (counts[bin - low] ?? 0) + sign * values.length;
+    }
+  }
+  let n = 0;
+  for (const count of counts) if (count > 0) n += count;
   if (n === 0) return { median: null, p90: null, samples: 0 };
-  const inBin = (docs: readonly Rollup[], bin: number) =>
-    docs.flatMap((day) => binnedSamples(day, field).get(bin) ?? []);
+  const upperRank = Math.floor(n / 2);
+  const lowerRank = n % 2 === 1 ? upperRank : n / 2 - 1;
+  const p90Rank = Math.min(Math.max(1, Math.ceil(0.9 * n)), n) - 1;
+  // Where each rank falls: its bin and its place among that bin's samples, found in one pass.
+  const ranks = [...new Set([lowerRank, upperRank, p90Rank])].sort((a, b) => a - b);
+  const placed = new Map<number, { bin: number; at: number }>();
+  let below = 0;
+  for (let i = 0, next = 0; i < counts.length && next < ranks.length; i += 1) {
+    const count = counts[i] as number;
+    if (count <= 0) continue;
+    while (next < ranks.length && (ranks[next] as number) < below + count) {
+      const k = ranks[next] as number;
+      placed.set(k, { bin: low + i, at: k - below });
+      next += 1;
+    }
+    below += count;
+  }
+  const inBin = (byBins: readonly ReadonlyMap<number, readonly number[]>[], bin: number) =>
+    byBins.flatMap((byBin) => byBin.get(bin) ?? []);
   // The median's two ranks and the p90 often fall in one bin: its samples are gathered and sorted once.
   const sortedInBin = new Map<number, readonly number[]>();
   /** The sample of rank k (from 0), or NaN while its bin's samples are not loaded yet. */
   const rank = (k: number): number => {
-    let below = 0;
-    for (const [bin, count] of ordered) {
-      if (k < below + count) {
-        const known = sortedInBin.get(bin);
-        if (known) return known[k - below] as number;
-        const values: number[] = [];
-        let complete = true;
-        for (const { month, doc } of months) {
-          if (!(doc.bins[field] ?? []).some(([b]) => b === bin)) continue;
-          const held = inputs.bin(month, field, bin);
-          if (held === undefined) {
-            ask(month, field, bin);
-            complete = false;
-          } else values.push(...held);
-        }
-        values.push(...inBin(days, bin));
-        if (!complete) return Number.NaN;
-        values.sort((a, b) => a - b);
-        const taken = subtractSorted(
-          values,
-          inBin(minus, bin).sort((a, b) => a - b),
-        );
-        sortedInBin.set(bin, taken);
-        return taken[k - below] as number;
-      }
-      below += count;
+    const place = placed.get(k);
+    if (!place) throw new RangeError(`no sample of rank ${k}`);
+    const { bin, at } = place;
+    const known = sortedInBin.get(bin);
+    if (known) return known[at] as number;
+    const values: number[] = [];
+    let complete = true;
+    for (const { month, doc } of months) {
+      if (!holdsBin(doc.bins[field] ?? [], bin)) continue;
+      const held = inputs.bin(month, field, bin);
+      if (held === undefined) {
+        ask(month, field, bin);
+        complete = false;
+      } else values.push(...held);
     }
-    throw new RangeError(`no sample of rank ${k}`);
+    values.push(...inBin(dayBins, bin));
+    if (!complete) return Number.NaN;
+    values.sort((a, b) => a - b);
+    const taken = subtractSorted(
+      values,
+      inBin(minusBins, bin).sort((a, b) => a - b),
+    );
+    sortedInBin.set(bin, taken);
+    return taken[at] as number;
   };
-  const upper = rank(Math.floor(n / 2));
-  const median = n % 2 === 1 ? upper : (rank(n / 2 - 1) + upper) / 2;
-  const p90 = rank(Math.min(Math.max(1, Math.ceil(0.9 * n)), n) - 1);
+  const upper = rank(upperRank);
+  const median = n % 2 === 1 ? upper : (rank(lowerRank) + upper) / 2;
+  const p90 = rank(p90Rank);
   return { median, p90, samples: n };
+}
+
+/** Whether a month's `[bin, count]` pairs (sorted by bin) hold `bin`. */
+function holdsBin(pairs: readonly (readonly [number, number])[], bin: number): boolean {
+  let lo = 0;
+  let hi = pairs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = (pairs[mid] as readonly [number, number])[0];
+    if (at === bin) return true;
+    if (at < bin) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 /**
@@ -280,13 +328,7 @@ function binnedSamples(day: Rollup, field: SampleField): ReadonlyMap<number, rea
   }
   const known = fields[field];
   if (known) return known;
-  const byBin = new Map<number, number[]>();
-  for (const value of day[field] ?? []) {
-    const bin = binOf(value);
-    const list = byBin.get(bin);
-    if (list) list.push(value);
-    else byBin.set(bin, [value]);
-  }
+  const byBin = samplesByBin(day[field] ?? []);
   fields[field] = byBin;
   return byBin;
 }

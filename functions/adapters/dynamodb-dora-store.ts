@@ -120,47 +120,67 @@ export class DynamoDbDoraStore {
     }
   }
 
-  async load(tenant: string, version: string, keys: readonly ProjectionKey[]): Promise<Map<string, unknown>> {
+  async load(
+    tenant: string,
+    version: string,
+    keys: readonly ProjectionKey[],
+    /** Only these attributes of each item are read (see `listsProjection`). @default all */
+    projection?: ItemProjection,
+  ): Promise<Map<string, unknown>> {
     const byItem = new Map(keys.map((key) => [JSON.stringify(this.itemKey(tenant, version, key)), key]));
     const found = new Map<string, unknown>();
     const itemKeys = [...byItem.keys()].map((k) => JSON.parse(k) as { pk: string; sk: string });
-    const chunks: Record<string, unknown>[][] = [];
-    for (let start = 0; start < itemKeys.length; start += BATCH_GET_LIMIT) {
-      chunks.push(itemKeys.slice(start, start + BATCH_GET_LIMIT));
-    }
-    // A few BatchGets in flight: a query's sample bins come back in one round trip, not one per 100.
-    for (let start = 0; start < chunks.length; start += BATCH_GETS_IN_FLIGHT) {
-      await Promise.all(
-        chunks.slice(start, start + BATCH_GETS_IN_FLIGHT).map((chunk) => this.batchGet(chunk, byItem, found)),
-      );
+    const items = await this.readItems(itemKeys, projection);
+    this.counted(items);
+    for (const item of items) {
+      const key = byItem.get(itemId(item));
+      if (key) found.set(keyId(key), docOf(key, item));
     }
     return found;
   }
 
+  /** Items by key, BatchGets of up to 100 keys, a few in flight, each retried for its unprocessed keys. */
+  private async readItems(
+    keys: readonly { pk: string; sk: string }[],
+    projection: ItemProjection | undefined,
+  ): Promise<Record<string, unknown>[]> {
+    const chunks: { pk: string; sk: string }[][] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      chunks.push(keys.slice(start, start + BATCH_GET_LIMIT));
+    }
+    const items: Record<string, unknown>[] = [];
+    // A few BatchGets in flight: a query's sample bins come back in one round trip, not one per 100.
+    for (let start = 0; start < chunks.length; start += BATCH_GETS_IN_FLIGHT) {
+      const parts = await Promise.all(
+        chunks.slice(start, start + BATCH_GETS_IN_FLIGHT).map((chunk) => this.batchGet(chunk, projection)),
+      );
+      for (const part of parts) items.push(...part);
+    }
+    return items;
+  }
+
   private async batchGet(
-    keys: Record<string, unknown>[],
-    byItem: ReadonlyMap<string, ProjectionKey>,
-    found: Map<string, unknown>,
-  ): Promise<void> {
-    let pending: Record<string, unknown>[] | undefined = keys;
+    keys: readonly { pk: string; sk: string }[],
+    projection: ItemProjection | undefined,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending: Record<string, unknown>[] | undefined = [...keys];
     for (let round = 1; pending && pending.length > 0; round += 1) {
       const request: Record<string, unknown>[] = pending;
       const response: BatchGetCommandOutput = await callStorage(() =>
         this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: request, ConsistentRead: true, ...projection } },
+          }),
         ),
       );
-      const items = response.Responses?.[this.table] ?? [];
-      this.counted(items);
-      for (const item of items) {
-        const key = byItem.get(JSON.stringify({ pk: item.pk, sk: item.sk }));
-        if (key) found.set(keyId(key), docOf(key, item));
-      }
+      items.push(...(response.Responses?.[this.table] ?? []));
       pending = response.UnprocessedKeys?.[this.table]?.Keys;
       if (pending && round >= 8)
         throw new StorageUnavailableError('storage is throttling reads; retry shortly');
       if (pending) await sleep(20 * 2 ** round * Math.random());
     }
+    return items;
   }
 
   async checkpoint(tenant: string, version: string): Promise<DoraCheckpoint> {
@@ -184,30 +204,11 @@ export class DynamoDbDoraStore {
     tenant: string,
     version: string,
   ): Promise<{ active: { version: string; seq: number } | undefined; checkpoint: DoraCheckpoint }> {
-    const activeKey = stateKeys.doraActive(tenant);
-    const checkpointKey = stateKeys.doraCheckpoint(tenant, version);
-    const items: Record<string, unknown>[] = [];
-    let pending: Record<string, unknown>[] | undefined = [activeKey, checkpointKey];
-    for (let round = 1; pending && pending.length > 0; round += 1) {
-      const request: Record<string, unknown>[] = pending;
-      const response: BatchGetCommandOutput = await callStorage(() =>
-        this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request, ConsistentRead: true } } }),
-        ),
-      );
-      items.push(...(response.Responses?.[this.table] ?? []));
-      pending = response.UnprocessedKeys?.[this.table]?.Keys;
-      if (pending && round >= 8)
-        throw new StorageUnavailableError('storage is throttling reads; retry shortly');
-      if (pending) await sleep(20 * 2 ** round * Math.random());
-    }
-    const find = (key: { pk: string; sk: string }) =>
-      items.find((item) => item.pk === key.pk && item.sk === key.sk);
-    const pointer = find(activeKey);
-    return {
-      active: pointer ? { version: String(pointer.version), seq: Number(pointer.seq) } : undefined,
-      checkpoint: checkpointOf(find(checkpointKey)),
-    };
+    const items = await this.readItems(
+      [stateKeys.doraActive(tenant), stateKeys.doraCheckpoint(tenant, version)],
+      undefined,
+    );
+    return pointerOf(tenant, version, new Map(items.map((item) => [itemId(item), item])));
   }
 
   /**
@@ -624,6 +625,58 @@ export class DynamoDbDoraStore {
     return months;
   }
 
+  /**
+   * A scope's month rollups and some of its day rollups by key, in one BatchGet (of up to 100 keys): a
+   * monthly query's months and both its edge ranges of days, where a Query each took three requests,
+   * and on DynamoDB Local each request costs about as much as the items it reads. With `withPointer`,
+   * the active pointer and this version's checkpoint come back in the same request
+   * (`activeWithCheckpoint`'s answer), read speculatively as the query reads this version's documents.
+   */
+  async monthsAndDays(
+    tenant: string,
+    version: string,
+    scopeKey: string,
+    months: readonly string[],
+    days: readonly string[],
+    /** Only these sample lists are read; the others read as empty (see `onlyLists`). @default all */
+    lists?: readonly SampleField[],
+    options: { readonly withPointer?: boolean } = {},
+  ): Promise<{
+    months: Map<string, MonthRollup>;
+    days: Map<string, Rollup>;
+    pointer?: { active: { version: string; seq: number } | undefined; checkpoint: DoraCheckpoint };
+  }> {
+    const monthLists = lists && onlyLists('month', lists);
+    const dayLists = lists && onlyLists('scope', lists);
+    const projection =
+      monthLists && dayLists
+        ? listsProjection([...monthLists.read, ...dayLists.read], options.withPointer ? POINTER_FIELDS : [])
+        : undefined;
+    const monthKey = (month: string): ProjectionKey => ['month', scopeKey, month];
+    const dayKey = (day: string): ProjectionKey => ['scope', scopeKey, day];
+    const documentKeys = [...months.map(monthKey), ...days.map(dayKey)].map((key) =>
+      this.itemKey(tenant, version, key),
+    );
+    const pointerKeys = options.withPointer
+      ? [stateKeys.doraActive(tenant), stateKeys.doraCheckpoint(tenant, version)]
+      : [];
+    const items = await this.readItems([...pointerKeys, ...documentKeys], projection);
+    const byId = new Map(items.map((item) => [itemId(item), item]));
+    this.counted(items.filter((item) => !pointerKeys.some((key) => itemId(key) === itemId(item))));
+    const read = <T>(names: readonly string[], key: (name: string) => ProjectionKey, only?: ListsRead) =>
+      new Map(
+        names.flatMap((name) => {
+          const item = byId.get(itemId(this.itemKey(tenant, version, key(name))));
+          return item === undefined ? [] : [[name, decodedWith(item, only) as T] as const];
+        }),
+      );
+    return {
+      months: read<MonthRollup>(months, monthKey, monthLists),
+      days: read<Rollup>(days, dayKey, dayLists),
+      ...(options.withPointer ? { pointer: pointerOf(tenant, version, byId) } : {}),
+    };
+  }
+
   /** Every evidence cell of the given days. */
   async cells(tenant: string, version: string, days: readonly string[]): Promise<CellDoc[]> {
     const cells: CellDoc[] = [];
@@ -673,16 +726,7 @@ export class DynamoDbDoraStore {
 
   private async *query(pk: string, from?: string, to?: string, only?: ListsRead) {
     let startKey: Record<string, unknown> | undefined;
-    const projection = only && {
-      ProjectionExpression: ['#pk', '#sk', '#doc', ...only.read.map((_, i) => `#lists.#l${i}`)].join(', '),
-      ExpressionAttributeNames: {
-        '#pk': 'pk',
-        '#sk': 'sk',
-        '#doc': 'doc',
-        '#lists': 'lists',
-        ...Object.fromEntries(only.read.map((path, i) => [`#l${i}`, path])),
-      },
-    };
+    const projection = only && listsProjection(only.read);
     do {
       const response = await callStorage(() =>
         this.client.send(
@@ -812,8 +856,57 @@ function onlyLists(kind: 'scope' | 'month', fields: readonly SampleField[]): Lis
 }
 
 function decodedWith(item: Record<string, unknown>, only: ListsRead | undefined): unknown {
-  const doc = decodeStored(item);
+  return emptied(decodeStored(item), only);
+}
+
+function emptied(doc: unknown, only: ListsRead | undefined): unknown {
   return only ? only.empty.reduce((at, path) => withPath(at, path.split('.'), []), doc) : doc;
+}
+
+/** An item's place, as text: how the items of a BatchGet answer are matched to the keys asked for. */
+function itemId(item: { readonly pk?: unknown; readonly sk?: unknown }): string {
+  return JSON.stringify({ pk: item.pk, sk: item.sk });
+}
+
+/** The attributes of the active pointer and a checkpoint that a query reads beside its documents. */
+const POINTER_FIELDS = ['version', 'seq', 'lease', 'leaseUntil', 'quarantinedCount', 'quarantined'];
+
+function pointerOf(
+  tenant: string,
+  version: string,
+  byId: ReadonlyMap<string, Record<string, unknown>>,
+): { active: { version: string; seq: number } | undefined; checkpoint: DoraCheckpoint } {
+  const pointer = byId.get(itemId(stateKeys.doraActive(tenant)));
+  return {
+    active: pointer ? { version: String(pointer.version), seq: Number(pointer.seq) } : undefined,
+    checkpoint: checkpointOf(byId.get(itemId(stateKeys.doraCheckpoint(tenant, version)))),
+  };
+}
+
+/** What a read of an item asks for: its keys, its document text and the given binary lists. */
+interface ItemProjection {
+  readonly ProjectionExpression: string;
+  readonly ExpressionAttributeNames: Record<string, string>;
+}
+
+function listsProjection(paths: readonly string[], attributes: readonly string[] = []): ItemProjection {
+  return {
+    ProjectionExpression: [
+      '#pk',
+      '#sk',
+      '#doc',
+      ...paths.map((_, i) => `#lists.#l${i}`),
+      ...attributes.map((_, i) => `#a${i}`),
+    ].join(', '),
+    ExpressionAttributeNames: {
+      '#pk': 'pk',
+      '#sk': 'sk',
+      '#doc': 'doc',
+      '#lists': 'lists',
+      ...Object.fromEntries(paths.map((path, i) => [`#l${i}`, path])),
+      ...Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+    },
+  };
 }
 
 /** A copy of `doc` with the value at `names` replaced, every other field in its place. */

@@ -1,4 +1,4 @@
-import type { Bucket } from '../../domain/dora/calendar.ts';
+import { type Bucket, daysBetween } from '../../domain/dora/calendar.ts';
 import { type DoraDefinitions, definitionsVersion } from '../../domain/dora/definitions.ts';
 import {
   cellsInWindow,
@@ -15,8 +15,9 @@ import {
   evidencePagePlan,
 } from '../../domain/dora/evidence.ts';
 import type { MonthRollup, SampleField } from '../../domain/dora/month-rollups.ts';
-import { monthlyPlan, summarizeMonthly } from '../../domain/dora/monthly-summary.ts';
+import { type MonthlyPlan, monthlyPlan, summarizeMonthly } from '../../domain/dora/monthly-summary.ts';
 import { keyId } from '../../domain/dora/projection-store.ts';
+import type { ReleaseRollup } from '../../domain/dora/release-exposure.ts';
 import {
   type DoraMetricsWithReleases,
   isReleaseMetric,
@@ -28,7 +29,7 @@ import {
   releaseScopeRollups,
   withReleaseNumbers,
 } from '../../domain/dora/release-metrics.ts';
-import { type DoraScope, scopeKey } from '../../domain/dora/rollups.ts';
+import { type DoraScope, type Rollup, scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import { documentClient } from '../adapters/dynamodb-document-client.ts';
@@ -106,9 +107,11 @@ export function doraReader(
     async metrics(scope, window, bucket, asOf) {
       const read = asOf
         ? undefined
-        : await readActive(doraStore, tenant, projected, (version, checkpoint) =>
-            projectedMetrics(tenant, doraStore, version, checkpoint, scope, window, bucket, deps),
-          );
+        : bucket === 'month'
+          ? await monthlyActive(tenant, doraStore, projected, scope, window, deps)
+          : await readActive(doraStore, tenant, projected, (version, checkpoint) =>
+              projectedMetrics(tenant, doraStore, version, checkpoint, scope, window, bucket, deps),
+            );
       if (read) return read;
       const { store, source } = await replay(asOf);
       const metrics = summarize(scope, window, scopeRollups(store, scope, window), bucket, projected);
@@ -174,14 +177,16 @@ async function projectedMetrics(
     window.lastDay,
   );
   if (bucket === 'month') {
-    const [monthly, releaseRollups] = await Promise.all([
-      monthlyMetrics(tenant, doraStore, version, checkpoint, scope, window, options.endMonthsAsDays ?? false),
-      releases,
+    const key = scopeKey(scope);
+    const plan = monthlyPlan(window, options.endMonthsAsDays ?? false);
+    const [documents, read] = await Promise.all([
+      doraStore.monthsAndDays(tenant, version, key, plan.months, planDays(plan), metricsLists(scope)),
+      checkpoint,
     ]);
-    return {
-      ...withReleaseNumbers(monthly, releaseRollups),
-      source: withItems(monthly.source, releaseRollups.size),
-    };
+    return withReleases(
+      await monthlyMetrics(tenant, doraStore, version, read, documents, scope, window, plan),
+      await releases,
+    );
   }
   const [{ rollups, itemsRead }, read, releaseRollups] = await Promise.all([
     doraStore.scopeRollups(
@@ -235,40 +240,87 @@ async function projectedEvidence(
 }
 
 /**
- * A monthly answer from month rollups, the partial months' days, and the sample bins the order
- * statistics fall in: a second round trip (one BatchGet) loads those bins, and the answer is final.
+ * The monthly read of the active projection in two rounds: the pointer, this version's checkpoint, its
+ * month rollups and the partial months' days in one BatchGet (beside the release rollups' Query), then
+ * the sample bins the order statistics fall in. Read speculatively as `readActive` does: only when
+ * another version is active is it read again, for that version. Undefined when none is active yet.
+ */
+async function monthlyActive(
+  tenant: string,
+  doraStore: DynamoDbDoraStore,
+  projected: string,
+  scope: DoraScope,
+  window: DoraWindow,
+  options: { readonly endMonthsAsDays?: boolean },
+): Promise<(DoraMetricsWithReleases & { source: DoraSource }) | undefined> {
+  const key = scopeKey(scope);
+  const plan = monthlyPlan(window, options.endMonthsAsDays ?? false);
+  const releases = doraStore.releaseScopeRollups(tenant, projected, key, window.firstDay, window.lastDay);
+  // Discarded when another version (or none) is active; its failure then must not surface as unhandled.
+  releases.catch(() => undefined);
+  const documents = await doraStore.monthsAndDays(
+    tenant,
+    projected,
+    key,
+    plan.months,
+    planDays(plan),
+    metricsLists(scope),
+    { withPointer: true },
+  );
+  const active = documents.pointer?.active;
+  if (!active) return undefined;
+  if (active.version !== projected) {
+    return projectedMetrics(
+      tenant,
+      doraStore,
+      active.version,
+      doraStore.checkpoint(tenant, active.version),
+      scope,
+      window,
+      'month',
+      options,
+    );
+  }
+  const checkpoint = documents.pointer?.checkpoint as DoraCheckpoint;
+  return withReleases(
+    await monthlyMetrics(tenant, doraStore, projected, checkpoint, documents, scope, window, plan),
+    await releases,
+  );
+}
+
+/** The days a monthly plan reads as day rollups. */
+function planDays(plan: MonthlyPlan): string[] {
+  return plan.dayRanges.flatMap((range) => daysBetween(range.first, range.last));
+}
+
+function withReleases(
+  monthly: DoraMetrics & { source: DoraSource },
+  releaseRollups: ReadonlyMap<string, ReleaseRollup>,
+): DoraMetricsWithReleases & { source: DoraSource } {
+  return {
+    ...withReleaseNumbers(monthly, releaseRollups),
+    source: withItems(monthly.source, releaseRollups.size),
+  };
+}
+
+/**
+ * A monthly answer from month rollups and the partial months' days, and the sample bins the order
+ * statistics fall in: one more round trip (one BatchGet) loads those bins, and the answer is final.
  */
 async function monthlyMetrics(
   tenant: string,
   doraStore: DynamoDbDoraStore,
   version: string,
-  checkpoint: Promise<DoraCheckpoint>,
+  read: DoraCheckpoint,
+  {
+    months,
+    days,
+  }: { readonly months: ReadonlyMap<string, MonthRollup>; readonly days: ReadonlyMap<string, Rollup> },
   scope: DoraScope,
   window: DoraWindow,
-  endMonthsAsDays: boolean,
+  plan: MonthlyPlan,
 ): Promise<DoraMetrics & { source: DoraSource }> {
   const key = scopeKey(scope);
-  const plan = monthlyPlan(window, endMonthsAsDays);
-  const lists = metricsLists(scope);
-  const [months, dayParts, read] = await Promise.all([
-    plan.months.length === 0
-      ? new Map<string, MonthRollup>()
-      : doraStore.monthRollups(
-          tenant,
-          version,
-          key,
-          plan.months[0] as string,
-          plan.months.at(-1) as string,
-          lists,
-        ),
-    Promise.all(
-      plan.dayRanges.map((range) =>
-        doraStore.scopeRollups(tenant, version, key, range.first, range.last, lists),
-      ),
-    ),
-    checkpoint,
-  ]);
-  const days = new Map(dayParts.flatMap((part) => [...part.rollups]));
   const bins = new Map<string, readonly number[]>();
   const inputs = {
     months,

@@ -7,6 +7,7 @@ import { scopeKey } from '../../domain/dora/rollups.ts';
 import type { StoredEvent } from '../../domain/ledger/ledger-event.ts';
 import type { EventStore } from '../../domain/ports/event-store.ts';
 import { DynamoDbDoraStore } from '../../functions/adapters/dynamodb-dora-store.ts';
+import { stateKeys } from '../../functions/adapters/ledger-tables.ts';
 import { catchUp, catchUpMemory } from '../../functions/dora/catch-up.ts';
 import { doraReader } from '../../functions/dora/dora-reader.ts';
 import { doraHistory } from '../support/dora-history.ts';
@@ -174,6 +175,63 @@ describe('the DORA projector on DynamoDB Local', () => {
     });
     const whole = await dora.scopeRollups('lists', version, scopeKey({}), '2026-03-01', '2026-03-31');
     expect(whole.rollups.get('2026-03-02')).toEqual(day);
+  });
+
+  it('reads months, days, the pointer and the checkpoint by key in one request, as the Queries read them', async () => {
+    const version = 'by-key';
+    const day = {
+      deployments: 2,
+      leadService: [60, 7_200],
+      leadEnvironment: [30],
+      recovery: [],
+      alertRatios: [],
+    };
+    const month = {
+      deployments: 2,
+      deployDays: 1,
+      bins: {
+        leadService: [[60, 1] as const, [300, 1] as const],
+        leadEnvironment: [],
+        recovery: [],
+        alertRatios: [],
+      },
+    };
+    const put = (item: Record<string, unknown>) =>
+      tables.documentClient.send(new PutCommand({ TableName: tables.stateTable, Item: item }));
+    await put(dora.documentItem('keyed', version, ['scope', scopeKey({}), '2026-04-29'], day));
+    await put(dora.documentItem('keyed', version, ['scope', scopeKey({}), '2026-05-02'], day));
+    await put(dora.documentItem('keyed', version, ['month', scopeKey({}), '2026-04'], month));
+    const quarantined = [{ seq: 7, type: 'deployment.finished', code: 'bad', reason: 'unreadable' }];
+    await put({ ...stateKeys.doraCheckpoint('keyed', version), seq: 41, quarantinedCount: 1, quarantined });
+    await put({ ...stateKeys.doraActive('keyed'), version, seq: 41 });
+    const counting = tables.countingClient();
+    const counted = new DynamoDbDoraStore({ client: counting.client, stateTable: tables.stateTable });
+
+    const read = await counted.monthsAndDays(
+      'keyed',
+      version,
+      scopeKey({}),
+      ['2026-03', '2026-04'],
+      ['2026-04-29', '2026-04-30', '2026-05-02'],
+      ['leadService', 'recovery', 'alertRatios'],
+      { withPointer: true },
+    );
+
+    expect(counting.sent).toEqual({ BatchGetItem: 1 });
+    expect([...read.months.keys()]).toEqual(['2026-04']);
+    expect([...read.days.keys()]).toEqual(['2026-04-29', '2026-05-02']);
+    const queried = await dora.monthRollups('keyed', version, scopeKey({}), '2026-03', '2026-04', [
+      'leadService',
+      'recovery',
+      'alertRatios',
+    ]);
+    expect(read.months).toEqual(queried);
+    expect(read.days.get('2026-05-02')).toEqual({ ...day, leadEnvironment: [] });
+    expect(read.pointer?.active).toEqual({ version, seq: 41 });
+    expect(read.pointer?.checkpoint).toMatchObject({ seq: 41, quarantinedCount: 1, quarantined });
+    const without = await dora.monthsAndDays('keyed', version, scopeKey({}), ['2026-04'], [], undefined);
+    expect(without.pointer).toBeUndefined();
+    expect(without.months.get('2026-04')).toEqual(month);
   });
 
   it('reads one item per day of the window, however long the history', async () => {
