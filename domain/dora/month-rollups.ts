@@ -62,6 +62,7 @@ export function monthOf(day: string): string {
 
 const EXACT_BELOW = 64;
 const BINS_PER_DOUBLING = 32;
+const WITHIN_BITS = Math.log2(BINS_PER_DOUBLING);
 
 /**
  * The bin of a sample value (seconds), monotone in the value: values below 64 have a bin each, above
@@ -76,6 +77,14 @@ export function binOf(value: number): number {
 
 function binOfNonNegative(v: number): number {
   if (v < EXACT_BELOW) return v;
+  // Below 2^31 the same bin from integer bit arithmetic: the doubling is the highest set bit and the
+  // bin within it the next five bits, without Math.log2 (a busy query bins thousands of edge-day
+  // samples, and the logarithm was a quarter of its summary's time).
+  if (v < 2 ** 31) {
+    const e = 31 - Math.clz32(v);
+    const within = (v >>> (e - WITHIN_BITS)) - BINS_PER_DOUBLING;
+    return EXACT_BELOW + (e - Math.log2(EXACT_BELOW)) * BINS_PER_DOUBLING + within;
+  }
   const exponent = Math.floor(Math.log2(v));
   // Math.log2 may round across a power of two; correct it so 2^e <= v < 2^(e+1) holds exactly.
   const e = 2 ** exponent > v ? exponent - 1 : 2 ** (exponent + 1) <= v ? exponent + 1 : exponent;

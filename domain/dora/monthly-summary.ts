@@ -266,7 +266,7 @@ function sampleStats(
   const inBin = (byBins: readonly ReadonlyMap<number, readonly number[]>[], bin: number) =>
     byBins.flatMap((byBin) => byBin.get(bin) ?? []);
   // The median's two ranks and the p90 often fall in one bin: its samples are gathered and sorted once.
-  const sortedInBin = new Map<number, readonly number[]>();
+  const sortedInBin = new Map<number, ArrayLike<number>>();
   /** The sample of rank k (from 0), or NaN while its bin's samples are not loaded yet. */
   const rank = (k: number): number => {
     const place = placed.get(k);
@@ -286,11 +286,14 @@ function sampleStats(
     }
     values.push(...inBin(dayBins, bin));
     if (!complete) return Number.NaN;
-    values.sort((a, b) => a - b);
-    const taken = subtractSorted(
-      values,
-      inBin(minusBins, bin).sort((a, b) => a - b),
-    );
+    // Sorted as a typed array, numerically and with no comparator call per step: a busy tenant's bin
+    // gathers thousands of samples from a dozen months, and sorting them was most of its query's CPU.
+    const sorted = Float64Array.from(values).sort();
+    const outside = inBin(minusBins, bin);
+    const taken =
+      outside.length === 0
+        ? sorted
+        : subtractSorted(Array.from(sorted), Array.from(Float64Array.from(outside).sort()));
     sortedInBin.set(bin, taken);
     return taken[at] as number;
   };
