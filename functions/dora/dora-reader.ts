@@ -179,14 +179,17 @@ async function projectedMetrics(
   if (bucket === 'month') {
     const key = scopeKey(scope);
     const plan = monthlyPlan(window, options.endMonthsAsDays ?? false);
-    const [documents, read] = await Promise.all([
-      doraStore.monthsAndDays(tenant, version, key, plan.months, planDays(plan), metricsLists(scope)),
-      checkpoint,
+    // Awaited together, so that a failure of either read never leaves the other's unhandled.
+    const [monthly, releaseRollups] = await Promise.all([
+      Promise.all([
+        doraStore.monthsAndDays(tenant, version, key, plan.months, planDays(plan), metricsLists(scope)),
+        checkpoint,
+      ]).then(([documents, read]) =>
+        monthlyMetrics(tenant, doraStore, version, read, documents, scope, window, plan),
+      ),
+      releases,
     ]);
-    return withReleases(
-      await monthlyMetrics(tenant, doraStore, version, read, documents, scope, window, plan),
-      await releases,
-    );
+    return withReleases(monthly, releaseRollups);
   }
   const [{ rollups, itemsRead }, read, releaseRollups] = await Promise.all([
     doraStore.scopeRollups(
