@@ -606,25 +606,6 @@ export class DynamoDbDoraStore {
     return { rollups, itemsRead: rollups.size };
   }
 
-  /** A scope's month rollups from `firstMonth` to `lastMonth` (`YYYY-MM`), one Query. */
-  async monthRollups(
-    tenant: string,
-    version: string,
-    scopeKey: string,
-    firstMonth: string,
-    lastMonth: string,
-    /** Only these fields' bin counts are read; the others read as empty (see `onlyLists`). @default all */
-    lists?: readonly SampleField[],
-  ): Promise<Map<string, MonthRollup>> {
-    const months = new Map<string, MonthRollup>();
-    const pk = stateKeys.doraMonths(tenant, version, scopeKey);
-    const only = lists && onlyLists('month', lists);
-    for await (const item of this.query(pk, firstMonth, lastMonth, only)) {
-      months.set(String(item.sk), decodedWith(item, only) as MonthRollup);
-    }
-    return months;
-  }
-
   /**
    * A scope's month rollups and some of its day rollups by key, in one BatchGet (of up to 100 keys): a
    * monthly query's months and both its edge ranges of days, where a Query each took three requests,
@@ -654,25 +635,31 @@ export class DynamoDbDoraStore {
         : undefined;
     const monthKey = (month: string): ProjectionKey => ['month', scopeKey, month];
     const dayKey = (day: string): ProjectionKey => ['scope', scopeKey, day];
-    const documentKeys = [...months.map(monthKey), ...days.map(dayKey)].map((key) =>
-      this.itemKey(tenant, version, key),
-    );
+    // Each document's key text, computed once: it names the request's keys and finds their answers.
+    const monthIds = months.map((month) => this.itemKey(tenant, version, monthKey(month)));
+    const dayIds = days.map((day) => this.itemKey(tenant, version, dayKey(day)));
     const pointerKeys = options.withPointer
       ? [stateKeys.doraActive(tenant), stateKeys.doraCheckpoint(tenant, version)]
       : [];
-    const items = await this.readItems([...pointerKeys, ...documentKeys], projection);
+    const items = await this.readItems([...pointerKeys, ...monthIds, ...dayIds], projection);
     const byId = new Map(items.map((item) => [itemId(item), item]));
-    this.counted(items.filter((item) => !pointerKeys.some((key) => itemId(key) === itemId(item))));
-    const read = <T>(names: readonly string[], key: (name: string) => ProjectionKey, only?: ListsRead) =>
+    const pointerIds = new Set(pointerKeys.map(itemId));
+    this.counted(items.filter((item) => !pointerIds.has(itemId(item))));
+    const read = <T>(
+      names: readonly string[],
+      keys: readonly { pk: string; sk: string }[],
+      only?: ListsRead,
+    ) =>
       new Map(
-        names.flatMap((name) => {
-          const item = byId.get(itemId(this.itemKey(tenant, version, key(name))));
+        names.flatMap((name, index) => {
+          const key = keys[index];
+          const item = key && byId.get(itemId(key));
           return item === undefined ? [] : [[name, decodedWith(item, only) as T] as const];
         }),
       );
     return {
-      months: read<MonthRollup>(months, monthKey, monthLists),
-      days: read<Rollup>(days, dayKey, dayLists),
+      months: read<MonthRollup>(months, monthIds, monthLists),
+      days: read<Rollup>(days, dayIds, dayLists),
       ...(options.withPointer ? { pointer: pointerOf(tenant, version, byId) } : {}),
     };
   }
