@@ -3,7 +3,7 @@ import type { BundleRun } from './bundle-bench.ts';
 import type { DashboardRun } from './dashboard-bench.ts';
 import type { LatencyRun } from './decision-bench.ts';
 import type { EngineFloor } from './engine-floor.ts';
-import type { IngestResults, IngestRun } from './ingest-bench.ts';
+import type { IngestResults, IngestRun, PerfectBatching } from './ingest-bench.ts';
 import type { MerkleRun } from './merkle-bench.ts';
 import type { MetricsRun } from './metrics-bench.ts';
 import type { LayoutName, LayoutRun } from './projection-layout-bench.ts';
@@ -127,6 +127,7 @@ function ingestSection(ingest: IngestResults): string {
     inProcess && outOfProcess
       ? `\nOut of the API's process against in it, same run: ${ratio(ingest.sequential, inProcess.sequential)} the events/s with 1 client, ${ratio(ingest.concurrent16, inProcess.concurrent16)} with 16 (each against its own floor; every request answered 201).\n`
       : '';
+  const perfect = ingest.concurrent16.perfectBatching;
   return `## Ingest (HTTP → authorizer → handler → one TransactWriteItems on DynamoDB Local)
 
 Reactions (stream relay, gate, projector, tree, rollback, bypass, watch) run either in the API's process
@@ -136,7 +137,36 @@ the latter.
 | clients | reactions | p50 | p99 | events/s | floor events/s (bare PutItem) | overhead ratio | target |
 |---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-${comparison}`;
+${comparison}${perfect && perfect.length > 0 ? perfectBatchingSection(perfect, 16) : ''}`;
+}
+
+/** The best a rotation of full commits could do for `clients` clients of one tenant on this engine. */
+function perfectBatchingSection(figures: readonly PerfectBatching[], clients: number): string {
+  const best = figures.reduce((low, figure) => (figure.p99Ms < low.p99Ms ? figure : low));
+  const fastest = Math.max(...figures.map((figure) => figure.eventsPerSec));
+  const meanBound = (clients / fastest) * 1000;
+  const verdict =
+    best.p99Ms > 60
+      ? `so p99 ≤ 60 ms at ${clients} clients is **out of reach on this engine**: the best rotation, with no HTTP at all, already has p99 ${best.p99Ms} ms (${best.batchEvents} events per commit)`
+      : `so the engine leaves room for p99 ≤ 60 ms at ${clients} clients: the best rotation has p99 ${best.p99Ms} ms (${best.batchEvents} events per commit)`;
+  const rows = figures.map(
+    (f) =>
+      `| ${f.batchEvents} | ${f.groups} | ${f.commitP50Ms} ms | ${f.commitP99Ms} ms | ${f.p50Ms} ms | ${f.p99Ms} ms | ${f.eventsPerSec} |`,
+  );
+  return `
+### ${clients} clients on one tenant: the best any rotation of full commits could do
+
+A tenant's chain takes one commit at a time, so ${clients} clients of one tenant are answered by a rotation
+of commits. With every commit full and nothing else in the way (no HTTP, no handler, each client back
+the instant it is answered), a request waits for the other groups' commits and then its own. Built from
+back-to-back transactions on the same engine in the same run, reactions running:
+
+| events per commit | commits in a rotation | one commit, p50 | one commit, p99 | request p50 | request p99 | events/s |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+By Little's law no schedule's mean latency can be below ${clients} clients ÷ ${fastest} events/s (the fastest rotation) = ${meanBound.toFixed(1)} ms, ${verdict}.
+`;
 }
 
 /** How many times the other's events/s a run reached (`1.12×`). */

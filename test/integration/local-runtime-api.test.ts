@@ -328,4 +328,21 @@ describe('the local runtime over HTTP', () => {
     // Only events the rule's pattern matches reach it.
     expect(delivered.every((e) => e['detail-type'].startsWith('release.'))).toBe(true);
   });
+
+  it('tells when the reactions have caught up with what was appended', async () => {
+    const event = cloudEvent('release.created', {
+      releaseId: 'drained-1.0.0',
+      service: 'drained',
+      version: '1.0.0',
+      commits: [{ sha: 'd1d2d3', timestamp: '2026-11-20T09:00:00Z' }],
+    });
+    expect((await writer('POST', '/v1/events', event)).status).toBe(201);
+
+    await runtime.reactionsDrained();
+
+    // No waiting loop: once drained, the rule's target already has the event.
+    expect(delivered.map((e) => (e.detail as { data?: { releaseId?: string } }).data?.releaseId)).toContain(
+      'drained-1.0.0',
+    );
+  });
 });

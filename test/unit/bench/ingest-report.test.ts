@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IngestRun } from '../../../bench/ingest-bench.ts';
+import { type IngestRun, rotationFigures } from '../../../bench/ingest-bench.ts';
 import { type BenchResults, renderReport } from '../../../bench/report.ts';
 
 const machine = {
@@ -72,5 +72,44 @@ describe('the ingest report', () => {
       '| 1 | a worker per function, **store only** (appendEvents, no HTTP) | 6 ms | 9 ms | 160 | 250 | 1.56 | — (the transaction alone) |',
     );
     expect(report).not.toContain('| 16 | a worker per function, **store only**');
+  });
+
+  it('sets the best rotation of full commits beside the 16-client figures, with the bound it implies', () => {
+    const report = renderReport({
+      machine,
+      ingest: {
+        reactions: 'workers',
+        sequential: run({}),
+        concurrent16: run({
+          perfectBatching: [
+            rotationFigures([30, 30, 30, 30, 40], 8, 16),
+            rotationFigures([50, 50, 70, 50], 16, 16),
+          ],
+        }),
+      },
+    } as BenchResults);
+
+    expect(report).toContain('| 8 | 2 | 30 ms | 40 ms | 60 ms | 70 ms | 250 |');
+    expect(report).toContain('| 16 | 1 | 50 ms | 70 ms | 50 ms | 70 ms | 290.9 |');
+    expect(report).toContain('16 clients ÷ 290.9 events/s (the fastest rotation) = 55.0 ms');
+    expect(report).toContain(
+      '**out of reach on this engine**: the best rotation, with no HTTP at all, already has p99 70 ms',
+    );
+  });
+});
+
+describe('a rotation of full commits', () => {
+  it('makes each request wait for the other groups’ commits and then its own', () => {
+    const figures = rotationFigures([10, 20, 30, 40], 4, 16);
+
+    // Four groups of four: each commit from the fourth on answers a group that waited for all four.
+    expect(figures).toMatchObject({ groups: 4, commits: 4, p50Ms: 100, p99Ms: 100 });
+    expect(figures.eventsPerSec).toBe(160);
+  });
+
+  it('is the commit itself when one commit carries every client', () => {
+    const figures = rotationFigures([50, 60, 55], 16, 16);
+
+    expect(figures).toMatchObject({ groups: 1, commitP50Ms: 55, p50Ms: 55, p99Ms: 60 });
   });
 });

@@ -94,4 +94,62 @@ describe('GroupCommit', () => {
     // The queue is not wedged by a failed commit: the next request is committed normally.
     await expect(flaky.submit('t', 'y')).resolves.toBe('y');
   });
+
+  describe('holding for the clients just answered', () => {
+    it('waits for them to send again, so a round of clients is one commit instead of two', async () => {
+      const recorder = recordingCommit();
+      const queue = new GroupCommit({ commit: recorder.commit, fits: () => true, holdMs: () => 60_000 });
+      recorder.hold();
+      const first = queue.submit('t', 'a');
+      const rest = ['b', 'c', 'd'].map((request) => queue.submit('t', request));
+      recorder.release();
+      await first;
+      // a's client sends again; the three queued behind a were waiting for it, not committed alone.
+      const again = queue.submit('t', 'a2');
+
+      expect(await Promise.all([...rest, again])).toEqual(['b', 'c', 'd', 'a2']);
+      expect(recorder.groups).toEqual([['a'], ['b', 'c', 'd', 'a2']]);
+    });
+
+    it('never holds a lone client, however long the hold may be', async () => {
+      const recorder = recordingCommit();
+      const queue = new GroupCommit({ commit: recorder.commit, fits: () => true, holdMs: () => 60_000 });
+      for (const request of ['a', 'b', 'c']) await expect(queue.submit('t', request)).resolves.toBe(request);
+      expect(recorder.groups).toEqual([['a'], ['b'], ['c']]);
+    });
+
+    it('stops waiting once a full group is queued', async () => {
+      const recorder = recordingCommit();
+      let holds = 0;
+      const queue = new GroupCommit({
+        commit: recorder.commit,
+        fits: (group) => group.length < 2,
+        // Only the first hold is long: the test ends with clients that never send again.
+        holdMs: () => (holds++ === 0 ? 60_000 : 0),
+      });
+      recorder.hold();
+      const first = queue.submit('t', 'a');
+      const queued = ['b', 'c', 'd', 'e'].map((request) => queue.submit('t', request));
+      recorder.release();
+      await Promise.all([first, ...queued.slice(0, 2)]);
+      // [b, c] answered with d and e queued: four expected, two there, so the commit holds; one newcomer
+      // makes more than a group of two, and the commit goes.
+      const newcomer = queue.submit('t', 'x');
+
+      expect(await Promise.all([...queued.slice(2), newcomer])).toEqual(['d', 'e', 'x']);
+      expect(recorder.groups).toEqual([['a'], ['b', 'c'], ['d', 'e'], ['x']]);
+    });
+
+    it('commits who came when the hold runs out', async () => {
+      const recorder = recordingCommit();
+      const queue = new GroupCommit({ commit: recorder.commit, fits: () => true, holdMs: () => 5 });
+      recorder.hold();
+      const first = queue.submit('t', 'a');
+      const rest = ['b', 'c'].map((request) => queue.submit('t', request));
+      recorder.release();
+      // a's client never sends again.
+      expect(await Promise.all([first, ...rest])).toEqual(['a', 'b', 'c']);
+      expect(recorder.groups).toEqual([['a'], ['b', 'c']]);
+    });
+  });
 });
