@@ -145,10 +145,13 @@ function perfectBatchingSection(figures: readonly PerfectBatching[], clients: nu
   const best = figures.reduce((low, figure) => (figure.p99Ms < low.p99Ms ? figure : low));
   const fastest = Math.max(...figures.map((figure) => figure.eventsPerSec));
   const meanBound = (clients / fastest) * 1000;
+  const rotation = `the best rotation, with no HTTP at all, has p99 ${best.p99Ms} ms (${best.batchEvents} events per commit)`;
   const verdict =
     best.p99Ms > 60
-      ? `so p99 ≤ 60 ms at ${clients} clients is **out of reach on this engine**: the best rotation, with no HTTP at all, already has p99 ${best.p99Ms} ms (${best.batchEvents} events per commit)`
-      : `so the engine leaves room for p99 ≤ 60 ms at ${clients} clients: the best rotation has p99 ${best.p99Ms} ms (${best.batchEvents} events per commit)`;
+      ? `so p99 ≤ 60 ms at ${clients} clients is **out of reach on this engine in this run**: ${rotation}`
+      : best.p99Ms > 45
+        ? `so p99 ≤ 60 ms at ${clients} clients leaves at most ${round2(60 - best.p99Ms)} ms on this engine for HTTP, the authorizer, the handler and hashing: ${rotation}`
+        : `so the engine leaves room for p99 ≤ 60 ms at ${clients} clients: ${rotation}`;
   const rows = figures.map(
     (f) =>
       `| ${f.batchEvents} | ${f.groups} | ${f.commitP50Ms} ms | ${f.commitP99Ms} ms | ${f.p50Ms} ms | ${f.p99Ms} ms | ${f.eventsPerSec} |`,

@@ -176,16 +176,6 @@ function fitsGroup(group: readonly Submission[], next: Submission): boolean {
 }
 
 /**
- * How long a tenant's next commit may wait for the clients just answered to send again (see
- * `GroupCommit`): a quarter of the last commit, so a round of N clients costs one commit instead of two
- * (one of the first back, alone, and one of the rest) while a client that does not come back costs at
- * most a quarter commit more, and never over 10 ms.
- */
-function groupHoldMs(lastCommitMs: number): number {
-  return Math.min(10, lastCommitMs / 4);
-}
-
-/**
  * The ledger on two DynamoDB tables. Every append is one TransactWriteItems: the ledger entries and
  * stream pointers (`attribute_not_exists`), the stream heads (expected version), the tenant ledger
  * head (expected seq and chain hash) and the idempotency records (`attribute_not_exists`).
@@ -228,7 +218,6 @@ export class DynamoDbEventStore implements EventStore {
     this.groupCommit = new GroupCommit({
       commit: (tenant, group) => this.appendGroup(tenant, group),
       fits: fitsGroup,
-      holdMs: groupHoldMs,
     });
   }
 
