@@ -135,7 +135,6 @@ async function perfectBatching(
   runId: string,
 ): Promise<PerfectBatching[]> {
   const { client, store } = benchStore(runtime);
-  const source = 'https://bench.local/ingest';
   const figures: PerfectBatching[] = [];
   try {
     for (const batchEvents of PERFECT_BATCHES.filter((size) => clients % size === 0)) {
@@ -146,22 +145,7 @@ async function perfectBatching(
       for (let commit = 0; commit < commits; commit += 1) {
         const events = Array.from({ length: batchEvents }, (_, offset) => {
           const index = commit * batchEvents + offset;
-          const id = `${runId}-perfect-${batchEvents}-${index}`;
-          const data = {
-            releaseId: `bench-release-${index % 50}`,
-            suite: `suite-${index}`,
-            passed: true,
-            total: 120,
-          };
-          const payload = { specversion: '1.0', id, source, type: 'tests.completed', data };
-          return {
-            source,
-            id,
-            type: 'tests.completed' as const,
-            data,
-            original: { format: 'cloudevent' as const, payload },
-            payloadHash: sha256Hex(canonicalJson(payload)),
-          };
+          return storedEvent(`${runId}-perfect-${batchEvents}-${index}`, index);
         });
         const started = performance.now();
         await store.appendEvents(`bench-perfect-${batchEvents}`, events);
@@ -235,30 +219,33 @@ function benchStore(runtime: LocalRuntime) {
   return { client, store };
 }
 
+const STORE_SOURCE = 'https://bench.local/ingest';
+
+/** The `index`th bench event as the ingest handler hands it to the store (a passing test run). */
+function storedEvent(id: string, index: number) {
+  const data = {
+    releaseId: `bench-release-${index % 50}`,
+    suite: `suite-${index}`,
+    passed: true,
+    total: 120,
+  };
+  const payload = { specversion: '1.0', id, source: STORE_SOURCE, type: 'tests.completed', data };
+  return {
+    source: STORE_SOURCE,
+    id,
+    type: 'tests.completed' as const,
+    data,
+    original: { format: 'cloudevent' as const, payload },
+    payloadHash: sha256Hex(canonicalJson(payload)),
+  };
+}
+
 /** The same events through one store of the runtime's tables, as the ingest handler's store appends. */
 async function storeAppends(runtime: LocalRuntime, count: number, clients: number, runId: string) {
   const { client, store } = benchStore(runtime);
-  const source = 'https://bench.local/ingest';
   const started = performance.now();
   const latencies = await timedPool(count, clients, async (index) => {
-    const id = `${runId}-store-${index}`;
-    const data = {
-      releaseId: `bench-release-${index % 50}`,
-      suite: `suite-${index}`,
-      passed: true,
-      total: 120,
-    };
-    const payload = { specversion: '1.0', id, source, type: 'tests.completed', data };
-    await store.appendEvents('bench-store-only', [
-      {
-        source,
-        id,
-        type: 'tests.completed',
-        data,
-        original: { format: 'cloudevent', payload },
-        payloadHash: sha256Hex(canonicalJson(payload)),
-      },
-    ]);
+    await store.appendEvents('bench-store-only', [storedEvent(`${runId}-store-${index}`, index)]);
   });
   const elapsed = (performance.now() - started) / 1000;
   client.destroy();
