@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type IngestRun, rotationFigures } from '../../../bench/ingest-bench.ts';
+import { type IngestRun, type PerfectBatching, rotationFigures } from '../../../bench/ingest-bench.ts';
 import { type BenchResults, renderReport } from '../../../bench/report.ts';
 
 const machine = {
@@ -18,6 +18,13 @@ const run = (overrides: Partial<IngestRun>): IngestRun => ({
   overheadRatio: 2.5,
   ...overrides,
 });
+
+/** A report of ingest with the reactions in workers, its 16-client run carrying these rotations. */
+const reportWithRotations = (perfectBatching: readonly PerfectBatching[]) =>
+  renderReport({
+    machine,
+    ingest: { reactions: 'workers', sequential: run({}), concurrent16: run({ perfectBatching }) },
+  } as BenchResults);
 
 describe('the ingest report', () => {
   it('puts the reactions in-process and in workers side by side, holding only the workers to the targets', () => {
@@ -75,19 +82,10 @@ describe('the ingest report', () => {
   });
 
   it('sets the best rotation of full commits beside the 16-client figures, with the bound it implies', () => {
-    const report = renderReport({
-      machine,
-      ingest: {
-        reactions: 'workers',
-        sequential: run({}),
-        concurrent16: run({
-          perfectBatching: [
-            rotationFigures([30, 30, 30, 30, 40], 8, 16),
-            rotationFigures([50, 50, 70, 50], 16, 16),
-          ],
-        }),
-      },
-    } as BenchResults);
+    const report = reportWithRotations([
+      rotationFigures([30, 30, 30, 30, 40], 8, 16),
+      rotationFigures([50, 50, 70, 50], 16, 16),
+    ]);
 
     expect(report).toContain('| 8 | 2 | 30 ms | 40 ms | 60 ms | 70 ms | 250 |');
     expect(report).toContain('| 16 | 1 | 50 ms | 70 ms | 50 ms | 70 ms | 290.9 |');
@@ -100,14 +98,7 @@ describe('the ingest report', () => {
 
 describe('the bound a rotation of full commits sets', () => {
   it('says how little of the 16-client target the engine leaves when its best rotation is close to it', () => {
-    const report = renderReport({
-      machine,
-      ingest: {
-        reactions: 'workers',
-        sequential: run({}),
-        concurrent16: run({ perfectBatching: [rotationFigures([40, 52.8, 45], 16, 16)] }),
-      },
-    } as BenchResults);
+    const report = reportWithRotations([rotationFigures([40, 52.8, 45], 16, 16)]);
 
     expect(report).toContain(
       'leaves at most 7.2 ms on this engine for HTTP, the authorizer, the handler and hashing',
